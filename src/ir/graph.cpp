@@ -1,0 +1,229 @@
+#include "ir/graph.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "support/error.h"
+
+namespace firmnet::ir {
+
+namespace {
+struct OpInfo {
+  OpKind kind;
+  const char* name;
+  const char* description;
+};
+constexpr OpInfo kOps[] = {
+#define FIRMNET_OP(e, n, d) {OpKind::e, n, d},
+#include "ir/ops.def"
+#undef FIRMNET_OP
+};
+}  // namespace
+
+const char* name(OpKind k) { return kOps[static_cast<int>(k)].name; }
+const char* description(OpKind k) { return kOps[static_cast<int>(k)].description; }
+std::optional<OpKind> op_kind_from_name(const std::string& n) {
+  for (const auto& o : kOps)
+    if (n == o.name) return o.kind;
+  return std::nullopt;
+}
+std::vector<OpKind> all_op_kinds() {
+  std::vector<OpKind> v;
+  for (const auto& o : kOps) v.push_back(o.kind);
+  return v;
+}
+
+const char* name(Strategy s) {
+  switch (s) {
+    case Strategy::Latency: return "Latency";
+    case Strategy::Resource: return "Resource";
+  }
+  return "?";
+}
+
+int64_t num_elements(const Shape& s) {
+  return std::accumulate(s.begin(), s.end(), int64_t{1}, [](int64_t a, int64_t b) { return a * b; });
+}
+
+std::string to_string(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+namespace {
+template <class T>
+const T& get_attr(const Node& n, const std::string& key, const char* type) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) throw Error("node '" + n.name + "'", "missing attribute '" + key + "'");
+  if (const T* v = std::get_if<T>(&it->second)) return *v;
+  throw Error("node '" + n.name + "'", "attribute '" + key + "' is not of type " + type);
+}
+}  // namespace
+
+int64_t Node::attr_int(const std::string& key) const { return get_attr<int64_t>(*this, key, "int"); }
+double Node::attr_float(const std::string& key) const {
+  auto it = attrs.find(key);
+  if (it != attrs.end())
+    if (const int64_t* v = std::get_if<int64_t>(&it->second)) return static_cast<double>(*v);
+  return get_attr<double>(*this, key, "float");
+}
+const std::string& Node::attr_str(const std::string& key) const { return get_attr<std::string>(*this, key, "string"); }
+const std::vector<int64_t>& Node::attr_ints(const std::string& key) const {
+  return get_attr<std::vector<int64_t>>(*this, key, "ints");
+}
+const std::vector<double>& Node::attr_floats(const std::string& key) const {
+  return get_attr<std::vector<double>>(*this, key, "floats");
+}
+TensorId Node::param(const std::string& key) const {
+  auto it = params.find(key);
+  if (it == params.end()) throw Error("node '" + name + "'", "missing parameter '" + key + "'");
+  return it->second;
+}
+
+TensorId Graph::add_tensor(Tensor t) {
+  tensors.push_back(std::move(t));
+  return static_cast<TensorId>(tensors.size() - 1);
+}
+
+Node& Graph::add_node(Node n) {
+  nodes.push_back(std::move(n));
+  return nodes.back();
+}
+
+int Graph::producer(TensorId id) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (TensorId o : nodes[i].outputs)
+      if (o == id) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<int> Graph::consumers(TensorId id) const {
+  std::vector<int> r;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (std::find(nodes[i].inputs.begin(), nodes[i].inputs.end(), id) != nodes[i].inputs.end())
+      r.push_back(static_cast<int>(i));
+  return r;
+}
+
+bool Graph::is_output(TensorId id) const { return std::find(outputs.begin(), outputs.end(), id) != outputs.end(); }
+
+void Graph::replace_uses(TensorId from, TensorId to) {
+  for (auto& n : nodes)
+    for (auto& i : n.inputs)
+      if (i == from) i = to;
+  for (auto& o : outputs)
+    if (o == from) o = to;
+}
+
+size_t Graph::erase_nodes(const std::vector<int>& node_indices) {
+  std::set<int> drop(node_indices.begin(), node_indices.end());
+  std::vector<Node> kept;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (!drop.count(static_cast<int>(i))) kept.push_back(std::move(nodes[i]));
+  size_t removed = nodes.size() - kept.size();
+  nodes = std::move(kept);
+  compact_tensors();
+  return removed;
+}
+
+void Graph::compact_tensors() {
+  std::vector<bool> used(tensors.size(), false);
+  auto mark = [&](TensorId id) {
+    if (id >= 0 && static_cast<size_t>(id) < used.size()) used[static_cast<size_t>(id)] = true;
+  };
+  for (auto id : inputs) mark(id);
+  for (auto id : outputs) mark(id);
+  for (const auto& n : nodes) {
+    for (auto id : n.inputs) mark(id);
+    for (auto id : n.outputs) mark(id);
+    for (const auto& [k, id] : n.params) mark(id);
+  }
+  std::vector<TensorId> remap(tensors.size(), -1);
+  std::vector<Tensor> kept;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (used[i]) {
+      remap[i] = static_cast<TensorId>(kept.size());
+      kept.push_back(std::move(tensors[i]));
+    }
+  tensors = std::move(kept);
+  auto fix = [&](TensorId& id) { id = remap.at(static_cast<size_t>(id)); };
+  for (auto& id : inputs) fix(id);
+  for (auto& id : outputs) fix(id);
+  for (auto& n : nodes) {
+    for (auto& id : n.inputs) fix(id);
+    for (auto& id : n.outputs) fix(id);
+    for (auto& [k, id] : n.params) fix(id);
+  }
+}
+
+void Graph::verify(bool typed) const {
+  auto where = [](const Node& n) { return "node '" + n.name + "' (" + std::string(ir::name(n.kind)) + ")"; };
+  std::vector<int> producer_of(tensors.size(), -1);
+  std::vector<bool> available(tensors.size(), false);
+  auto check_id = [&](const Node& n, TensorId id) {
+    if (id < 0 || static_cast<size_t>(id) >= tensors.size())
+      throw Error(where(n), "refers to tensor id " + std::to_string(id) + " out of range");
+  };
+  for (auto id : inputs) available.at(static_cast<size_t>(id)) = true;
+  for (size_t t = 0; t < tensors.size(); ++t)
+    if (tensors[t].is_const()) available[t] = true;
+  std::set<std::string> names;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
+    if (!names.insert(n.name).second) throw Error(where(n), "duplicate node name");
+    for (auto id : n.inputs) {
+      check_id(n, id);
+      if (!available[static_cast<size_t>(id)])
+        throw Error(where(n), "reads tensor '" + tensors[static_cast<size_t>(id)].name + "' before it is produced");
+    }
+    for (const auto& [k, id] : n.params) {
+      check_id(n, id);
+      if (!tensors[static_cast<size_t>(id)].is_const())
+        throw Error(where(n), "parameter '" + k + "' is not a constant tensor");
+    }
+    for (auto id : n.outputs) {
+      check_id(n, id);
+      if (producer_of[static_cast<size_t>(id)] != -1) throw Error(where(n), "tensor '" + tensors[static_cast<size_t>(id)].name + "' has two producers");
+      producer_of[static_cast<size_t>(id)] = static_cast<int>(i);
+      available[static_cast<size_t>(id)] = true;
+    }
+  }
+  for (auto id : outputs)
+    if (!available.at(static_cast<size_t>(id))) throw Error("graph", "output '" + tensors[static_cast<size_t>(id)].name + "' is never produced");
+  for (const auto& t : tensors) {
+    for (auto d : t.shape)
+      if (d <= 0) throw Error("tensor '" + t.name + "'", "has a non-positive dimension in shape " + to_string(t.shape));
+    if (t.is_const() && !t.values.empty() && static_cast<int64_t>(t.values.size()) != t.size())
+      throw Error("tensor '" + t.name + "'", "holds " + std::to_string(t.values.size()) + " values for shape " + to_string(t.shape));
+    if (typed) {
+      if (!t.type) throw Error("tensor '" + t.name + "'", "has no fixed-point type after type resolution");
+      if (t.is_const() && static_cast<int64_t>(t.raw.size()) != t.size())
+        throw Error("tensor '" + t.name + "'", "constant is not quantized");
+    }
+  }
+}
+
+int64_t multiplier_count(const Graph& g, const Node& n) {
+  switch (n.kind) {
+    case OpKind::Dense: return g.tensor(n.param("weight")).size();
+    case OpKind::BatchNorm: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Elementwise:
+      return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
+    case OpKind::Softmax: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Rescale: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Activation: {
+      const std::string f = n.has_attr("function") ? n.attr_str("function") : "";
+      return (f == "leaky_relu" || f == "hard_sigmoid" || f == "selu") ? g.tensor(n.outputs.at(0)).size() : 0;
+    }
+    case OpKind::Input:
+    case OpKind::Reshape:
+    case OpKind::Concat:
+    case OpKind::MultiThreshold:
+    case OpKind::ArgMax: return 0;
+  }
+  return 0;
+}
+
+}  // namespace firmnet::ir

@@ -1,0 +1,119 @@
+#pragma once
+// firmnet's IR: a graph of nodes in topological order over typed tensors.
+//
+// Shapes exclude the batch dimension: the emulator and the firmware process one sample as a flat
+// row-major array. Every tensor carries a fixed-point type once passes/resolve_types has run; constant
+// tensors (weights, biases, scales) carry their float values from the model and, once quantized,
+// their raw integers in that type.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "numeric/fixed.h"
+#include "numeric/tables.h"
+
+namespace firmnet::ir {
+
+enum class OpKind {
+#define FIRMNET_OP(e, n, d) e,
+#include "ir/ops.def"
+#undef FIRMNET_OP
+};
+const char* name(OpKind k);
+const char* description(OpKind k);
+std::optional<OpKind> op_kind_from_name(const std::string& n);
+std::vector<OpKind> all_op_kinds();
+
+using Shape = std::vector<int64_t>;
+int64_t num_elements(const Shape& s);
+std::string to_string(const Shape& s);
+
+enum class TensorKind { Activation, Constant };
+
+struct Tensor {
+  std::string name;
+  Shape shape;
+  TensorKind kind = TensorKind::Activation;
+  std::optional<numeric::FixedType> type;  // set by resolve_types
+  std::vector<double> values;              // constants: values from the model
+  std::vector<int64_t> raw;                // constants: quantized values (set by quantize_constants)
+  std::string origin;                      // where the type came from: "config Model", "QONNX Quant ...", "auto: ..."
+  bool is_const() const { return kind == TensorKind::Constant; }
+  int64_t size() const { return num_elements(shape); }
+};
+
+using TensorId = int;
+
+using AttrValue = std::variant<int64_t, double, std::string, std::vector<int64_t>, std::vector<double>>;
+
+// Per-node HLS settings resolved from the configuration.
+enum class Strategy { Latency, Resource };
+const char* name(Strategy s);
+
+struct Node {
+  std::string name;    // legal C++ identifier, unique (the frontend legalizes)
+  std::string source;  // the model node(s) it came from, e.g. "Gemm '/fc1/Gemm' + Relu 'r1'"
+  std::vector<std::string> aliases;  // other names a config may use for it (the model's node names)
+  OpKind kind = OpKind::Input;
+  std::vector<TensorId> inputs;               // activation inputs, in order
+  std::vector<TensorId> outputs;              // usually one
+  std::map<std::string, TensorId> params;     // constants: "weight", "bias", "scale", "thresholds", ...
+  std::map<std::string, AttrValue> attrs;     // op attributes: "function", "alpha", "op", "axis", ...
+  std::map<std::string, numeric::FixedType> types;    // internal types: "accum", "table", "exp_table", ...
+  std::map<std::string, numeric::TableSpec> tables;   // lookup tables by role: "table", "exp", "inv"
+  std::map<std::string, std::vector<int64_t>> table_data;  // raw entries, built by passes/build_tables
+  int reuse_factor = 1;
+  Strategy strategy = Strategy::Latency;
+  bool trace = false;
+
+  // Typed attribute access; throw firmnet::Error naming the node when missing or of another type.
+  int64_t attr_int(const std::string& key) const;
+  double attr_float(const std::string& key) const;
+  const std::string& attr_str(const std::string& key) const;
+  const std::vector<int64_t>& attr_ints(const std::string& key) const;
+  const std::vector<double>& attr_floats(const std::string& key) const;
+  bool has_attr(const std::string& key) const { return attrs.count(key) != 0; }
+  bool has_param(const std::string& key) const { return params.count(key) != 0; }
+  TensorId param(const std::string& key) const;
+};
+
+class Graph {
+ public:
+  std::string name = "myproject";
+  std::vector<Tensor> tensors;
+  std::vector<Node> nodes;  // topological order
+  std::vector<TensorId> inputs;
+  std::vector<TensorId> outputs;
+
+  TensorId add_tensor(Tensor t);
+  Tensor& tensor(TensorId id) { return tensors.at(static_cast<size_t>(id)); }
+  const Tensor& tensor(TensorId id) const { return tensors.at(static_cast<size_t>(id)); }
+  Node& add_node(Node n);
+
+  // Index of the node producing tensor id, or -1 (graph input / constant).
+  int producer(TensorId id) const;
+  // Indices of nodes reading tensor id (as input; params excluded).
+  std::vector<int> consumers(TensorId id) const;
+  bool is_output(TensorId id) const;
+
+  // Replaces every use of `from` (node inputs and graph outputs) by `to`.
+  void replace_uses(TensorId from, TensorId to);
+  // Drops nodes marked for removal and tensors nobody references; keeps ids dense. Returns count removed.
+  size_t erase_nodes(const std::vector<int>& node_indices);
+  void compact_tensors();
+
+  // Checks the invariants (topological order, ids in range, shapes known, one producer per tensor,
+  // and, when `typed`, every tensor typed and every constant quantized); throws firmnet::Error.
+  void verify(bool typed = false) const;
+};
+
+// The `inspect` view: per layer op, shapes, every type, reuse, strategy, #multipliers.
+std::string print(const Graph& g);
+
+// Multiplications per inference of a node (weights that are 0 or ±2^k still count: HLS decides).
+int64_t multiplier_count(const Graph& g, const Node& n);
+
+}  // namespace firmnet::ir

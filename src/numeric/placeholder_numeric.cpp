@@ -1,0 +1,2 @@
+// placeholder until this stage has code
+namespace firmnet {}
