@@ -1,0 +1,43 @@
+#pragma once
+// hls4ml-compatible configuration (YAML). Every key is honoured or rejected, naming the key and the
+// nearest valid one. A missing config means all defaults.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "support/error.h"
+
+namespace firmnet::config {
+
+// Settings at one level of HLSConfig (Model, one LayerType entry, or one LayerName entry).
+struct LayerSettings {
+  // Precision per variable: "result", "accum", "weight", "bias", "scale", "table", ... ; a plain string
+  // Precision sets "default", which applies to every variable the level does not name.
+  std::map<std::string, std::string> precision;
+  std::optional<int> reuse_factor;
+  std::optional<ir::Strategy> strategy;
+  std::optional<int> table_size;            // entries of lookup tables (power of two)
+  std::optional<std::string> implementation;  // softmax: "stable"
+  std::optional<bool> trace;
+};
+
+struct Config {
+  std::string backend = "Vitis";          // Vitis | Vivado
+  std::string part = "xcvu13p-flga2577-2-e";
+  double clock_period = 5.0;               // ns
+  double clock_uncertainty = 12.5;         // percent
+  std::string io_type = "io_parallel";
+  std::string project_name = "myproject";
+  std::string output_dir;                  // empty: the CLI's -o decides
+  LayerSettings model;
+  std::map<std::string, LayerSettings> layer_type;   // keyed by LayerType name, e.g. "Dense", "Softmax"
+  std::map<std::string, LayerSettings> layer_name;   // keyed by layer name
+
+  static Config defaults() { return Config{}; }
+  static Config load_file(const std::string& path);                 // throws firmnet::Error
+  static Config parse(const std::string& yaml, const std::string& display_name);
+};
+
+}  // namespace firmnet::config

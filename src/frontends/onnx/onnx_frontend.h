@@ -1,0 +1,18 @@
+#pragma once
+// ONNX frontend: reads a .onnx file (plain ONNX opsets 9-21; later QONNX/FINN custom ops) into the IR.
+// Every unsupported op or attribute combination fails here, at load time, naming the node and op.
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "support/error.h"
+
+namespace firmnet::frontends {
+
+// Throws firmnet::Error for a missing/truncated/garbage file, unsupported op, or unsupported attribute.
+// Non-fatal findings (e.g. an ignored training-only attribute) go to `warnings`.
+ir::Graph load_onnx(const std::string& path, std::vector<Warning>& warnings);
+ir::Graph load_onnx_bytes(const std::string& bytes, const std::string& display_name,
+                          std::vector<Warning>& warnings);
+
+}  // namespace firmnet::frontends
