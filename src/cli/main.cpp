@@ -1,1 +1,186 @@
-int main() { return 0; }
+// firmnet: the command line. Four commands a trigger physicist needs: convert, predict, inspect, csim.
+// Every failure prints one line "firmnet: error: ..." and exits non-zero.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <thread>
+
+#include "backends/vitis/vitis_backend.h"
+#include "driver/driver.h"
+#include "emulator/emulator.h"
+
+using namespace firmnet;
+
+namespace {
+
+void print_warnings(const std::vector<Warning>& ws, bool quiet) {
+  if (quiet) return;
+  for (const auto& w : ws) fmt::print(stderr, "firmnet: warning: {}\n", w.str());
+}
+
+std::vector<support::Array> read_inputs(const std::vector<std::string>& paths) {
+  std::vector<support::Array> arrays;
+  for (const auto& p : paths) arrays.push_back(support::read_array(p));
+  return arrays;
+}
+
+void write_outputs(const ir::Graph& g, const std::vector<std::vector<double>>& outs, size_t batch,
+                   const std::vector<std::string>& paths) {
+  if (paths.size() != outs.size())
+    throw Error("outputs", fmt::format("the model has {} output(s), {} --output path(s) given", outs.size(), paths.size()),
+                "pass one --output per model output, in order");
+  for (size_t k = 0; k < outs.size(); ++k) support::write_array(paths[k], driver::output_array(g, k, outs[k], batch));
+}
+
+void report_overflows(const std::map<std::string, int64_t>& ovf, size_t batch, bool quiet) {
+  if (quiet) return;
+  for (const auto& [layer, count] : ovf)
+    if (count > 0)
+      fmt::print(stderr,
+                 "firmnet: warning: layer '{}': {} value(s) overflowed their type over {} sample(s) "
+                 "(hint: widen the layer's result precision, or use SAT)\n",
+                 layer, count, batch);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "firmnet: compile trained neural networks (ONNX) into FPGA firmware (Vitis/Vivado HLS C++),\n"
+      "emulate them bit-exactly, and inspect their fixed-point types.\n"
+      "Configuration: hls4ml-style YAML (Model / LayerType / LayerName; Precision, ReuseFactor, Strategy)."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "firmnet 0.1.0");
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "Do not print warnings");
+
+  std::string model, cfg_path, outdir, prj;
+  std::vector<std::string> inputs, outputs;
+  std::string trace_dir, print_after, stop_after;
+  bool use_float = false;
+  int threads = 0;
+
+  auto add_model = [&](CLI::App* c) {
+    c->add_option("model", model, "Trained model (.onnx: ONNX, QONNX, FINN-ONNX)")->required();
+    c->add_option("-c,--config", cfg_path, "hls4ml-style YAML configuration (optional: defaults apply)")
+        ;
+    c->add_option("--print-after", print_after, "Print the IR after this pass (to stderr)");
+  };
+
+  auto* convert = app.add_subcommand("convert", "Write a complete Vitis/Vivado HLS project for the model");
+  add_model(convert);
+  convert->add_option("-o,--output-dir", outdir, "Project directory (default: OutputDir from the config)");
+  convert->add_option("--input", inputs, "Optional test inputs (.npy/.csv/.dat) for the project's testbench");
+
+  auto* predict = app.add_subcommand("predict", "Run the model bit-exactly (as the firmware computes) on inputs");
+  add_model(predict);
+  predict->add_option("--input", inputs, "Input data, one per model input: .npy or .csv/.dat, one row per sample")
+      ->required();
+  predict->add_option("--output", outputs, "Where to write the outputs (.npy float64 or .dat), one per model output")
+      ->required();
+  predict->add_flag("--float", use_float, "Run the float (double precision) reference instead of fixed point");
+  predict->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.npy");
+  predict->add_option("--threads", threads, "Worker threads (default: all cores)");
+
+  auto* inspect = app.add_subcommand("inspect", "Print the compiled graph: per layer op, shapes, every type, reuse");
+  add_model(inspect);
+  inspect->add_option("--stop-after", stop_after, "Stop the pass pipeline after this pass");
+
+  auto* csim = app.add_subcommand("csim", "Compile a generated project with g++ and ap_types and run it on inputs");
+  csim->add_option("project", prj, "Project directory written by 'firmnet convert'")->required();
+  csim->add_option("--input", inputs, "Input data (.npy/.csv/.dat), one per model input")->required();
+  csim->add_option("--output", outputs, "Where to write the outputs, one per model output")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    passes::PipelineOptions popts;
+    popts.print_after = print_after;
+    popts.stop_after = stop_after;
+    if (*convert) {
+      auto c = driver::compile(model, cfg_path, popts);
+      print_warnings(c.warnings, quiet);
+      std::string dir = !outdir.empty() ? outdir : c.config.output_dir;
+      if (dir.empty()) throw Error("convert", "no output directory", "pass -o DIR or set OutputDir in the config");
+      backends::TestVectors tv;
+      backends::TestVectors* tvp = nullptr;
+      if (!inputs.empty()) {
+        tv.inputs = driver::inputs_from_arrays(c.graph, read_inputs(inputs), tv.batch);
+        emulator::Emulator emu(c.graph);
+        auto r = emu.run(tv.inputs, tv.batch);
+        tv.outputs = r.outputs;
+        report_overflows(r.overflows, tv.batch, quiet);
+        tvp = &tv;
+      }
+      backends::write_vitis_project(c.graph, c.config, dir, tvp);
+      fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
+    } else if (*predict) {
+      auto c = driver::compile(model, cfg_path, popts);
+      print_warnings(c.warnings, quiet);
+      size_t batch = 0;
+      auto in = driver::inputs_from_arrays(c.graph, read_inputs(inputs), batch);
+      if (use_float) {
+        std::map<std::string, std::vector<double>> trace;
+        auto outs = emulator::run_float(c.graph, in, batch, trace_dir.empty() ? nullptr : &trace);
+        write_outputs(c.graph, outs, batch, outputs);
+        if (!trace_dir.empty()) {
+          std::filesystem::create_directories(trace_dir);
+          for (const auto& [layer, v] : trace) {
+            support::Array a{{static_cast<int64_t>(batch), static_cast<int64_t>(v.size() / batch)}, v};
+            support::write_npy((std::filesystem::path(trace_dir) / (layer + ".npy")).string(), a);
+          }
+        }
+      } else {
+        emulator::Options eo;
+        eo.threads = threads;
+        eo.trace = !trace_dir.empty();
+        emulator::Emulator emu(c.graph, eo);
+        auto r = emu.run(in, batch);
+        report_overflows(r.overflows, batch, quiet);
+        write_outputs(c.graph, r.outputs, batch, outputs);
+        if (!trace_dir.empty()) {
+          std::filesystem::create_directories(trace_dir);
+          for (const auto& node : c.graph.nodes) {
+            auto it = r.trace_raw.find(node.name);
+            if (it == r.trace_raw.end() || node.outputs.empty()) continue;
+            const auto& t = c.graph.tensor(node.outputs[0]);
+            support::Array a{{static_cast<int64_t>(batch), t.size()}, {}};
+            a.data.reserve(it->second.size());
+            for (int64_t raw : it->second) a.data.push_back(t.type->to_double(raw));
+            support::write_npy((std::filesystem::path(trace_dir) / (node.name + ".npy")).string(), a);
+          }
+        }
+      }
+    } else if (*inspect) {
+      auto c = driver::compile(model, cfg_path, popts);
+      print_warnings(c.warnings, quiet);
+      fmt::print("{}", ir::print(c.graph));
+    } else if (*csim) {
+      backends::CsimOptions co;
+      co.ap_types_dir = driver::ap_types_dir();
+      auto arrays = read_inputs(inputs);
+      size_t batch = arrays.empty() ? 0 : static_cast<size_t>(arrays[0].rows());
+      std::vector<std::vector<double>> in;
+      for (auto& a : arrays) in.push_back(a.data);
+      auto outs = backends::run_csim(prj, in, batch, co);
+      if (outs.size() != outputs.size())
+        throw Error("csim", fmt::format("the project has {} output(s), {} --output path(s) given", outs.size(), outputs.size()));
+      for (size_t k = 0; k < outs.size(); ++k) {
+        support::Array a{{static_cast<int64_t>(batch), static_cast<int64_t>(batch ? outs[k].size() / batch : 0)}, outs[k]};
+        support::write_array(outputs[k], a);
+      }
+    }
+  } catch (const Error& e) {
+    fmt::print(stderr, "firmnet: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "firmnet: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,90 @@
+#include "driver/driver.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "frontends/onnx/onnx_frontend.h"
+
+namespace firmnet::driver {
+
+namespace {
+std::string extension(const std::string& path) {
+  auto e = std::filesystem::path(path).extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+}  // namespace
+
+config::Config load_config(const std::string& path) {
+  if (path.empty()) return config::Config::defaults();
+  return config::Config::load_file(path);
+}
+
+ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings) {
+  const std::string ext = extension(path);
+  if (ext == ".onnx") return frontends::load_onnx(path, warnings);
+  if (!std::filesystem::exists(path)) throw Error(path, "no such file");
+  throw Error(path, "unsupported model format '" + ext + "'", "firmnet reads ONNX/QONNX/FINN-ONNX models (.onnx)");
+}
+
+Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts) {
+  Compiled c{ir::Graph{}, cfg, {}};
+  c.warnings.insert(c.warnings.end(), cfg.warnings.begin(), cfg.warnings.end());
+  c.graph = load_model(model_path, c.warnings);
+  c.graph.name = cfg.project_name;
+  passes::PassContext ctx{c.config, c.warnings};
+  passes::run_pipeline(c.graph, ctx, opts);
+  return c;
+}
+
+Compiled compile(const std::string& model_path, const std::string& config_path, const passes::PipelineOptions& opts) {
+  return compile(model_path, load_config(config_path), opts);
+}
+
+std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,
+                                                    size_t& batch) {
+  if (arrays.size() != g.inputs.size())
+    throw Error("inputs", fmt::format("the model has {} input(s), {} data file(s) given", g.inputs.size(), arrays.size()),
+                "pass one --input per model input, in order");
+  std::vector<std::vector<double>> out;
+  batch = 0;
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    const auto& t = g.tensor(g.inputs[k]);
+    const auto& a = arrays[k];
+    const int64_t n = t.size();
+    const int64_t total = static_cast<int64_t>(a.data.size());
+    int64_t rows;
+    std::string shape = ir::to_string(a.shape);
+    if (a.shape.size() == 1 && a.shape[0] == n) rows = 1;
+    else if (!a.shape.empty() && a.row_size() == n) rows = a.shape[0];
+    else
+      throw Error("input '" + t.name + "'",
+                  fmt::format("data of shape {} does not fit the model input of {} values per sample {}", shape, n,
+                              ir::to_string(t.shape)),
+                  fmt::format("give an array of shape [N, {}]", n));
+    if (rows == 0) throw Error("input '" + t.name + "'", "no samples in the data");
+    if (k > 0 && static_cast<size_t>(rows) != batch)
+      throw Error("input '" + t.name + "'", fmt::format("{} samples, but the first input has {}", rows, batch));
+    batch = static_cast<size_t>(rows);
+    (void)total;
+    out.push_back(a.data);
+  }
+  return out;
+}
+
+support::Array output_array(const ir::Graph& g, size_t output_index, const std::vector<double>& values, size_t batch) {
+  support::Array a;
+  const auto& t = g.tensor(g.outputs.at(output_index));
+  a.shape = {static_cast<int64_t>(batch), t.size()};
+  a.data = values;
+  return a;
+}
+
+std::string ap_types_dir() {
+  if (const char* env = std::getenv("FIRMNET_AP_TYPES_DIR"); env && *env) return env;
+  return FIRMNET_AP_TYPES_DIR;
+}
+
+}  // namespace firmnet::driver

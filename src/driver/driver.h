@@ -1,0 +1,40 @@
+#pragma once
+// The compiler driver: the whole pipeline as a library (model file + config → compiled graph → emulator
+// or HLS project). The CLI, the end-to-end tests and the benchmarks all go through it.
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "ir/graph.h"
+#include "passes/pass.h"
+#include "support/data_io.h"
+#include "support/error.h"
+
+namespace firmnet::driver {
+
+struct Compiled {
+  ir::Graph graph;
+  config::Config config;
+  std::vector<Warning> warnings;
+};
+
+// Empty path: the defaults.
+config::Config load_config(const std::string& path);
+// By file extension (.onnx). Unknown formats are an error naming the supported ones.
+ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings);
+// Loads, then runs the pass pipeline. The result is verified and fully typed.
+Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts = {});
+Compiled compile(const std::string& model_path, const std::string& config_path,
+                 const passes::PipelineOptions& opts = {});
+
+// Sample data ↔ graph inputs/outputs. An array for an input of n elements may be [N, n], [N, ...shape] or
+// [n] (one sample). Errors name the input, the expected and the given shape.
+std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,
+                                                    size_t& batch);
+support::Array output_array(const ir::Graph& g, size_t output_index, const std::vector<double>& values,
+                            size_t batch);
+
+// The path of the ap_types headers: $FIRMNET_AP_TYPES_DIR, else the one configured at build time.
+std::string ap_types_dir();
+
+}  // namespace firmnet::driver

@@ -1,0 +1,60 @@
+// The textual view of the IR used by `firmnet inspect` and --print-after: per layer its op, where it came
+// from, every tensor with shape, type and the origin of that type, internal types, tables and settings.
+#include <fmt/format.h>
+
+#include "ir/graph.h"
+
+namespace firmnet::ir {
+
+namespace {
+
+std::string type_str(const Tensor& t) { return t.type ? t.type->str() : "(untyped)"; }
+
+std::string tensor_line(const char* role, const Tensor& t) {
+  std::string s = fmt::format("    {:<9} {:<28} {:<10} {}", role, t.name, to_string(t.shape), type_str(t));
+  if (!t.origin.empty()) s += "  <- " + t.origin;
+  return s + "\n";
+}
+
+std::string attr_str(const AttrValue& v) {
+  struct V {
+    std::string operator()(int64_t x) const { return std::to_string(x); }
+    std::string operator()(double x) const { return fmt::format("{:g}", x); }
+    std::string operator()(const std::string& x) const { return x; }
+    std::string operator()(const std::vector<int64_t>& x) const { return fmt::format("[{}]", fmt::join(x, ",")); }
+    std::string operator()(const std::vector<double>& x) const {
+      if (x.size() > 8) return fmt::format("[{} values]", x.size());
+      return fmt::format("[{}]", fmt::join(x, ","));
+    }
+  };
+  return std::visit(V{}, v);
+}
+
+}  // namespace
+
+std::string print(const Graph& g) {
+  int64_t mults = 0;
+  for (const auto& n : g.nodes) mults += multiplier_count(g, n);
+  std::string s = fmt::format("model '{}': {} input(s), {} output(s), {} layers, {} multipliers\n", g.name,
+                              g.inputs.size(), g.outputs.size(), g.nodes.size(), mults);
+  for (const auto& n : g.nodes) {
+    s += fmt::format("\n{} ({})", n.name, name(n.kind));
+    if (n.kind == OpKind::Activation && n.has_attr("function")) s += " " + n.attr_str("function");
+    if (!n.source.empty()) s += "  from " + n.source;
+    s += "\n";
+    for (auto id : n.inputs) s += tensor_line("in", g.tensor(id));
+    for (auto id : n.outputs) s += tensor_line("out", g.tensor(id));
+    for (const auto& [role, id] : n.params) s += tensor_line(role.c_str(), g.tensor(id));
+    for (const auto& [role, t] : n.types) s += fmt::format("    {:<9} {}\n", role, t.str());
+    for (const auto& [role, spec] : n.tables)
+      s += fmt::format("    {:<9} {} entries of {} on [{:g}, {:g}), step {:g}\n", "table " + role, spec.size(),
+                       spec.entry.str(), spec.lo(), spec.hi(), spec.step());
+    for (const auto& [k, v] : n.attrs)
+      if (!(n.kind == OpKind::Activation && k == "function")) s += fmt::format("    {:<9} {}\n", k, attr_str(v));
+    s += fmt::format("    reuse {}, strategy {}, multipliers {}{}\n", n.reuse_factor, name(n.strategy),
+                     multiplier_count(g, n), n.trace ? ", traced" : "");
+  }
+  return s;
+}
+
+}  // namespace firmnet::ir

@@ -1,0 +1,205 @@
+// The command line as a user meets it: the four commands on a built jet tagger, and every kind of bad
+// input giving one clear error line, a non-zero exit, no crash and no output directory left behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/model_builder.h"
+#include "support/data_io.h"
+
+namespace fs = std::filesystem;
+using namespace firmnet;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+const fs::path kWork = fs::path(FIRMNET_BINARY_DIR) / "cli_test_work";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Run firmnet(const std::string& args) {
+  fs::create_directories(kWork);
+  const fs::path out = kWork / "stdout.txt", err = kWork / "stderr.txt";
+  std::string cmd = std::string(FIRMNET_EXE) + " " + args + " >" + out.string() + " 2>" + err.string() + " </dev/null";
+  int status = std::system(cmd.c_str());
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return {code, slurp(out), slurp(err)};
+}
+
+void write(const fs::path& p, const std::string& s) {
+  std::ofstream f(p, std::ios::binary);
+  f << s;
+}
+
+std::string jet() {
+  fs::create_directories(kWork);
+  static std::string p = testing::write_mlp((kWork / "jet.onnx").string(), 16,
+                                            {{64, "Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 3);
+  return p;
+}
+
+std::string inputs(int64_t n, int64_t width, const std::string& name) {
+  support::Array a{{n, width}, {}};
+  testing::Rng rng{99};
+  for (int64_t i = 0; i < n * width; ++i) a.data.push_back(rng.normal());
+  const std::string p = (kWork / name).string();
+  support::write_npy(p, a);
+  return p;
+}
+
+// One clear line: "firmnet: error: ..." and nothing that looks like a crash.
+void expect_clean_error(const Run& r, const std::string& must_contain) {
+  EXPECT_NE(r.code, 0);
+  EXPECT_LT(r.code, 128) << "killed by a signal: " << r.err;
+  EXPECT_EQ(r.err.rfind("firmnet: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(must_contain), std::string::npos) << "expected '" << must_contain << "' in: " << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+}  // namespace
+
+TEST(Cli, ConvertPredictCsimAgreeByteForByte) {
+  const std::string x = inputs(300, 16, "x300.npy");
+  const fs::path prj = kWork / "prj_ok";
+  fs::remove_all(prj);
+  auto c = firmnet("convert " + jet() + " -o " + prj.string() + " --input " + x);
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(fs::exists(prj / "build_prj.tcl"));
+  auto p = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y_emu.npy").string());
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto s = firmnet("csim " + prj.string() + " --input " + x + " --output " + (kWork / "y_csim.npy").string());
+  ASSERT_EQ(s.code, 0) << s.err;
+  const std::string a = slurp(kWork / "y_emu.npy"), b = slurp(kWork / "y_csim.npy");
+  ASSERT_GT(a.size(), 300u * 5 * 8);
+  EXPECT_EQ(a, b) << "predict and csim must write identical files";
+  auto y = support::read_npy((kWork / "y_emu.npy").string());
+  EXPECT_EQ(y.shape, (std::vector<int64_t>{300, 5}));
+}
+
+TEST(Cli, PredictFloatAndTrace) {
+  const std::string x = inputs(20, 16, "x20.npy");
+  const fs::path tr = kWork / "trace";
+  fs::remove_all(tr);
+  auto p = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yf.npy").string() + " --float");
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto t = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yt.npy").string() + " --trace " + tr.string());
+  ASSERT_EQ(t.code, 0) << t.err;
+  size_t files = 0;
+  for (auto& e : fs::directory_iterator(tr)) files += e.path().extension() == ".npy";
+  EXPECT_GE(files, 8u);  // every layer's output
+  auto yf = support::read_npy((kWork / "yf.npy").string());
+  auto yt = support::read_npy((kWork / "yt.npy").string());
+  ASSERT_EQ(yf.data.size(), yt.data.size());
+  for (size_t i = 0; i < yf.data.size(); ++i) EXPECT_NEAR(yf.data[i], yt.data[i], 0.05);
+}
+
+TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
+  auto r = firmnet("inspect " + jet());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("4256 multipliers"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(dense)"), std::string::npos);
+  EXPECT_NE(r.out.find("(softmax)"), std::string::npos);
+  EXPECT_NE(r.out.find("accum"), std::string::npos);
+  EXPECT_NE(r.out.find("fixed<"), std::string::npos);
+}
+
+TEST(Cli, MissingModelFile) {
+  expect_clean_error(firmnet("inspect " + (kWork / "nope.onnx").string()), "nope.onnx");
+}
+
+TEST(Cli, EmptyGarbageAndTruncatedModels) {
+  write(kWork / "empty.onnx", "");
+  expect_clean_error(firmnet("inspect " + (kWork / "empty.onnx").string()), "empty.onnx");
+  write(kWork / "garbage.onnx", std::string("\x08\x07garbage\xff\xfe not a protobuf at all", 36));
+  expect_clean_error(firmnet("inspect " + (kWork / "garbage.onnx").string()), "garbage.onnx");
+  const std::string full = slurp(jet());
+  write(kWork / "trunc.onnx", full.substr(0, full.size() / 2));
+  expect_clean_error(firmnet("inspect " + (kWork / "trunc.onnx").string()), "trunc.onnx");
+}
+
+TEST(Cli, ConvertFailureLeavesNoDirectory) {
+  write(kWork / "bad.yml", "HLSConfig:\n  Model:\n    Precision: fixed<70,6>\n");
+  const fs::path prj = kWork / "prj_fail";
+  fs::remove_all(prj);
+  auto r = firmnet("convert " + jet() + " -c " + (kWork / "bad.yml").string() + " -o " + prj.string());
+  expect_clean_error(r, "fixed<70,6>");
+  EXPECT_FALSE(fs::exists(prj));
+}
+
+TEST(Cli, UnknownConfigKeySuggestsNearest) {
+  write(kWork / "typo.yml", "HLSConfig:\n  Model:\n    ReuseFactr: 2\n");
+  expect_clean_error(firmnet("inspect " + jet() + " -c " + (kWork / "typo.yml").string()), "ReuseFactor");
+}
+
+TEST(Cli, InvalidReuseFactorListsValidOnes) {
+  write(kWork / "rf.yml", "HLSConfig:\n  LayerType:\n    Dense:\n      ReuseFactor: 3\n");
+  auto r = firmnet("inspect " + jet() + " -c " + (kWork / "rf.yml").string());
+  expect_clean_error(r, "ReuseFactor 3");
+  EXPECT_NE(r.err.find("valid"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnsupportedOpNamesNodeAndOp) {
+  // A model with an op firmnet does not support (LpNormalization) must fail at load time, by name.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto& g = *m.mutable_graph();
+  auto* in = g.add_input();
+  in->set_name("x");
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_value(1);
+  tt->mutable_shape()->add_dim()->set_dim_value(4);
+  auto* n = g.add_node();
+  n->set_op_type("LpNormalization");
+  n->set_name("norm1");
+  n->add_input("x");
+  n->add_output("y");
+  g.add_output()->set_name("y");
+  std::ofstream f(kWork / "unsupported.onnx", std::ios::binary);
+  m.SerializeToOstream(&f);
+  f.close();
+  auto r = firmnet("inspect " + (kWork / "unsupported.onnx").string());
+  expect_clean_error(r, "LpNormalization");
+  EXPECT_NE(r.err.find("norm1"), std::string::npos) << r.err;
+}
+
+TEST(Cli, WrongInputShape) {
+  const std::string x = inputs(10, 15, "x_wrong.npy");
+  expect_clean_error(firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y.npy").string()), "[10,15]");
+}
+
+TEST(Cli, BadInputFiles) {
+  write(kWork / "bad.npy", "\x93NUMPY garbage");
+  expect_clean_error(firmnet("predict " + jet() + " --input " + (kWork / "bad.npy").string() + " --output " +
+                             (kWork / "y.npy").string()),
+                     "bad.npy");
+  write(kWork / "bad.csv", "1,2,3\n4,5\n");
+  expect_clean_error(firmnet("predict " + jet() + " --input " + (kWork / "bad.csv").string() + " --output " +
+                             (kWork / "y.npy").string()),
+                     "bad.csv");
+}
+
+TEST(Cli, UnparsablePrecision) {
+  write(kWork / "prec.yml", "HLSConfig:\n  Model:\n    Precision: fixd<16,6>\n");
+  expect_clean_error(firmnet("inspect " + jet() + " -c " + (kWork / "prec.yml").string()), "fixd<16,6>");
+}
+
+TEST(Cli, HelpExplainsCommands) {
+  auto r = firmnet("--help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* cmd : {"convert", "predict", "inspect", "csim"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+}
