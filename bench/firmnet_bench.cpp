@@ -20,7 +20,7 @@ namespace {
 std::string jet_tagger() {
   const std::string shared = std::string(FIRMNET_SHARED_MODELS) + "/onnx/three_layer_keras.onnx";
   if (fs::exists(shared)) return shared;
-  static std::string built = testing::write_mlp((fs::temp_directory_path() / "firmnet_bench_jet.onnx").string(), 16,
+  static std::string built = testmodels::write_mlp((fs::temp_directory_path() / "firmnet_bench_jet.onnx").string(), 16,
                                                 {{64, "Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 5);
   return built;
 }
@@ -48,7 +48,7 @@ BENCHMARK(BM_Convert_WholeProcess)->Unit(benchmark::kMillisecond)->UseRealTime()
 void BM_Emulate_JetTagger_fixed16_6(benchmark::State& st) {
   auto c = driver::compile(jet_tagger(), fixed16_6());
   const size_t batch = 100000;
-  testing::Rng rng{1};
+  testmodels::Rng rng{1};
   std::vector<double> x(batch * 16);
   for (auto& v : x) v = rng.normal();
   emulator::Options o;
@@ -62,7 +62,7 @@ BENCHMARK(BM_Emulate_JetTagger_fixed16_6)->Arg(1)->Arg(2)->Unit(benchmark::kMill
 void BM_Emulate_JetTagger_defaults(benchmark::State& st) {
   auto c = driver::compile(jet_tagger(), config::Config::defaults());
   const size_t batch = 100000;
-  testing::Rng rng{1};
+  testmodels::Rng rng{1};
   std::vector<double> x(batch * 16);
   for (auto& v : x) v = rng.normal();
   emulator::Emulator emu(c.graph);

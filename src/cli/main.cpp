@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       "emulate them bit-exactly, and inspect their fixed-point types.\n"
       "Configuration: hls4ml-style YAML (Model / LayerType / LayerName; Precision, ReuseFactor, Strategy)."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "firmnet 0.1.0");
+  app.set_version_flag("--version", std::string("firmnet ") + FIRMNET_VERSION);
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "Do not print warnings");
 

@@ -34,10 +34,25 @@ struct Config {
   LayerSettings model;
   std::map<std::string, LayerSettings> layer_type;   // keyed by LayerType name, e.g. "Dense", "Softmax"
   std::map<std::string, LayerSettings> layer_name;   // keyed by layer name
+  // Load-time findings that are not errors (e.g. hls4ml path keys firmnet ignores); the driver prints them.
+  std::vector<Warning> warnings;
 
   static Config defaults() { return Config{}; }
   static Config load_file(const std::string& path);                 // throws firmnet::Error
   static Config parse(const std::string& yaml, const std::string& display_name);
 };
+
+// The precision variables a level may name ("result", "accum", ..., "default").
+const std::vector<std::string>& precision_variables();
+
+// LayerType names accepted in HLSConfig.LayerType, canonical spelling (aliases map onto these).
+const std::vector<std::string>& layer_type_names();
+// Canonical LayerType for a name or alias, case-insensitive ("Relu" -> "ReLU", "Add" -> "Elementwise",
+// "BatchNorm" -> "BatchNormalization"); nullopt when unknown.
+std::optional<std::string> canonical_layer_type(const std::string& name);
+
+// The candidate closest to `key` by edit distance (case-insensitive), or "" when none is close enough
+// to be a plausible typo. Used for every "did you mean" hint.
+std::string nearest(const std::string& key, const std::vector<std::string>& candidates);
 
 }  // namespace firmnet::config

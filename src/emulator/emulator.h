@@ -32,6 +32,9 @@ class Emulator {
   Result run(const std::vector<std::vector<double>>& inputs, size_t batch) const;
   // inputs already raw in the input types.
   Result run_raw(const std::vector<std::vector<int64_t>>& inputs, size_t batch) const;
+  // How the node was compiled, e.g. "dense exact int32" or "dense step64": for inspection and tests.
+  // Throws firmnet::Error for an unknown node name.
+  std::string kernel_info(const std::string& node_name) const;
 
  private:
   struct Impl;

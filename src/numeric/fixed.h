@@ -83,6 +83,8 @@ struct ExactType {
 };
 ExactType product_type(const FixedType& a, const FixedType& b);
 ExactType sum_type(const ExactType& a, const ExactType& b);
+// Exact result type of a-b: the width and integer bits of a+b, but always signed (ap_fixed's minus_*).
+ExactType difference_type(const ExactType& a, const ExactType& b);
 ExactType exact(const FixedType& a);
 
 }  // namespace firmnet::numeric

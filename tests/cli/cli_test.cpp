@@ -30,7 +30,7 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-Run firmnet(const std::string& args) {
+Run run_firmnet(const std::string& args) {
   fs::create_directories(kWork);
   const fs::path out = kWork / "stdout.txt", err = kWork / "stderr.txt";
   std::string cmd = std::string(FIRMNET_EXE) + " " + args + " >" + out.string() + " 2>" + err.string() + " </dev/null";
@@ -46,14 +46,14 @@ void write(const fs::path& p, const std::string& s) {
 
 std::string jet() {
   fs::create_directories(kWork);
-  static std::string p = testing::write_mlp((kWork / "jet.onnx").string(), 16,
+  static std::string p = testmodels::write_mlp((kWork / "jet.onnx").string(), 16,
                                             {{64, "Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 3);
   return p;
 }
 
 std::string inputs(int64_t n, int64_t width, const std::string& name) {
   support::Array a{{n, width}, {}};
-  testing::Rng rng{99};
+  testmodels::Rng rng{99};
   for (int64_t i = 0; i < n * width; ++i) a.data.push_back(rng.normal());
   const std::string p = (kWork / name).string();
   support::write_npy(p, a);
@@ -75,12 +75,12 @@ TEST(Cli, ConvertPredictCsimAgreeByteForByte) {
   const std::string x = inputs(300, 16, "x300.npy");
   const fs::path prj = kWork / "prj_ok";
   fs::remove_all(prj);
-  auto c = firmnet("convert " + jet() + " -o " + prj.string() + " --input " + x);
+  auto c = run_firmnet("convert " + jet() + " -o " + prj.string() + " --input " + x);
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_TRUE(fs::exists(prj / "build_prj.tcl"));
-  auto p = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y_emu.npy").string());
+  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y_emu.npy").string());
   ASSERT_EQ(p.code, 0) << p.err;
-  auto s = firmnet("csim " + prj.string() + " --input " + x + " --output " + (kWork / "y_csim.npy").string());
+  auto s = run_firmnet("csim " + prj.string() + " --input " + x + " --output " + (kWork / "y_csim.npy").string());
   ASSERT_EQ(s.code, 0) << s.err;
   const std::string a = slurp(kWork / "y_emu.npy"), b = slurp(kWork / "y_csim.npy");
   ASSERT_GT(a.size(), 300u * 5 * 8);
@@ -93,9 +93,9 @@ TEST(Cli, PredictFloatAndTrace) {
   const std::string x = inputs(20, 16, "x20.npy");
   const fs::path tr = kWork / "trace";
   fs::remove_all(tr);
-  auto p = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yf.npy").string() + " --float");
+  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yf.npy").string() + " --float");
   ASSERT_EQ(p.code, 0) << p.err;
-  auto t = firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yt.npy").string() + " --trace " + tr.string());
+  auto t = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yt.npy").string() + " --trace " + tr.string());
   ASSERT_EQ(t.code, 0) << t.err;
   size_t files = 0;
   for (auto& e : fs::directory_iterator(tr)) files += e.path().extension() == ".npy";
@@ -107,9 +107,10 @@ TEST(Cli, PredictFloatAndTrace) {
 }
 
 TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
-  auto r = firmnet("inspect " + jet());
+  auto r = run_firmnet("inspect " + jet());
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("4256 multipliers"), std::string::npos) << r.out;
+  // 4,256 in the Dense layers (16·64 + 64·32 + 32·32 + 32·5) and 5 in the softmax (e_k · 1/sum).
+  EXPECT_NE(r.out.find("4261 multipliers"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(dense)"), std::string::npos);
   EXPECT_NE(r.out.find("(softmax)"), std::string::npos);
   EXPECT_NE(r.out.find("accum"), std::string::npos);
@@ -117,36 +118,36 @@ TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
 }
 
 TEST(Cli, MissingModelFile) {
-  expect_clean_error(firmnet("inspect " + (kWork / "nope.onnx").string()), "nope.onnx");
+  expect_clean_error(run_firmnet("inspect " + (kWork / "nope.onnx").string()), "nope.onnx");
 }
 
 TEST(Cli, EmptyGarbageAndTruncatedModels) {
   write(kWork / "empty.onnx", "");
-  expect_clean_error(firmnet("inspect " + (kWork / "empty.onnx").string()), "empty.onnx");
+  expect_clean_error(run_firmnet("inspect " + (kWork / "empty.onnx").string()), "empty.onnx");
   write(kWork / "garbage.onnx", std::string("\x08\x07garbage\xff\xfe not a protobuf at all", 36));
-  expect_clean_error(firmnet("inspect " + (kWork / "garbage.onnx").string()), "garbage.onnx");
+  expect_clean_error(run_firmnet("inspect " + (kWork / "garbage.onnx").string()), "garbage.onnx");
   const std::string full = slurp(jet());
   write(kWork / "trunc.onnx", full.substr(0, full.size() / 2));
-  expect_clean_error(firmnet("inspect " + (kWork / "trunc.onnx").string()), "trunc.onnx");
+  expect_clean_error(run_firmnet("inspect " + (kWork / "trunc.onnx").string()), "trunc.onnx");
 }
 
 TEST(Cli, ConvertFailureLeavesNoDirectory) {
   write(kWork / "bad.yml", "HLSConfig:\n  Model:\n    Precision: fixed<70,6>\n");
   const fs::path prj = kWork / "prj_fail";
   fs::remove_all(prj);
-  auto r = firmnet("convert " + jet() + " -c " + (kWork / "bad.yml").string() + " -o " + prj.string());
+  auto r = run_firmnet("convert " + jet() + " -c " + (kWork / "bad.yml").string() + " -o " + prj.string());
   expect_clean_error(r, "fixed<70,6>");
   EXPECT_FALSE(fs::exists(prj));
 }
 
 TEST(Cli, UnknownConfigKeySuggestsNearest) {
   write(kWork / "typo.yml", "HLSConfig:\n  Model:\n    ReuseFactr: 2\n");
-  expect_clean_error(firmnet("inspect " + jet() + " -c " + (kWork / "typo.yml").string()), "ReuseFactor");
+  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (kWork / "typo.yml").string()), "ReuseFactor");
 }
 
 TEST(Cli, InvalidReuseFactorListsValidOnes) {
   write(kWork / "rf.yml", "HLSConfig:\n  LayerType:\n    Dense:\n      ReuseFactor: 3\n");
-  auto r = firmnet("inspect " + jet() + " -c " + (kWork / "rf.yml").string());
+  auto r = run_firmnet("inspect " + jet() + " -c " + (kWork / "rf.yml").string());
   expect_clean_error(r, "ReuseFactor 3");
   EXPECT_NE(r.err.find("valid"), std::string::npos) << r.err;
 }
@@ -172,34 +173,34 @@ TEST(Cli, UnsupportedOpNamesNodeAndOp) {
   std::ofstream f(kWork / "unsupported.onnx", std::ios::binary);
   m.SerializeToOstream(&f);
   f.close();
-  auto r = firmnet("inspect " + (kWork / "unsupported.onnx").string());
+  auto r = run_firmnet("inspect " + (kWork / "unsupported.onnx").string());
   expect_clean_error(r, "LpNormalization");
   EXPECT_NE(r.err.find("norm1"), std::string::npos) << r.err;
 }
 
 TEST(Cli, WrongInputShape) {
   const std::string x = inputs(10, 15, "x_wrong.npy");
-  expect_clean_error(firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y.npy").string()), "[10,15]");
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y.npy").string()), "[10,15]");
 }
 
 TEST(Cli, BadInputFiles) {
   write(kWork / "bad.npy", "\x93NUMPY garbage");
-  expect_clean_error(firmnet("predict " + jet() + " --input " + (kWork / "bad.npy").string() + " --output " +
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (kWork / "bad.npy").string() + " --output " +
                              (kWork / "y.npy").string()),
                      "bad.npy");
   write(kWork / "bad.csv", "1,2,3\n4,5\n");
-  expect_clean_error(firmnet("predict " + jet() + " --input " + (kWork / "bad.csv").string() + " --output " +
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (kWork / "bad.csv").string() + " --output " +
                              (kWork / "y.npy").string()),
                      "bad.csv");
 }
 
 TEST(Cli, UnparsablePrecision) {
   write(kWork / "prec.yml", "HLSConfig:\n  Model:\n    Precision: fixd<16,6>\n");
-  expect_clean_error(firmnet("inspect " + jet() + " -c " + (kWork / "prec.yml").string()), "fixd<16,6>");
+  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (kWork / "prec.yml").string()), "fixd<16,6>");
 }
 
 TEST(Cli, HelpExplainsCommands) {
-  auto r = firmnet("--help");
+  auto r = run_firmnet("--help");
   EXPECT_EQ(r.code, 0);
   for (const char* cmd : {"convert", "predict", "inspect", "csim"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace firmnet::testing {
+namespace firmnet::testmodels {
 
 struct Rng {  // splitmix64
   uint64_t s;
@@ -117,4 +117,4 @@ inline std::string write_mlp(const std::string& path, int n_in, const std::vecto
   return path;
 }
 
-}  // namespace firmnet::testing
+}  // namespace firmnet::testmodels

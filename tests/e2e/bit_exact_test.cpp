@@ -28,12 +28,11 @@ std::string built_model(const std::string& name) {
   fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_models";
   fs::create_directories(dir);
   const std::string p = (dir / (name + ".onnx")).string();
-  using L = testing::LayerSpec;
-  if (name == "jet_bn") return testing::write_mlp(p, 16, {{64, "BatchNormalization+Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 7);
+  if (name == "jet_bn") return testmodels::write_mlp(p, 16, {{64, "BatchNormalization+Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 7);
   if (name == "act_zoo")
-    return testing::write_mlp(p, 8, {{16, "Tanh"}, {16, "LeakyRelu"}, {12, "Elu"}, {12, "Selu"}, {10, "Softplus"},
+    return testmodels::write_mlp(p, 8, {{16, "Tanh"}, {16, "LeakyRelu"}, {12, "Elu"}, {12, "Selu"}, {10, "Softplus"},
                                      {10, "Softsign"}, {8, "HardSigmoid"}, {4, "Sigmoid"}}, 11);
-  if (name == "wide_relu") return testing::write_mlp(p, 24, {{48, "Relu"}, {3, ""}}, 13);
+  if (name == "wide_relu") return testmodels::write_mlp(p, 24, {{48, "Relu"}, {3, ""}}, 13);
   throw std::runtime_error("unknown built model " + name);
 }
 
@@ -101,7 +100,7 @@ TEST_P(BitExact, EmulatorEqualsCompiledFirmware) {
 
   const size_t batch = 1000;
   const int64_t n_in = g.tensor(g.inputs[0]).size();
-  testing::Rng rng{42};
+  testmodels::Rng rng{42};
   std::vector<double> x(batch * static_cast<size_t>(n_in));
   for (auto& v : x) v = 1.5 * rng.normal();
 

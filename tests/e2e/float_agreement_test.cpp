@@ -28,7 +28,7 @@ TEST_P(DefaultsAgreeWithFloat, ArgmaxAndError) {
   const auto& g = c.graph;
   const size_t batch = 1000;
   const int64_t n_in = g.tensor(g.inputs[0]).size();
-  testing::Rng rng{1234};
+  testmodels::Rng rng{1234};
   std::vector<double> x(batch * static_cast<size_t>(n_in));
   for (auto& v : x) v = 1.5 * rng.normal();
 

@@ -1,0 +1,77 @@
+// Activation functions and Softmax: the table-driven layers.
+#include <fmt/format.h>
+
+#include "backends/vitis/emit.h"
+#include "support/error.h"
+
+namespace firmnet::backends::vitis {
+namespace {
+
+void same_size(const EmitContext& ctx, const ir::Node& n) {
+  const ir::Tensor& x = input_tensor(ctx, n, 0);
+  const ir::Tensor& y = output_tensor(ctx, n);
+  if (x.size() != y.size())
+    throw Error(EmitContext::where(n), fmt::format("input {} and output {} differ in size",
+                                                   ir::to_string(x.shape), ir::to_string(y.shape)));
+}
+
+}  // namespace
+
+void emit_activation(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
+  same_size(ctx, n);
+  const std::string& fn = n.attr_str("function");
+  begin_config(ctx, n, code, "activation_config", "firmnet_hls.h");
+  code.uint("n_in", input_tensor(ctx, n, 0).size());
+  code.uint("reuse_factor", n.reuse_factor);
+  const std::string io = ctx.var(n.inputs[0]) + ", " + ctx.var(n.outputs[0]);
+  std::string args;  // extra kernel arguments after (in, out)
+  std::string kernel = fn;
+  if (fn == "linear" || fn == "relu" || fn == "hard_tanh") {
+  } else if (fn == "leaky_relu") {
+    args = ", " + param_array(ctx, n, code, "alpha", "alpha_t", {1});
+  } else if (fn == "hard_sigmoid") {
+    args = ", " + param_array(ctx, n, code, "slope", "slope_t", {1});
+    args += ", " + param_array(ctx, n, code, "offset", "offset_t", {1});
+  } else if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") {
+    kernel = "table_function";
+    args = ", " + table_array(ctx, n, code, "table", "");
+  } else if (fn == "elu" || fn == "softplus") {
+    args = ", " + table_array(ctx, n, code, "table", "");
+  } else if (fn == "selu") {
+    args = ", " + table_array(ctx, n, code, "table", "");
+    args += ", " + param_array(ctx, n, code, "gamma", "gamma_t", {1});
+  } else {
+    throw Error(EmitContext::where(n), "activation function '" + fn + "' has no HLS kernel",
+                "supported: linear, relu, leaky_relu, hard_tanh, hard_sigmoid, elu, selu, sigmoid, tanh, "
+                "softsign, softplus");
+  }
+  code.call = kernel_call(ctx, n, code, kernel) + io + args + ");";
+  code.types_comment = "function " + fn + (code.types_comment.empty() ? "" : ", " + code.types_comment);
+}
+
+// Stable softmax: max, exact differences, exp table, sum, inverse table, products.
+void emit_softmax(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
+  same_size(ctx, n);
+  const ir::Tensor& x = input_tensor(ctx, n, 0);
+  if (n.has_attr("implementation") && n.attr_str("implementation") != "stable")
+    throw Error(EmitContext::where(n), "softmax implementation '" + n.attr_str("implementation") +
+                                           "' has no HLS kernel", "use implementation: stable");
+  const numeric::FixedType& xt = ctx.type(n.inputs[0]);
+  // x_k - max is exact in one more bit, signed (it is <= 0 and may reach -(max - min)).
+  numeric::FixedType diff{xt.width + 1, xt.int_bits + 1, true};
+  if (diff.width > numeric::kMaxWidth)
+    throw Error(EmitContext::where(n), "softmax input type " + xt.str() + " is too wide for the exact difference",
+                "use an input precision of at most 63 bits");
+  begin_config(ctx, n, code, "softmax_config", "firmnet_hls.h");
+  code.uint("n_in", x.size());
+  code.uint("n_row", x.shape.empty() ? 1 : x.shape.back());
+  code.uint("reuse_factor", n.reuse_factor);
+  add_type(ctx, n, code, "diff", diff, "diff_t");
+  internal_type(ctx, n, code, "accum");
+  std::string exp_table = table_array(ctx, n, code, "exp", "exp_");
+  std::string inv_table = table_array(ctx, n, code, "inv", "inv_");
+  code.call = kernel_call(ctx, n, code, "softmax_stable") +
+              fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), exp_table, inv_table);
+}
+
+}  // namespace firmnet::backends::vitis

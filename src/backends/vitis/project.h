@@ -1,0 +1,40 @@
+#pragma once
+// The pieces of a generated project that the project writer assembles: the description of its
+// interface (shared by the top function, the testbench, the marker file and run_csim), the testbench
+// and the Tcl scripts.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backends/vitis/vendor.h"
+#include "config/config.h"
+
+namespace firmnet::backends::vitis {
+
+inline constexpr const char* kMarkerFile = ".firmnet-project";
+const char* firmnet_version();
+
+struct Port {
+  std::string var;        // in0 / out0
+  std::string type_name;  // input_t / result_t
+  std::string size_macro; // N_IN0 / N_OUT0
+  int64_t size = 0;
+};
+
+struct ProjectInterface {
+  std::string name;  // the top function, file stems
+  std::vector<Port> inputs, outputs;
+};
+
+std::string testbench_cpp(const ProjectInterface& p);
+std::string build_prj_tcl(const ProjectInterface& p, const config::Config& cfg, const VendorSpelling& v);
+std::string vivado_synth_tcl(const ProjectInterface& p, const config::Config& cfg);
+
+// Marker file: identifies a firmnet project and records its interface for run_csim.
+std::string marker_text(const ProjectInterface& p);
+ProjectInterface parse_marker(const std::string& text, const std::string& where);  // throws firmnet::Error
+
+// Writes `files` (relative path -> content) as directory `dir`, atomically (see write_vitis_project).
+void write_tree_atomically(const std::string& dir, const std::map<std::string, std::string>& files);
+
+}  // namespace firmnet::backends::vitis

@@ -1,2 +1,0 @@
-// placeholder until this stage has code
-namespace firmnet {}

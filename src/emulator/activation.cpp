@@ -1,0 +1,279 @@
+// Activation (every function of docs/IR.md) and Softmax (stable, by tables). Table lookups use the
+// node's raw table entries; the cast of an entry to the output type is a constant per entry, so it is
+// done once here (with its overflow flag) instead of per element.
+#include <algorithm>
+
+#include "emulator/kernel.h"
+
+namespace firmnet::emulator {
+namespace {
+
+// The index formula of numeric::table_index on a 128-bit raw value (softmax differences need 65 bits
+// when the input type is 64 bits wide).
+int64_t table_index128(i128 raw, int frac, const numeric::TableSpec& s) {
+  const i128 i = numeric::shift_floor(raw, frac + s.log2_step) + s.offset;
+  return i < 0 ? 0 : (i >= s.size() ? s.size() - 1 : static_cast<int64_t>(i));
+}
+
+// A table whose entries are already cast to the output type.
+struct CastTable {
+  numeric::TableSpec spec;
+  std::vector<int64_t> out;
+  std::vector<uint8_t> ovf;
+  CastTable() = default;
+  CastTable(const NodeContext& c, const std::string& role) : spec(c.table(role)) {
+    const CastPlan cast(c.out_type(), spec.entry.frac());
+    for (int64_t e : c.table_data(role)) {
+      int64_t o = 0;
+      out.push_back(cast(e, o));
+      ovf.push_back(o ? 1 : 0);
+    }
+  }
+};
+
+enum class Fn { Linear, Relu, LeakyRelu, HardTanh, HardSigmoid, Elu, Selu, Sigmoid, Tanh, Softsign, Softplus };
+
+Fn parse_function(const NodeContext& c) {
+  const std::string& f = c.node.attr_str("function");
+  static const std::pair<const char*, Fn> kNames[] = {
+      {"linear", Fn::Linear},     {"relu", Fn::Relu},       {"leaky_relu", Fn::LeakyRelu},
+      {"hard_tanh", Fn::HardTanh}, {"hard_sigmoid", Fn::HardSigmoid}, {"elu", Fn::Elu},
+      {"selu", Fn::Selu},         {"sigmoid", Fn::Sigmoid}, {"tanh", Fn::Tanh},
+      {"softsign", Fn::Softsign}, {"softplus", Fn::Softplus}};
+  for (const auto& [n, fn] : kNames)
+    if (f == n) return fn;
+  c.fail("unknown activation function '" + f + "'",
+         "supported: linear, relu, leaky_relu, hard_tanh, hard_sigmoid, elu, selu, sigmoid, tanh, softsign, softplus");
+}
+
+class ActivationKernel final : public Kernel {
+ public:
+  explicit ActivationKernel(const NodeContext& c) : fn_(parse_function(c)) {
+    const ir::Tensor& x = c.input(0);
+    numel_ = x.size();
+    if (c.output().size() != numel_) c.fail("output size differs from input size");
+    const numeric::FixedType& tx = c.in_type(0);
+    const numeric::FixedType& ty = c.out_type();
+    fx_ = tx.frac();
+    cast_x_ = CastPlan(ty, fx_);
+    identity_ = cast_x_.is_identity_for(tx);  // e.g. relu with equal input and output types: no cast
+    auto scalar = [&](const char* key, numeric::FixedType* t) {
+      const ir::Tensor& p = c.param(key);
+      if (p.size() != 1) c.fail(std::string("parameter '") + key + "' must hold 1 value, has " + std::to_string(p.size()));
+      *t = *p.type;
+      return p.raw[0];
+    };
+    numeric::FixedType tp;
+    switch (fn_) {
+      case Fn::Linear:
+      case Fn::Relu: break;
+      case Fn::LeakyRelu:
+        k1_ = scalar("alpha", &tp);
+        cast_p_ = CastPlan(ty, fx_ + tp.frac());
+        break;
+      case Fn::Selu:
+        k1_ = scalar("gamma", &tp);
+        cast_p_ = CastPlan(ty, fx_ + tp.frac());
+        table_ = CastTable(c, "table");
+        break;
+      case Fn::HardTanh:
+        // clamp(x, -1, 1) at fraction f = max(Fx, 0), where 1 is an integer.
+        f_ = std::max(fx_, 0);
+        sx_ = f_ - fx_;
+        if (tx.width + sx_ > 120) c.fail("input type " + tx.str() + " is too far from 1 to clamp in 128 bits");
+        cast_p_ = CastPlan(ty, f_);
+        break;
+      case Fn::HardSigmoid: {
+        numeric::FixedType to;
+        k1_ = scalar("slope", &tp);
+        k2_ = scalar("offset", &to);
+        const int fp = fx_ + tp.frac();
+        f_ = std::max({fp, to.frac(), 0});
+        sx_ = f_ - fp;
+        so_ = f_ - to.frac();
+        if (f_ > 120 || tx.width + tp.width + sx_ > 124 || to.width + so_ > 124)
+          c.fail("slope/offset types need more than 128-bit intermediates");
+        cast_p_ = CastPlan(ty, f_);
+        break;
+      }
+      case Fn::Elu:
+      case Fn::Sigmoid:
+      case Fn::Tanh:
+      case Fn::Softsign:
+      case Fn::Softplus: table_ = CastTable(c, "table"); break;
+    }
+  }
+
+  void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& ovf) const override {
+    const size_t total = n * static_cast<size_t>(numel_);
+    const int64_t* x = in[0];
+    switch (fn_) {
+      case Fn::Linear:
+        if (identity_) std::copy_n(x, total, out);
+        else cast_x_.cast_many(x, out, total, ovf);
+        break;
+      case Fn::Relu:
+        if (identity_) {
+          for (size_t e = 0; e < total; ++e) out[e] = std::max<int64_t>(x[e], 0);
+        } else {
+          int64_t tmp[256];
+          for (size_t e0 = 0; e0 < total; e0 += 256) {
+            const size_t m = std::min<size_t>(256, total - e0);
+            for (size_t e = 0; e < m; ++e) tmp[e] = std::max<int64_t>(x[e0 + e], 0);
+            cast_x_.cast_many(tmp, out + e0, m, ovf);
+          }
+        }
+        break;
+      case Fn::LeakyRelu:
+        for (size_t e = 0; e < total; ++e)
+          out[e] = x[e] >= 0 ? cast_x_(x[e], ovf) : cast_p_(static_cast<i128>(x[e]) * k1_, ovf);
+        break;
+      case Fn::HardTanh: {
+        const i128 one = static_cast<i128>(1) << f_;
+        for (size_t e = 0; e < total; ++e) out[e] = cast_p_(std::clamp(static_cast<i128>(x[e]) << sx_, -one, one), ovf);
+        break;
+      }
+      case Fn::HardSigmoid: {
+        const i128 one = static_cast<i128>(1) << f_;
+        for (size_t e = 0; e < total; ++e) {
+          const i128 v = ((static_cast<i128>(x[e]) * k1_) << sx_) + (static_cast<i128>(k2_) << so_);
+          out[e] = cast_p_(std::clamp(v, i128{0}, one), ovf);
+        }
+        break;
+      }
+      case Fn::Elu:
+        for (size_t e = 0; e < total; ++e) out[e] = x[e] >= 0 ? cast_x_(x[e], ovf) : lookup(x[e], ovf);
+        break;
+      case Fn::Selu:
+        for (size_t e = 0; e < total; ++e)
+          out[e] = x[e] >= 0 ? cast_p_(static_cast<i128>(x[e]) * k1_, ovf) : lookup(x[e], ovf);
+        break;
+      case Fn::Sigmoid:
+      case Fn::Tanh:
+      case Fn::Softsign:
+        for (size_t e = 0; e < total; ++e) out[e] = lookup(x[e], ovf);
+        break;
+      case Fn::Softplus:
+        // x >= table hi  <=>  the unclamped index reaches N (hi is a multiple of the step).
+        for (size_t e = 0; e < total; ++e) {
+          const i128 idx = numeric::shift_floor(x[e], fx_ + table_.spec.log2_step) + table_.spec.offset;
+          out[e] = idx >= table_.spec.size() ? cast_x_(x[e], ovf) : lookup(x[e], ovf);
+        }
+        break;
+    }
+  }
+
+ private:
+  int64_t lookup(int64_t x, int64_t& ovf) const {
+    const size_t i = static_cast<size_t>(numeric::table_index(x, fx_, table_.spec));
+    ovf += table_.ovf[i];
+    return table_.out[i];
+  }
+
+  Fn fn_;
+  bool identity_ = false;
+  int64_t numel_ = 0;
+  int fx_ = 0, f_ = 0, sx_ = 0, so_ = 0;
+  int64_t k1_ = 0, k2_ = 0;  // raw scalar params: alpha/gamma/slope, offset
+  CastPlan cast_x_, cast_p_;
+  CastTable table_;
+};
+
+// -------------------------------------------------------------------------------------------- Softmax
+
+class SoftmaxKernel final : public Kernel {
+ public:
+  explicit SoftmaxKernel(const NodeContext& c)
+      : exp_(c.table("exp")), inv_(c.table("inv")), exp_data_(c.table_data("exp")), inv_data_(c.table_data("inv")) {
+    if (c.node.has_attr("implementation") && c.node.attr_str("implementation") != "stable")
+      c.fail("softmax implementation '" + c.node.attr_str("implementation") + "' is not defined in docs/NUMERICS.md",
+             "use implementation: stable");
+    const ir::Tensor& x = c.input(0);
+    numel_ = x.size();
+    if (c.output().size() != numel_) c.fail("output size differs from input size");
+    n_ = x.shape.empty() ? 1 : x.shape.back();
+    fx_ = c.in_type(0).frac();
+    accum_ = c.internal_type("accum");
+    const int fe = exp_.entry.frac();
+    // sum = Q_accum(sum + e_k) at the common fraction (the identity when accum is lossless, as the
+    // passes make it; a narrower accum is emulated as the firmware's accumulation would be).
+    fs_ = std::max(accum_.frac(), fe);
+    ss_ = fs_ - accum_.frac();
+    se_ = fs_ - fe;
+    if (accum_.width + ss_ > 124 || exp_.entry.width + se_ > 124)
+      c.fail("accum " + accum_.str() + " and exp table type " + exp_.entry.str() + " need more than 128 bits");
+    sum_cast_ = CastPlan(accum_, fs_);
+    out_cast_ = CastPlan(c.out_type(), fe + inv_.entry.frac());
+
+    // Fast path: differences, entries and products fit int64, and accum holds every partial sum of n
+    // entries exactly (then each Q_accum is the identity and the sum is plain integer addition).
+    int64_t max_e = 0, min_e = 0;  // partial sums lie in [n*min_e, n*max_e]
+    for (int64_t v : exp_data_) {
+      max_e = std::max(max_e, v);
+      min_e = std::min(min_e, v);
+    }
+    const int up = accum_.frac() - fe;
+    if (up >= 0 && up < 30) {
+      const i128 hi_sum = (static_cast<i128>(max_e) * n_) << up, lo_sum = (static_cast<i128>(min_e) * n_) << up;
+      fast_ = c.in_type(0).width <= 62 && exp_.entry.width <= 31 && inv_.entry.width <= 31 &&
+              bit_length(hi_sum) <= 62 && bit_length(lo_sum) <= 62 && hi_sum <= accum_.raw_max() &&
+              lo_sum >= accum_.raw_min();
+    }
+    up_ = up;
+  }
+
+  void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& ovf) const override {
+    if (fast_) return run_fast(in[0], out, n, ovf);
+    std::vector<int64_t> e(static_cast<size_t>(n_));
+    int64_t ignored = 0;  // accumulator casts are not layer-output casts
+    const size_t rows = n * static_cast<size_t>(numel_ / n_);
+    for (size_t r = 0; r < rows; ++r) {
+      const int64_t* x = in[0] + r * static_cast<size_t>(n_);
+      int64_t* y = out + r * static_cast<size_t>(n_);
+      const int64_t m = *std::max_element(x, x + n_);
+      int64_t sum = 0;
+      for (int64_t k = 0; k < n_; ++k) {
+        const i128 d = static_cast<i128>(x[k]) - m;
+        e[static_cast<size_t>(k)] = exp_data_[static_cast<size_t>(table_index128(d, fx_, exp_))];
+        sum = sum_cast_((static_cast<i128>(sum) << ss_) + (static_cast<i128>(e[static_cast<size_t>(k)]) << se_), ignored);
+      }
+      const int64_t inv = inv_data_[static_cast<size_t>(numeric::table_index(sum, accum_.frac(), inv_))];
+      for (int64_t k = 0; k < n_; ++k) y[k] = out_cast_(static_cast<i128>(e[static_cast<size_t>(k)]) * inv, ovf);
+    }
+  }
+
+ private:
+  void run_fast(const int64_t* in, int64_t* out, size_t n, int64_t& ovf) const {
+    std::vector<int64_t> prod(static_cast<size_t>(n_));
+    const size_t rows = n * static_cast<size_t>(numel_ / n_);
+    for (size_t r = 0; r < rows; ++r) {
+      const int64_t* x = in + r * static_cast<size_t>(n_);
+      const int64_t m = *std::max_element(x, x + n_);
+      int64_t sum = 0;
+      for (int64_t k = 0; k < n_; ++k) {
+        const int64_t e = exp_data_[static_cast<size_t>(numeric::table_index(x[k] - m, fx_, exp_))];
+        prod[static_cast<size_t>(k)] = e;
+        sum += e;
+      }
+      const int64_t inv = inv_data_[static_cast<size_t>(numeric::table_index(sum << up_, accum_.frac(), inv_))];
+      for (auto& p : prod) p *= inv;
+      out_cast_.cast_many(prod.data(), out + r * static_cast<size_t>(n_), prod.size(), ovf);
+    }
+  }
+
+  bool fast_ = false;
+  int up_ = 0;
+  numeric::TableSpec exp_, inv_;
+  std::vector<int64_t> exp_data_, inv_data_;
+  numeric::FixedType accum_;
+  int64_t numel_ = 0, n_ = 1;
+  int fx_ = 0, fs_ = 0, ss_ = 0, se_ = 0;
+  CastPlan sum_cast_, out_cast_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_activation(const NodeContext& c) { return std::make_unique<ActivationKernel>(c); }
+std::unique_ptr<Kernel> make_softmax(const NodeContext& c) { return std::make_unique<SoftmaxKernel>(c); }
+
+}  // namespace firmnet::emulator

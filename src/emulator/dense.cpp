@@ -1,0 +1,461 @@
+// Dense: acc_j = Q_accum(bias_j); acc_j = Q_accum(acc_j + x_i*W_ij) for i = 0..n_in-1; y_j = Q_res(acc_j).
+//
+// Three plans, chosen at construction:
+//  * Exact: the accumulator is lossless for these weights (accum keeps every fractional bit of the
+//    products and of the bias, and the interval bound of every partial sum fits accum's range), so every
+//    Q_accum is the identity and the sum is computed exactly in the narrowest integer that cannot
+//    overflow (int32 / int64), then cast once. (Partial sums then fit accum's <= 64 bits; only single
+//    terms at the very edge could need more, and those layers take the step plans, still exact.)
+//  * Step64: a lossy accumulator with WRAP/SAT overflow whose values fit int64: each step is
+//    acc + round(p / 2^k) then wrap/clamp (the wrap deferred to the end where that is exact).
+//  * StepGeneral: anything else, each step through numeric::quantize on __int128.
+// The int32/int64 plans run on GCC/Clang vector extensions over tiles of outputs whose accumulators stay
+// in registers for the whole input loop; tests/emulator/dense_test.cpp checks every plan against a naive
+// per-step reference.
+#include <algorithm>
+#include <cstring>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#include <type_traits>
+
+#include "emulator/kernel.h"
+
+namespace firmnet::emulator {
+namespace {
+
+i128 abs128(i128 v) { return v < 0 ? -v : v; }
+
+class DenseKernel final : public Kernel {
+ public:
+  explicit DenseKernel(const NodeContext& c);
+  void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override;
+  std::string info() const override {
+    switch (plan_) {
+      case Plan::Exact32: return "dense exact int32";
+      case Plan::Exact64: return "dense exact int64";
+      case Plan::Step64: return "dense step64";
+      case Plan::StepGeneral: return "dense step general";
+    }
+    return {};
+  }
+
+ private:
+  enum class Plan { Exact32, Exact64, Step64, StepGeneral };
+  bool try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b);
+  bool try_step64(const std::vector<int64_t>& w);
+  void setup_general(const NodeContext& c, const std::vector<int64_t>& w);
+
+  // Kernels over a block of samples. The tiled ones keep TJ accumulators in registers across the whole
+  // input loop, on weights packed as [tile][i][TJ] (zero-padded: padding lanes stay 0 and are not stored).
+  using BlockFn = void (*)(const DenseKernel&, const int64_t* x, int64_t* out, size_t n, int64_t& ovf);
+  template <class Acc, int TJ, bool Mul32 = false>
+  static void exact_tiled(const DenseKernel& d, const int64_t* x, int64_t* out, size_t n, int64_t& ovf);
+  template <class Acc, int TJ, bool Mul32, int S>
+  static void exact_group(const DenseKernel& d, const int64_t* x, Acc* sums, int64_t row);
+  template <Rounding R, Overflow O, bool Mul32>
+  static void step64_tiled(const DenseKernel& d, const int64_t* x, int64_t* out, size_t n, int64_t& ovf);
+  template <Rounding R, Overflow O, bool Mul32, int S>
+  static void step64_group(const DenseKernel& d, const int64_t* x, int64_t* sums, int64_t row);
+  // out[s][j] = Q_res(sums[s * row + j]) for a block: a single cast call when there is no padding.
+  template <class Acc>
+  void cast_block(const Acc* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const {
+    const size_t n_out = static_cast<size_t>(n_out_);
+    if (row == n_out) return out_cast_.cast_many(sums, out, n * n_out, ovf);
+    for (size_t s = 0; s < n; ++s) out_cast_.cast_many(sums + s * row, out + s * n_out, n_out, ovf);
+  }
+  void run_general(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  template <class A>
+  std::vector<A> pack(const std::vector<A>& w, int tj, bool rows) const;
+
+  int64_t n_in_ = 0, n_out_ = 0;
+  numeric::FixedType tx_, tw_, tb_, ta_, ty_;
+  int fx_ = 0, fw_ = 0, fb_ = 0, fa_ = 0;
+  Plan plan_ = Plan::StepGeneral;
+  CastPlan out_cast_;
+  // Exact plans: weights and bias scaled to the sum's fraction.
+  std::vector<int32_t> w32_, b32_;
+  std::vector<int64_t> w64_, b64_;
+  // Step plans: acc0 = Q_accum(bias) raw. Step64: weights pre-shifted (in w64_), rounding shift k_.
+  std::vector<int64_t> acc0_;
+  int k_ = 0;
+  int64_t mask_ = 0, half_ = 1, a_lo_ = 0, a_hi_ = 0, a_wrap_mask_ = 0;
+  BlockFn block_fn_ = nullptr;
+  static constexpr int kTileStep = 16;
+  // StepGeneral: raw weights (in w64_), shifts to the common fraction fc_ of accum and product.
+  int sa_ = 0, sp_ = 0, fc_ = 0;
+};
+
+DenseKernel::DenseKernel(const NodeContext& c) {
+  const ir::Tensor& x = c.input(0);
+  const ir::Tensor& y = c.output();
+  const ir::Tensor& W = c.param("weight");
+  const ir::Tensor& B = c.param("bias");
+  n_in_ = x.size();
+  n_out_ = y.size();
+  if (W.size() != n_in_ * n_out_)
+    c.fail("weight '" + W.name + "' has " + std::to_string(W.size()) + " values, expected n_in*n_out = " +
+           std::to_string(n_in_) + "*" + std::to_string(n_out_));
+  if (B.size() != n_out_)
+    c.fail("bias '" + B.name + "' has " + std::to_string(B.size()) + " values, expected " + std::to_string(n_out_));
+  tx_ = c.in_type(0);
+  tw_ = *W.type;
+  tb_ = *B.type;
+  ta_ = c.internal_type("accum");
+  ty_ = c.out_type();
+  fx_ = tx_.frac();
+  fw_ = tw_.frac();
+  fb_ = tb_.frac();
+  fa_ = ta_.frac();
+  if (try_exact(W.raw, B.raw)) return;
+  acc0_.resize(static_cast<size_t>(n_out_));
+  int64_t ignored = 0;  // the bias cast is not a layer-output cast: not counted
+  const CastPlan bias_cast(ta_, fb_);
+  for (size_t j = 0; j < acc0_.size(); ++j) acc0_[j] = bias_cast(B.raw[j], ignored);
+  out_cast_ = CastPlan(ty_, fa_);
+  if (!try_step64(W.raw)) setup_general(c, W.raw);
+}
+
+bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b) {
+  const int fp = fx_ + fw_;
+  if (fa_ < fp || fa_ < fb_) return false;  // some step would round
+  const int fs = std::max(fp, fb_), ws = fs - fp, bs = fs - fb_;
+  int log_n = 0;
+  while ((int64_t{1} << log_n) < n_in_ + 1) ++log_n;
+  if (tx_.width + tw_.width + ws + log_n + 2 > 120 || tb_.width + bs + 2 > 120) return false;
+
+  const i128 xmin = tx_.raw_min(), xmax = tx_.raw_max();
+  i128 bound = std::max(abs128(xmin), abs128(xmax)), max_w = 0;
+  std::vector<i128> ww(w.size()), bb(b.size());
+  for (size_t e = 0; e < w.size(); ++e) ww[e] = static_cast<i128>(w[e]) << ws;
+  for (size_t j = 0; j < b.size(); ++j) bb[j] = static_cast<i128>(b[j]) << bs;
+  const int up = fa_ - fs;  // a sum in accum raw units is sum * 2^up
+  for (int64_t j = 0; j < n_out_; ++j) {
+    // Every term's interval contains 0 (x's range does), so the partial sums' intervals only grow with i:
+    // the final interval bounds them all.
+    i128 lo = bb[static_cast<size_t>(j)], hi = lo;
+    for (int64_t i = 0; i < n_in_; ++i) {
+      const i128 wv = ww[static_cast<size_t>(i * n_out_ + j)];
+      const i128 t1 = xmin * wv, t2 = xmax * wv;
+      lo += std::min(t1, t2);
+      hi += std::max(t1, t2);
+      bound = std::max({bound, abs128(t1), abs128(t2)});
+      max_w = std::max(max_w, abs128(wv));
+    }
+    bound = std::max({bound, abs128(lo), abs128(hi), abs128(bb[static_cast<size_t>(j)])});
+    for (i128 v : {lo, hi}) {
+      if (v == 0) continue;
+      if (bit_length(v) + up > 100) return false;
+      const i128 a = v * (static_cast<i128>(1) << up);
+      if (a < ta_.raw_min() || a > ta_.raw_max()) return false;
+    }
+  }
+  // The narrowest integer that holds every input, weight, term and partial sum.
+  const i128 lim32 = static_cast<i128>(1) << 31, lim64 = static_cast<i128>(1) << 63;
+  if (bound < lim32) {
+    plan_ = Plan::Exact32;
+    for (i128 v : ww) w32_.push_back(static_cast<int32_t>(v));
+    for (i128 v : bb) b32_.push_back(static_cast<int32_t>(v));
+    const int tj = n_out_ <= 16 ? 16 : 32;
+    w32_ = pack(w32_, tj, true);
+    b32_ = pack(b32_, tj, false);
+    block_fn_ = tj == 16 ? &exact_tiled<int32_t, 16> : &exact_tiled<int32_t, 32>;
+  } else if (bound < lim64) {
+    plan_ = Plan::Exact64;
+    for (i128 v : ww) w64_.push_back(static_cast<int64_t>(v));
+    for (i128 v : bb) b64_.push_back(static_cast<int64_t>(v));
+    w64_ = pack(w64_, 16, true);
+    b64_ = pack(b64_, 16, false);
+    // Inputs and weights within int32 multiply as 32x32 -> 64 bits (one instruction on AVX-512).
+    const bool mul32 = std::max(abs128(xmin), abs128(xmax)) < lim32 && max_w < lim32;
+    block_fn_ = mul32 ? &exact_tiled<int64_t, 16, true> : &exact_tiled<int64_t, 16, false>;
+  } else {
+    return false;
+  }
+  out_cast_ = CastPlan(ty_, fs);
+  return true;
+}
+
+template <class A>
+std::vector<A> DenseKernel::pack(const std::vector<A>& w, int tj, bool rows) const {
+  const int64_t tiles = (n_out_ + tj - 1) / tj, n_rows = rows ? n_in_ : 1;
+  std::vector<A> p(static_cast<size_t>(tiles * n_rows * tj), A{0});
+  for (int64_t i = 0; i < n_rows; ++i)
+    for (int64_t j = 0; j < n_out_; ++j)
+      p[static_cast<size_t>(((j / tj) * n_rows + i) * tj + j % tj)] = w[static_cast<size_t>(i * n_out_ + j)];
+  return p;
+}
+
+// The vector helpers below are internal (anonymous namespace, inlined): the ABI note GCC gives for
+// 64-byte vector returns on targets without AVX-512 does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// Explicit SIMD through GCC/Clang vector extensions (64-byte vectors: one AVX-512 register, or two AVX2
+// ones, or scalar code where neither exists), so vectorisation does not depend on the optimiser's mood.
+typedef int32_t VecI32 __attribute__((vector_size(64)));
+typedef int64_t VecI64 __attribute__((vector_size(64)));
+typedef uint64_t VecU64 __attribute__((vector_size(64)));
+template <class T>
+struct VecOf;
+template <>
+struct VecOf<int32_t> {
+  using type = VecI32;
+};
+template <>
+struct VecOf<int64_t> {
+  using type = VecI64;
+};
+template <class T>
+using Vec = typename VecOf<T>::type;
+static_assert(sizeof(Vec<int64_t>) == 64 && sizeof(Vec<int32_t>) == 64);
+
+template <class T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// (a copy, so that the accumulator arrays never have their address taken and stay in registers)
+template <class T>
+inline void store(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// a * b for lanes holding values in int32 range.
+inline VecI64 mul_small(VecI64 a, VecI64 b) {
+#if defined(__AVX512F__)
+  // (the maskz form: GCC 12 warns about the plain one's internal undefined operand)
+  return reinterpret_cast<VecI64>(_mm512_maskz_mul_epi32(0xFF, reinterpret_cast<__m512i>(a), reinterpret_cast<__m512i>(b)));
+#else
+  return a * b;
+#endif
+}
+
+template <class Acc, int TJ, bool Mul32, int S>
+void DenseKernel::exact_group(const DenseKernel& d, const int64_t* x, Acc* sums, int64_t row) {
+  using V = Vec<Acc>;
+  constexpr int L = sizeof(V) / sizeof(Acc), NV = TJ / L;
+  const int64_t n_in = d.n_in_, tiles = row / TJ;
+  const Acc* wp;
+  const Acc* bp;
+  if constexpr (std::is_same_v<Acc, int32_t>) {
+    wp = d.w32_.data();
+    bp = d.b32_.data();
+  } else {
+    wp = d.w64_.data();
+    bp = d.b64_.data();
+  }
+  for (int64_t t = 0; t < tiles; ++t) {
+    V acc[S][NV];
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) acc[s][v] = load(bp + t * TJ + v * L);
+    const Acc* wt = wp + t * n_in * TJ;
+    for (int64_t i = 0; i < n_in; ++i) {
+      V w[NV];
+      for (int v = 0; v < NV; ++v) w[v] = load(wt + i * TJ + v * L);
+      for (int s = 0; s < S; ++s) {  // S samples: independent adds, weights loaded once
+        const Acc xi = static_cast<Acc>(x[s * n_in + i]);
+        if constexpr (Mul32) {
+          const V xv = V{} + xi;
+          for (int v = 0; v < NV; ++v) acc[s][v] += mul_small(xv, w[v]);
+        } else {
+          for (int v = 0; v < NV; ++v) acc[s][v] += xi * w[v];
+        }
+      }
+    }
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) store(sums + s * row + t * TJ + v * L, acc[s][v]);
+  }
+}
+
+template <class Acc, int TJ, bool Mul32>
+void DenseKernel::exact_tiled(const DenseKernel& d, const int64_t* x, int64_t* out, size_t n, int64_t& ovf) {
+  // Sums for the whole block, padded to whole tiles, then one cast over the block (one mode dispatch).
+  constexpr size_t kGroup = 4;
+  const size_t n_in = static_cast<size_t>(d.n_in_);
+  const int64_t row = (d.n_out_ + TJ - 1) / TJ * TJ;
+  std::vector<Acc> sums(n * static_cast<size_t>(row));
+  size_t s = 0;
+  for (; s + kGroup <= n; s += kGroup) exact_group<Acc, TJ, Mul32, kGroup>(d, x + s * n_in, sums.data() + s * row, row);
+  for (; s < n; ++s) exact_group<Acc, TJ, Mul32, 1>(d, x + s * n_in, sums.data() + s * row, row);
+  d.cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+// round_increment on vectors: comparisons give -1 for true, so increments are negated masks.
+template <Rounding R>
+inline Vec<int64_t> round_increment_v(Vec<int64_t> q, Vec<int64_t> rem, int64_t half) {
+  if constexpr (R == Rounding::TRN) {
+    return q - q;
+  } else if constexpr (R == Rounding::TRN_ZERO) {
+    return -((q < 0) & (rem != 0));
+  } else if constexpr (R == Rounding::RND) {
+    return -(rem >= half);
+  } else if constexpr (R == Rounding::RND_ZERO) {
+    return -((rem > half) | ((rem == half) & (q < 0)));
+  } else if constexpr (R == Rounding::RND_MIN_INF) {
+    return -(rem > half);
+  } else if constexpr (R == Rounding::RND_INF) {
+    return -((rem > half) | ((rem == half) & (q >= 0)));
+  } else {
+    return -((rem > half) | ((rem == half) & ((q & 1) != 0)));
+  }
+}
+
+template <Rounding R, Overflow O, bool Mul32, int S>
+void DenseKernel::step64_group(const DenseKernel& d, const int64_t* x, int64_t* sums, int64_t row) {
+  using V = Vec<int64_t>;
+  constexpr int TJ = kTileStep, L = sizeof(V) / sizeof(int64_t), NV = TJ / L;
+  constexpr bool kDeferredWrap =
+      O == Overflow::WRAP && (R == Rounding::TRN || R == Rounding::RND || R == Rounding::RND_MIN_INF);
+  auto mul = [](int64_t xi, V w) -> V {
+    if constexpr (Mul32) return mul_small(V{} + xi, w);
+    else return xi * w;
+  };
+  const int64_t n_in = d.n_in_, n_out = d.n_out_, tiles = (n_out + TJ - 1) / TJ;
+  const int k = d.k_;
+  const int64_t mask = d.mask_, half = d.half_, lo = d.a_lo_, hi = d.a_hi_, wrap = d.a_wrap_mask_;
+  for (int64_t t = 0; t < tiles; ++t) {
+    V acc[S][NV];
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) acc[s][v] = load(d.acc0_.data() + t * TJ + v * L);
+    const int64_t* wt = d.w64_.data() + t * n_in * TJ;
+    for (int64_t i = 0; i < n_in; ++i) {
+      V w[NV];
+      for (int v = 0; v < NV; ++v) w[v] = load(wt + i * TJ + v * L);
+      for (int s = 0; s < S; ++s) {  // S independent samples hide the step's latency chain
+        const int64_t xi = x[s * n_in + i];
+        for (int v = 0; v < NV; ++v) {
+          const V p = mul(xi, w[v]);
+          if constexpr (kDeferredWrap) {
+            // With WRAP and a rounding that ignores acc (TRN, RND, RND_MIN_INF), acc_{i+1} =
+            // wrap(acc_i + r_i) with r_i from the product alone; wrapping is modular, so one wrap at
+            // the end gives the same result. The sum runs modulo 2^64 (a multiple of 2^W).
+            const V r = (p >> k) + round_increment_v<R>(p, p & mask, half);
+            acc[s][v] = (V)((VecU64)acc[s][v] + (VecU64)r);  // vector casts reinterpret the bits
+          } else {
+            V q = acc[s][v] + (p >> k);  // floor((acc * 2^k + p) / 2^k)
+            q += round_increment_v<R>(q, p & mask, half);
+            if constexpr (O == Overflow::SAT) {
+              q = q < lo ? lo : q;
+              q = q > hi ? hi : q;
+            } else {  // WRAP: ((q - lo) mod 2^W) + lo
+              q = ((q - lo) & wrap) + lo;
+            }
+            acc[s][v] = q;
+          }
+        }
+      }
+    }
+    for (int s = 0; s < S; ++s) {
+      if constexpr (kDeferredWrap) {
+        const uint64_t ulo = static_cast<uint64_t>(lo), uwrap = static_cast<uint64_t>(wrap);
+        for (int v = 0; v < NV; ++v) {
+          acc[s][v] = (V)((((VecU64)acc[s][v] - ulo) & uwrap) + ulo);
+        }
+      }
+      for (int v = 0; v < NV; ++v) store(sums + s * row + t * TJ + v * L, acc[s][v]);
+    }
+  }
+}
+
+template <Rounding R, Overflow O, bool Mul32>
+void DenseKernel::step64_tiled(const DenseKernel& d, const int64_t* x, int64_t* out, size_t n, int64_t& ovf) {
+  constexpr size_t kGroup = 4;
+  const size_t n_in = static_cast<size_t>(d.n_in_);
+  const int64_t row = (d.n_out_ + kTileStep - 1) / kTileStep * kTileStep;
+  std::vector<int64_t> sums(n * static_cast<size_t>(row));
+  size_t s = 0;
+  for (; s + kGroup <= n; s += kGroup) step64_group<R, O, Mul32, kGroup>(d, x + s * n_in, sums.data() + s * row, row);
+  for (; s < n; ++s) step64_group<R, O, Mul32, 1>(d, x + s * n_in, sums.data() + s * row, row);
+  d.cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+bool DenseKernel::try_step64(const std::vector<int64_t>& w) {
+  const int fp = fx_ + fw_;
+  if (ta_.overflow != Overflow::WRAP && ta_.overflow != Overflow::SAT) return false;
+  // acc + p/2^k must not overflow int64 while acc is kept in range (wrapped/clamped every step); the
+  // deferred-wrap kernels sum modulo 2^64 instead, so they take any accumulator up to 64 bits.
+  const bool deferred = ta_.overflow == Overflow::WRAP && (ta_.rounding == Rounding::TRN ||
+                                                           ta_.rounding == Rounding::RND ||
+                                                           ta_.rounding == Rounding::RND_MIN_INF);
+  if (ta_.width > (deferred ? 64 : 61)) return false;
+  k_ = std::max(0, fp - fa_);
+  const int ws = std::max(0, fa_ - fp);  // products brought up to accum's fraction when it has more bits
+  if (k_ > 60 || ws > 60) return false;
+  const i128 max_x = std::max(abs128(tx_.raw_min()), abs128(tx_.raw_max()));
+  i128 max_w = 0;
+  for (int64_t v : w) max_w = std::max(max_w, abs128(static_cast<i128>(v) << ws));
+  if (bit_length(max_w) + bit_length(max_x) > 61) return false;  // p and acc + p/2^k stay inside int64
+  for (int64_t v : w) w64_.push_back(v * (int64_t{1} << ws));
+  w64_ = pack(w64_, kTileStep, true);
+  acc0_ = pack(acc0_, kTileStep, false);
+  mask_ = k_ > 0 ? (int64_t{1} << k_) - 1 : 0;
+  half_ = k_ > 0 ? int64_t{1} << (k_ - 1) : 1;
+  a_lo_ = ta_.raw_min();
+  a_hi_ = ta_.raw_max();
+  a_wrap_mask_ = ta_.width >= 64 ? int64_t{-1} : (int64_t{1} << ta_.width) - 1;
+  plan_ = Plan::Step64;
+  // Inputs and (pre-shifted) weights within int32 multiply as 32x32 -> 64 bits.
+  const bool mul32 = max_x < (static_cast<i128>(1) << 31) && max_w < (static_cast<i128>(1) << 31);
+  auto pick = [&]<Rounding R>() -> BlockFn {
+    if (ta_.overflow == Overflow::SAT)
+      return mul32 ? &step64_tiled<R, Overflow::SAT, true> : &step64_tiled<R, Overflow::SAT, false>;
+    return mul32 ? &step64_tiled<R, Overflow::WRAP, true> : &step64_tiled<R, Overflow::WRAP, false>;
+  };
+  switch (ta_.rounding) {
+    case Rounding::TRN: block_fn_ = pick.template operator()<Rounding::TRN>(); break;
+    case Rounding::TRN_ZERO: block_fn_ = pick.template operator()<Rounding::TRN_ZERO>(); break;
+    case Rounding::RND: block_fn_ = pick.template operator()<Rounding::RND>(); break;
+    case Rounding::RND_ZERO: block_fn_ = pick.template operator()<Rounding::RND_ZERO>(); break;
+    case Rounding::RND_MIN_INF: block_fn_ = pick.template operator()<Rounding::RND_MIN_INF>(); break;
+    case Rounding::RND_INF: block_fn_ = pick.template operator()<Rounding::RND_INF>(); break;
+    case Rounding::RND_CONV: block_fn_ = pick.template operator()<Rounding::RND_CONV>(); break;
+  }
+  return true;
+}
+
+void DenseKernel::setup_general(const NodeContext& c, const std::vector<int64_t>& w) {
+  plan_ = Plan::StepGeneral;
+  const int fp = fx_ + fw_;
+  fc_ = std::max(fa_, fp);
+  sa_ = fc_ - fa_;
+  sp_ = fc_ - fp;
+  if (fc_ > 256 || ta_.width + sa_ > 124 || tx_.width + tw_.width + sp_ > 124)
+    c.fail("input " + tx_.str() + " x weight " + tw_.str() + " with accumulator " + ta_.str() +
+               " needs more than 128-bit intermediates",
+           "use narrower types (at most 64 bits and compatible fractions)");
+  w64_ = w;
+}
+
+void DenseKernel::run_general(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  std::vector<int64_t> acc(static_cast<size_t>(n_out_));
+  for (size_t s = 0; s < n; ++s) {
+    const int64_t* xs = x + s * static_cast<size_t>(n_in_);
+    acc = acc0_;
+    for (int64_t i = 0; i < n_in_; ++i) {
+      const i128 xi = xs[i];
+      const int64_t* wr = w64_.data() + i * n_out_;
+      for (int64_t j = 0; j < n_out_; ++j) {
+        const i128 v = (static_cast<i128>(acc[static_cast<size_t>(j)]) << sa_) + ((xi * wr[j]) << sp_);
+        acc[static_cast<size_t>(j)] = numeric::quantize(v, fc_, ta_).raw;
+      }
+    }
+    out_cast_.cast_many(acc.data(), out + s * static_cast<size_t>(n_out_), acc.size(), ovf);
+  }
+}
+
+void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const {
+  switch (plan_) {
+    case Plan::Exact32:
+    case Plan::Exact64:
+    case Plan::Step64: return block_fn_(*this, in[0], out, n, overflows);
+    case Plan::StepGeneral: return run_general(in[0], out, n, overflows);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_dense(const NodeContext& c) { return std::make_unique<DenseKernel>(c); }
+
+}  // namespace firmnet::emulator

@@ -1,0 +1,421 @@
+#include "emulator/emulator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "emulator/kernel.h"
+
+namespace firmnet::emulator {
+
+// ---------------------------------------------------------------------------------------------- CastPlan
+
+CastPlan::CastPlan(const numeric::FixedType& t, int from_frac) : type_(t), from_frac_(from_frac) {
+  shift_ = from_frac - t.frac();
+  lo_ = t.raw_min();
+  hi_ = t.raw_max();
+  wrap_mask_ = t.width >= 64 ? ~uint64_t{0} : (uint64_t{1} << t.width) - 1;
+  if (shift_ > 0 && shift_ <= 63) {
+    mask_ = (uint64_t{1} << shift_) - 1;
+    half_ = uint64_t{1} << (shift_ - 1);
+  }
+  const bool common_overflow = t.overflow == Overflow::WRAP || t.overflow == Overflow::SAT;
+  inline_ok_ = common_overflow && shift_ >= -63 && shift_ <= 63;
+  if (shift_ <= 0) {
+    const int up = -shift_;
+    vlo_ = static_cast<int64_t>(-((-static_cast<i128>(lo_)) >> up));  // ceil(lo / 2^up), lo <= 0
+    vhi_ = static_cast<int64_t>(static_cast<i128>(hi_) >> up);         // floor(hi / 2^up), hi >= 0
+  }
+}
+
+int64_t CastPlan::general(i128 v, int64_t& overflows) const {
+  const numeric::Cast c = numeric::quantize(v, from_frac_, type_);
+  overflows += c.overflow ? 1 : 0;
+  return c.raw;
+}
+
+// ------------------------------------------------------------------------------------------ NodeContext
+
+const ir::Tensor& NodeContext::input(size_t k) const {
+  if (k >= node.inputs.size())
+    fail("expects at least " + std::to_string(k + 1) + " input(s), has " + std::to_string(node.inputs.size()));
+  return g.tensor(node.inputs[k]);
+}
+
+const ir::Tensor& NodeContext::output() const {
+  if (node.outputs.size() != 1) fail("has " + std::to_string(node.outputs.size()) + " outputs, the emulator expects 1");
+  return g.tensor(node.outputs[0]);
+}
+
+const numeric::FixedType& NodeContext::type_of(const ir::Tensor& t) const {
+  if (!t.type) fail("tensor '" + t.name + "' has no fixed-point type", "run the type resolution passes before emulating");
+  return *t.type;
+}
+
+const ir::Tensor& NodeContext::param(const std::string& key) const {
+  auto it = node.params.find(key);
+  if (it == node.params.end()) fail("missing parameter '" + key + "'");
+  const ir::Tensor& t = g.tensor(it->second);
+  type_of(t);
+  if (static_cast<int64_t>(t.raw.size()) != t.size())
+    fail("parameter '" + key + "' (tensor '" + t.name + "') is not quantized",
+         "run passes/quantize_constants before emulating");
+  const auto& ty = *t.type;
+  for (int64_t r : t.raw)
+    if (r < ty.raw_min() || r > ty.raw_max())
+      fail("parameter '" + key + "' holds raw value " + std::to_string(r) + " outside its type " + ty.str());
+  return t;
+}
+
+const numeric::FixedType& NodeContext::internal_type(const std::string& key) const {
+  auto it = node.types.find(key);
+  if (it == node.types.end())
+    fail("has no internal type '" + key + "'", "run passes/infer_precision (it sets the '" + key + "' type)");
+  return it->second;
+}
+
+const numeric::TableSpec& NodeContext::table(const std::string& role) const {
+  auto it = node.tables.find(role);
+  if (it == node.tables.end()) fail("has no lookup table '" + role + "'", "run passes/build_tables before emulating");
+  // The entry type is also the node's internal type "table" / "exp_table" / "inv_table" (what the
+  // firmware declares): the two must agree.
+  const std::string key = role == "table" ? role : role + "_table";
+  auto ty = node.types.find(key);
+  if (ty != node.types.end() && ty->second != it->second.entry)
+    fail("table '" + role + "' holds entries of type " + it->second.entry.str() + " but the node's '" + key +
+             "' type is " + ty->second.str(),
+         "rebuild the tables after changing the precision (passes/build_tables)");
+  return it->second;
+}
+
+const std::vector<int64_t>& NodeContext::table_data(const std::string& role) const {
+  const numeric::TableSpec& s = table(role);
+  auto it = node.table_data.find(role);
+  if (it == node.table_data.end() || static_cast<int64_t>(it->second.size()) != s.size())
+    fail("table '" + role + "' has " + std::to_string(it == node.table_data.end() ? 0 : it->second.size()) +
+             " entries, its spec says " + std::to_string(s.size()),
+         "run passes/build_tables before emulating");
+  return it->second;
+}
+
+int64_t NodeContext::channels_of_input(size_t k) const {
+  const ir::Tensor& t = input(k);
+  return t.shape.empty() ? 1 : t.shape.back();
+}
+
+// ------------------------------------------------------------------------------------------- Emulator
+
+namespace {
+
+constexpr size_t kBlock = 64;  // samples per block: buffers stay in L1/L2, kernels loop over a block
+
+struct Step {
+  std::string name;
+  std::unique_ptr<Kernel> kernel;  // null for a graph Input node (its output is loaded, not computed)
+  std::vector<ir::TensorId> inputs;
+  ir::TensorId output = -1;
+  bool trace = false;
+  size_t counter = 0;  // index into the overflow counters
+};
+
+// ap_fixed assignment from double, inline for WRAP/SAT: d * 2^F is exact in double (a power-of-two scale
+// of a normal result), and floor and the comparison of the remainder with 1/2 are exact, so this equals
+// numeric::quantize_double; anything unusual (huge or tiny values, other overflow modes, NaN/inf) goes to
+// quantize_double itself.
+class InputCast {
+ public:
+  explicit InputCast(const numeric::FixedType& t) : t_(t), lo_(t.raw_min()), hi_(t.raw_max()) {
+    scale_ = std::ldexp(1.0, t.frac());
+    common_ = (t.overflow == Overflow::WRAP || t.overflow == Overflow::SAT) && t.frac() > -900 && t.frac() < 900;
+    sat_ = t.overflow == Overflow::SAT;
+    mask_ = t.width >= 64 ? ~uint64_t{0} : (uint64_t{1} << t.width) - 1;
+  }
+  // dst[e] = Q_t(src[e]) for a run of values; the common case runs branch-free, rare values are redone
+  // through quantize_double.
+  void operator()(const double* src, int64_t* dst, size_t n, int64_t& overflows) const {
+    if (!common_) {
+      for (size_t e = 0; e < n; ++e) dst[e] = slow(src[e], overflows);
+      return;
+    }
+    switch (t_.rounding) {
+      case Rounding::TRN: return loop<Rounding::TRN>(src, dst, n, overflows);
+      case Rounding::TRN_ZERO: return loop<Rounding::TRN_ZERO>(src, dst, n, overflows);
+      case Rounding::RND: return loop<Rounding::RND>(src, dst, n, overflows);
+      case Rounding::RND_ZERO: return loop<Rounding::RND_ZERO>(src, dst, n, overflows);
+      case Rounding::RND_MIN_INF: return loop<Rounding::RND_MIN_INF>(src, dst, n, overflows);
+      case Rounding::RND_INF: return loop<Rounding::RND_INF>(src, dst, n, overflows);
+      case Rounding::RND_CONV: return loop<Rounding::RND_CONV>(src, dst, n, overflows);
+    }
+  }
+
+ private:
+  bool fast_ok(double d, double s) const { return std::fabs(s) < 0x1p62 && (std::fabs(s) >= 0x1p-900 || d == 0); }
+  int64_t slow(double d, int64_t& overflows) const {
+    const numeric::Cast c = numeric::quantize_double(d, t_);
+    overflows += c.overflow ? 1 : 0;
+    return c.raw;
+  }
+  template <Rounding R>
+  void loop(const double* __restrict src, int64_t* __restrict dst, size_t n, int64_t& overflows) const {
+    int64_t ov = 0;
+    bool any_slow = false;
+    for (size_t e = 0; e < n; ++e) {
+      const double d = src[e], s0 = d * scale_;
+      const bool ok = fast_ok(d, s0);  // false for NaN/inf too
+      const double s = ok ? s0 : 0.0;
+      const double fl = std::floor(s);
+      const double frac = s - fl;  // exact, in [0, 1)
+      const int64_t q0 = static_cast<int64_t>(fl);
+      // round_increment with rem and half in units of 1/4: only the comparison with 1/2 matters.
+      const uint64_t rem = uint64_t{frac != 0} + uint64_t{frac >= 0.5} + uint64_t{frac > 0.5};
+      const int64_t q = q0 + round_increment<R>(q0, rem, 2);
+      ov += (q < lo_) | (q > hi_);
+      const uint64_t ulo = static_cast<uint64_t>(lo_);
+      const int64_t wrapped = static_cast<int64_t>(((static_cast<uint64_t>(q) - ulo) & mask_) + ulo);
+      dst[e] = sat_ ? (q < lo_ ? lo_ : (q > hi_ ? hi_ : q)) : wrapped;
+      any_slow |= !ok;
+    }
+    if (any_slow)  // those were computed as 0 (in range, not counted): redo them exactly
+      for (size_t e = 0; e < n; ++e)
+        if (!fast_ok(src[e], src[e] * scale_)) dst[e] = slow(src[e], ov);
+    overflows += ov;
+  }
+
+  numeric::FixedType t_;
+  double scale_ = 1;
+  bool common_ = false, sat_ = false;
+  int64_t lo_, hi_;
+  uint64_t mask_ = 0;
+};
+
+struct GraphInput {
+  ir::TensorId id;
+  numeric::FixedType type;
+  size_t counter;
+  std::string name;  // for errors: the input node's name, or the tensor's
+  InputCast cast;
+};
+
+std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
+  switch (c.node.kind) {
+    case ir::OpKind::Input: return c.node.inputs.empty() ? nullptr : make_convert(c);
+    case ir::OpKind::Dense: return make_dense(c);
+    case ir::OpKind::BatchNorm: return make_batchnorm(c);
+    case ir::OpKind::Activation: return make_activation(c);
+    case ir::OpKind::Softmax: return make_softmax(c);
+    case ir::OpKind::Elementwise: return make_elementwise(c);
+    case ir::OpKind::Reshape: return make_convert(c);
+    case ir::OpKind::Concat: return make_concat(c);
+    case ir::OpKind::MultiThreshold: return make_multithreshold(c);
+    case ir::OpKind::Rescale: return make_rescale(c);
+    case ir::OpKind::ArgMax: return make_argmax(c);
+  }
+  c.fail("unknown op kind");
+}
+
+}  // namespace
+
+struct Emulator::Impl {
+  Options opts;
+  std::vector<int64_t> numel;  // per tensor id
+  std::vector<bool> is_activation;
+  // Constant tensors read as node inputs (not params): their raw values repeated for a block of samples.
+  std::map<ir::TensorId, std::vector<int64_t>> const_blocks;
+  std::vector<GraphInput> inputs;
+  std::vector<ir::TensorId> outputs;
+  std::vector<numeric::FixedType> output_types;
+  std::vector<Step> steps;
+  std::vector<std::string> counter_names;
+
+  Result run(const std::vector<std::vector<double>>* floats, const std::vector<std::vector<int64_t>>* raws,
+             size_t batch) const;
+};
+
+Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.opts = opts;
+  for (const auto& t : g.tensors) {
+    m.numel.push_back(t.size());
+    m.is_activation.push_back(!t.is_const());
+  }
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    NodeContext c{g, n};
+    Step s;
+    s.name = n.name;
+    s.kernel = make_kernel(c);
+    s.inputs = n.inputs;
+    c.out_type();  // checks there is exactly one, typed output
+    s.output = n.outputs[0];
+    s.trace = opts.trace || n.trace;
+    for (ir::TensorId id : n.inputs) {
+      const ir::Tensor& t = g.tensor(id);
+      if (!t.is_const() || m.const_blocks.count(id)) continue;
+      if (static_cast<int64_t>(t.raw.size()) != t.size() || !t.type)
+        c.fail("reads constant '" + t.name + "', which is not quantized", "run passes/quantize_constants first");
+      for (int64_t r : t.raw)
+        if (r < t.type->raw_min() || r > t.type->raw_max())
+          c.fail("constant '" + t.name + "' holds raw value " + std::to_string(r) + " outside its type " + t.type->str());
+      std::vector<int64_t>& blk = m.const_blocks[id];
+      for (size_t r = 0; r < kBlock; ++r) blk.insert(blk.end(), t.raw.begin(), t.raw.end());
+    }
+    s.counter = m.counter_names.size();
+    m.counter_names.push_back(n.name);
+    if (!s.kernel && n.kind == ir::OpKind::Input &&
+        std::find(g.inputs.begin(), g.inputs.end(), s.output) == g.inputs.end())
+      c.fail("Input node's output '" + g.tensor(s.output).name + "' is not a graph input");
+    m.steps.push_back(std::move(s));
+  }
+  for (ir::TensorId id : g.inputs) {
+    const ir::Tensor& t = g.tensor(id);
+    if (!t.type) throw Error("graph input '" + t.name + "'", "has no fixed-point type", "set the input precision");
+    GraphInput in{id, *t.type, 0, t.name, InputCast(*t.type)};
+    // Overflows of the input cast count under the Input node that declares it, when there is one.
+    auto it = std::find_if(m.steps.begin(), m.steps.end(), [&](const Step& s) { return !s.kernel && s.output == id; });
+    if (it != m.steps.end()) {
+      in.counter = it->counter;
+      in.name = it->name;
+    } else {
+      in.counter = m.counter_names.size();
+      m.counter_names.push_back(t.name);
+    }
+    m.inputs.push_back(in);
+  }
+  for (ir::TensorId id : g.outputs) {
+    const ir::Tensor& t = g.tensor(id);
+    if (!t.type) throw Error("graph output '" + t.name + "'", "has no fixed-point type");
+    m.outputs.push_back(id);
+    m.output_types.push_back(*t.type);
+  }
+}
+
+Emulator::~Emulator() = default;
+
+std::string Emulator::kernel_info(const std::string& node_name) const {
+  for (const Step& s : impl_->steps)
+    if (s.name == node_name) return s.kernel ? s.kernel->info() : "input";
+  throw Error("emulator", "no node named '" + node_name + "'");
+}
+
+Result Emulator::run(const std::vector<std::vector<double>>& inputs, size_t batch) const {
+  return impl_->run(&inputs, nullptr, batch);
+}
+
+Result Emulator::run_raw(const std::vector<std::vector<int64_t>>& inputs, size_t batch) const {
+  return impl_->run(nullptr, &inputs, batch);
+}
+
+Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
+                           const std::vector<std::vector<int64_t>>* raws, size_t batch) const {
+  const size_t n_given = floats ? floats->size() : raws->size();
+  if (n_given != inputs.size())
+    throw Error("emulator", "got " + std::to_string(n_given) + " input arrays, the graph has " +
+                                std::to_string(inputs.size()) + " inputs");
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const size_t expect = batch * static_cast<size_t>(numel[static_cast<size_t>(inputs[k].id)]);
+    const size_t got = floats ? (*floats)[k].size() : (*raws)[k].size();
+    if (got != expect)
+      throw Error("input '" + inputs[k].name + "'",
+                  "has " + std::to_string(got) + " values, expected " + std::to_string(expect) + " (batch " +
+                      std::to_string(batch) + " x " + std::to_string(numel[static_cast<size_t>(inputs[k].id)]) + ")");
+    if (raws) {  // kernels rely on raw values being in range of their type
+      const int64_t lo = inputs[k].type.raw_min(), hi = inputs[k].type.raw_max();
+      for (int64_t r : (*raws)[k])
+        if (r < lo || r > hi)
+          throw Error("input '" + inputs[k].name + "'",
+                      "raw value " + std::to_string(r) + " does not fit its type " + inputs[k].type.str());
+    }
+  }
+
+  Result res;
+  for (ir::TensorId id : outputs) res.outputs_raw.emplace_back(batch * static_cast<size_t>(numel[static_cast<size_t>(id)]));
+  std::vector<std::vector<int64_t>*> trace_of(steps.size(), nullptr);
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].trace) {
+      auto& v = res.trace_raw[steps[i].name];
+      v.resize(batch * static_cast<size_t>(numel[static_cast<size_t>(steps[i].output)]));
+      trace_of[i] = &v;
+    }
+
+  const size_t n_blocks = (batch + kBlock - 1) / kBlock;
+  size_t n_threads = opts.threads > 0 ? static_cast<size_t>(opts.threads) : std::max(1u, std::thread::hardware_concurrency());
+  n_threads = std::max<size_t>(1, std::min(n_threads, n_blocks));
+  std::vector<std::vector<int64_t>> counters(n_threads, std::vector<int64_t>(counter_names.size(), 0));
+  std::atomic<size_t> next_block{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+
+  auto worker = [&](size_t t) {
+    try {
+      std::vector<std::vector<int64_t>> buf(numel.size());
+      for (size_t id = 0; id < numel.size(); ++id)
+        if (is_activation[id]) buf[id].resize(kBlock * static_cast<size_t>(numel[id]));
+      for (const auto& [id, blk] : const_blocks) buf[static_cast<size_t>(id)] = blk;
+      std::vector<const int64_t*> in_ptrs;
+      std::vector<int64_t>& cnt = counters[t];
+      for (size_t b = next_block++; b < n_blocks; b = next_block++) {
+        const size_t first = b * kBlock, n = std::min(kBlock, batch - first);
+        for (size_t k = 0; k < inputs.size(); ++k) {
+          const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(inputs[k].id)]);
+          int64_t* dst = buf[static_cast<size_t>(inputs[k].id)].data();
+          if (raws) {
+            std::copy_n((*raws)[k].data() + first * ne, n * ne, dst);
+          } else {
+            inputs[k].cast((*floats)[k].data() + first * ne, dst, n * ne, cnt[inputs[k].counter]);
+          }
+        }
+        for (size_t i = 0; i < steps.size(); ++i) {
+          const Step& s = steps[i];
+          const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(s.output)]);
+          int64_t* out = buf[static_cast<size_t>(s.output)].data();
+          if (s.kernel) {
+            in_ptrs.clear();
+            for (ir::TensorId id : s.inputs) in_ptrs.push_back(buf[static_cast<size_t>(id)].data());
+            s.kernel->run(in_ptrs.data(), out, n, cnt[s.counter]);
+          }
+          if (trace_of[i]) std::copy_n(out, n * ne, trace_of[i]->data() + first * ne);
+        }
+        for (size_t k = 0; k < outputs.size(); ++k) {
+          const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(outputs[k])]);
+          std::copy_n(buf[static_cast<size_t>(outputs[k])].data(), n * ne, res.outputs_raw[k].data() + first * ne);
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next_block = n_blocks;  // stop the other workers early
+    }
+  };
+  if (n_threads == 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < n_threads; ++t) pool.emplace_back(worker, t);
+    for (auto& th : pool) th.join();
+  }
+  if (error) std::rethrow_exception(error);
+
+  for (size_t c = 0; c < counter_names.size(); ++c) {
+    int64_t total = 0;
+    for (const auto& v : counters) total += v[c];
+    res.overflows[counter_names[c]] += total;
+  }
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    // raw * 2^-F: a multiplication by an exact power of two equals to_double's ldexp for normal results.
+    const numeric::FixedType& t = output_types[k];
+    const bool by_scale = t.frac() > -900 && t.frac() < 900 && t.width <= 53;
+    const double scale = std::ldexp(1.0, -t.frac());
+    std::vector<double> v(res.outputs_raw[k].size());
+    for (size_t e = 0; e < v.size(); ++e) {
+      const int64_t r = res.outputs_raw[k][e];
+      v[e] = by_scale ? static_cast<double>(r) * scale : t.to_double(r);
+    }
+    res.outputs.push_back(std::move(v));
+  }
+  return res;
+}
+
+}  // namespace firmnet::emulator

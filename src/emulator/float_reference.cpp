@@ -1,0 +1,206 @@
+// run_float: the graph in double with the model's float constants and exact functions, ignoring every
+// type. Activation parameters follow the ONNX formulas with the float attrs (alpha, beta, gamma), falling
+// back to the param tensor's float value, then to ONNX's defaults.
+#include <algorithm>
+#include <cmath>
+
+#include "emulator/emulator.h"
+#include "support/error.h"
+
+namespace firmnet::emulator {
+namespace {
+
+struct FloatNode {
+  const ir::Graph& g;
+  const ir::Node& n;
+
+  std::string where() const { return "node '" + n.name + "' (" + ir::name(n.kind) + ")"; }
+  const std::vector<double>& values(const std::string& key) const {
+    const ir::Tensor& t = g.tensor(n.param(key));
+    if (static_cast<int64_t>(t.values.size()) != t.size())
+      throw Error(where(), "parameter '" + key + "' has no float values", "the float reference needs the model's constants");
+    return t.values;
+  }
+  // Per-element value of a constant with 1, C (last axis) or numel values.
+  double at(const std::vector<double>& v, size_t e, int64_t channels) const {
+    return v.size() == 1 ? v[0] : v[v.size() == static_cast<size_t>(channels) ? e % static_cast<size_t>(channels) : e];
+  }
+  double attr_or(const char* key, const char* param, double onnx_default) const {
+    if (n.has_attr(key)) return n.attr_float(key);
+    if (param && n.has_param(param)) return values(param).at(0);
+    return onnx_default;
+  }
+};
+
+double activation(const std::string& f, double x, const FloatNode& c) {
+  if (f == "linear") return x;
+  if (f == "relu") return std::max(x, 0.0);
+  if (f == "leaky_relu") return x >= 0 ? x : x * c.attr_or("alpha", "alpha", 0.01);
+  if (f == "hard_tanh") return std::clamp(x, -1.0, 1.0);
+  if (f == "hard_sigmoid") return std::clamp(x * c.attr_or("alpha", "slope", 0.2) + c.attr_or("beta", "offset", 0.5), 0.0, 1.0);
+  if (f == "elu") return x >= 0 ? x : c.attr_or("alpha", nullptr, 1.0) * std::expm1(x);
+  if (f == "selu") {
+    const double gamma = c.attr_or("gamma", "gamma", 1.05070102214813232421875);
+    return x >= 0 ? gamma * x : gamma * c.attr_or("alpha", nullptr, 1.67326319217681884765625) * std::expm1(x);
+  }
+  if (f == "sigmoid") return 1.0 / (1.0 + std::exp(-x));
+  if (f == "tanh") return std::tanh(x);
+  if (f == "softsign") return x / (1.0 + std::fabs(x));
+  if (f == "softplus") return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  throw Error(c.where(), "unknown activation function '" + f + "'");
+}
+
+// One node on one sample: in[k] points at input k's values, y receives the output.
+void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
+  const ir::Graph& g = c.g;
+  const ir::Node& n = c.n;
+  const ir::Tensor& out = g.tensor(n.outputs.at(0));
+  const size_t ny = static_cast<size_t>(out.size());
+  auto in_tensor = [&](size_t k) -> const ir::Tensor& { return g.tensor(n.inputs.at(k)); };
+  auto last_axis = [&](size_t k) { return in_tensor(k).shape.empty() ? int64_t{1} : in_tensor(k).shape.back(); };
+  switch (n.kind) {
+    case ir::OpKind::Input:
+    case ir::OpKind::Reshape: std::copy_n(in.at(0), ny, y); return;
+    case ir::OpKind::Dense: {
+      const auto& w = c.values("weight");
+      const auto& b = c.values("bias");
+      const size_t n_in = static_cast<size_t>(in_tensor(0).size());
+      for (size_t j = 0; j < ny; ++j) {
+        double acc = b.at(j);
+        for (size_t i = 0; i < n_in; ++i) acc += in[0][i] * w.at(i * ny + j);
+        y[j] = acc;
+      }
+      return;
+    }
+    case ir::OpKind::BatchNorm: {
+      const auto& s = c.values("scale");
+      const auto& b = c.values("bias");
+      for (size_t e = 0; e < ny; ++e) y[e] = in[0][e] * c.at(s, e, last_axis(0)) + c.at(b, e, last_axis(0));
+      return;
+    }
+    case ir::OpKind::Activation: {
+      const std::string& f = n.attr_str("function");
+      for (size_t e = 0; e < ny; ++e) y[e] = activation(f, in[0][e], c);
+      return;
+    }
+    case ir::OpKind::Softmax: {
+      const size_t len = static_cast<size_t>(last_axis(0));
+      for (size_t r = 0; r < ny; r += len) {
+        const double m = *std::max_element(in[0] + r, in[0] + r + len);
+        double sum = 0;
+        for (size_t k = 0; k < len; ++k) sum += (y[r + k] = std::exp(in[0][r + k] - m));
+        for (size_t k = 0; k < len; ++k) y[r + k] /= sum;
+      }
+      return;
+    }
+    case ir::OpKind::Elementwise: {
+      const std::string& op = n.attr_str("op");
+      const std::vector<double>* k = n.inputs.size() >= 2 ? nullptr : &c.values("constant");
+      for (size_t e = 0; e < ny; ++e) {
+        const double a = in[0][e], b = k ? c.at(*k, e, last_axis(0)) : in[1][e];
+        if (op == "add") y[e] = a + b;
+        else if (op == "sub") y[e] = a - b;
+        else if (op == "mul") y[e] = a * b;
+        else throw Error(c.where(), "unknown op '" + op + "'");
+      }
+      return;
+    }
+    case ir::OpKind::Concat: {
+      int64_t axis = n.has_attr("axis") ? n.attr_int("axis") : 0;
+      if (axis < 0) axis += static_cast<int64_t>(out.shape.size());
+      int64_t outer = 1;
+      for (int64_t d = 0; d < axis && d < static_cast<int64_t>(out.shape.size()); ++d) outer *= out.shape[static_cast<size_t>(d)];
+      double* o = y;
+      for (int64_t r = 0; r < outer; ++r)
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          const int64_t inner = in_tensor(k).size() / outer;
+          o = std::copy_n(in[k] + r * inner, inner, o);
+        }
+      return;
+    }
+    case ir::OpKind::MultiThreshold: {
+      const ir::Tensor& th = g.tensor(n.param("thresholds"));
+      const auto& t = c.values("thresholds");
+      const int64_t rows = th.shape.at(0), n_thr = th.shape.at(1);
+      const bool nchw = n.has_attr("data_layout") && n.attr_str("data_layout") == "NCHW";
+      const ir::Shape& xs = in_tensor(0).shape;
+      const int64_t channels = xs.empty() ? 1 : (nchw ? xs.front() : xs.back());
+      const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
+      const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
+      for (size_t e = 0; e < ny; ++e) {
+        const int64_t ch = rows == 1 ? 0 : (nchw ? static_cast<int64_t>(e) / (static_cast<int64_t>(ny) / channels)
+                                                 : static_cast<int64_t>(e) % channels);
+        int64_t count = 0;
+        for (int64_t k = 0; k < n_thr; ++k) count += in[0][e] >= t[static_cast<size_t>(ch * n_thr + k)];
+        y[e] = scale * static_cast<double>(count) + bias;
+      }
+      return;
+    }
+    case ir::OpKind::Rescale: {
+      const auto& s = c.values("scale");
+      const std::vector<double>* p = n.has_param("pre_add") ? &c.values("pre_add") : nullptr;
+      for (size_t e = 0; e < ny; ++e)
+        y[e] = (in[0][e] + (p ? c.at(*p, e, last_axis(0)) : 0.0)) * c.at(s, e, last_axis(0));
+      return;
+    }
+    case ir::OpKind::ArgMax: {
+      const size_t len = static_cast<size_t>(last_axis(0));
+      for (size_t r = 0; r < ny; ++r)
+        y[r] = static_cast<double>(std::max_element(in[0] + r * len, in[0] + (r + 1) * len) - (in[0] + r * len));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> run_float(const ir::Graph& g, const std::vector<std::vector<double>>& inputs,
+                                           size_t batch, std::map<std::string, std::vector<double>>* trace) {
+  if (inputs.size() != g.inputs.size())
+    throw Error("run_float", "got " + std::to_string(inputs.size()) + " input arrays, the graph has " +
+                                 std::to_string(g.inputs.size()));
+  // Whole-batch buffers per activation tensor: the reference favours clarity over speed.
+  std::vector<std::vector<double>> buf(g.tensors.size());
+  std::vector<bool> have(g.tensors.size(), false);
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    const ir::Tensor& t = g.tensor(g.inputs[k]);
+    if (inputs[k].size() != batch * static_cast<size_t>(t.size()))
+      throw Error("input '" + t.name + "'", "has " + std::to_string(inputs[k].size()) + " values, expected " +
+                                                std::to_string(batch * static_cast<size_t>(t.size())));
+    buf[static_cast<size_t>(g.inputs[k])] = inputs[k];
+    have[static_cast<size_t>(g.inputs[k])] = true;
+  }
+  for (const ir::Node& n : g.nodes) {
+    const FloatNode c{g, n};
+    if (n.outputs.size() != 1) throw Error(c.where(), "has " + std::to_string(n.outputs.size()) + " outputs, expected 1");
+    const size_t out_id = static_cast<size_t>(n.outputs[0]);
+    const size_t ny = static_cast<size_t>(g.tensor(n.outputs[0]).size());
+    if (n.kind == ir::OpKind::Input && n.inputs.empty()) {
+      if (!have[out_id]) throw Error(c.where(), "its output is not a graph input");
+    } else {
+      std::vector<double> y(batch * ny);
+      std::vector<const double*> in(n.inputs.size());
+      for (size_t s = 0; s < batch; ++s) {
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          const ir::Tensor& t = g.tensor(n.inputs[k]);
+          if (t.is_const()) {  // a constant read as an input: the same values for every sample
+            if (static_cast<int64_t>(t.values.size()) != t.size())
+              throw Error(c.where(), "constant input '" + t.name + "' has no float values");
+            in[k] = t.values.data();
+          } else {
+            in[k] = buf[static_cast<size_t>(n.inputs[k])].data() + s * static_cast<size_t>(t.size());
+          }
+        }
+        eval(c, in, y.data() + s * ny);
+      }
+      buf[out_id] = std::move(y);
+      have[out_id] = true;
+    }
+    if (trace) (*trace)[n.name] = buf[out_id];
+  }
+  std::vector<std::vector<double>> result;
+  for (ir::TensorId id : g.outputs) result.push_back(buf[static_cast<size_t>(id)]);
+  return result;
+}
+
+}  // namespace firmnet::emulator

@@ -1,0 +1,73 @@
+#pragma once
+// Per-node kernels of the emulator. The constructor of Emulator compiles every node into a Kernel with all
+// decisions taken up front (shifts, integer widths, cast plans, channel indexing); run() then only streams
+// blocks of samples through the kernels. Activations are raw int64 values in their tensor's type, one
+// sample as a flat row-major array, samples one after another.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/cast.h"
+#include "ir/graph.h"
+#include "support/error.h"
+
+namespace firmnet::emulator {
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // in[k]: block of `n` samples of the node's k-th input; out: block of `n` samples of its output.
+  // Adds the number of output casts that overflowed to `overflows`.
+  virtual void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const = 0;
+  // The plan chosen at construction, when the op has several (Emulator::kernel_info).
+  virtual std::string info() const { return {}; }
+};
+
+// What every kernel builder reads from the graph, with error reporting that names the node.
+struct NodeContext {
+  const ir::Graph& g;
+  const ir::Node& node;
+
+  std::string where() const { return "node '" + node.name + "' (" + ir::name(node.kind) + ")"; }
+  [[noreturn]] void fail(const std::string& what, const std::string& hint = {}) const {
+    throw Error(where(), what, hint);
+  }
+  const ir::Tensor& input(size_t k) const;
+  const ir::Tensor& output() const;
+  const numeric::FixedType& type_of(const ir::Tensor& t) const;
+  const numeric::FixedType& in_type(size_t k) const { return type_of(input(k)); }
+  const numeric::FixedType& out_type() const { return type_of(output()); }
+  const ir::Tensor& param(const std::string& key) const;  // must be quantized (raw filled)
+  const numeric::FixedType& internal_type(const std::string& key) const;  // node.types[key], required
+  // A table role: spec plus its raw entries, checked for size.
+  const numeric::TableSpec& table(const std::string& role) const;
+  const std::vector<int64_t>& table_data(const std::string& role) const;
+  // Size of the last axis of input k (1 for an empty shape): the channel count of per-channel params.
+  int64_t channels_of_input(size_t k) const;
+};
+
+std::unique_ptr<Kernel> make_dense(const NodeContext& c);
+std::unique_ptr<Kernel> make_activation(const NodeContext& c);
+std::unique_ptr<Kernel> make_softmax(const NodeContext& c);
+std::unique_ptr<Kernel> make_batchnorm(const NodeContext& c);
+std::unique_ptr<Kernel> make_elementwise(const NodeContext& c);
+std::unique_ptr<Kernel> make_convert(const NodeContext& c);  // Reshape, and Input with an input tensor
+std::unique_ptr<Kernel> make_concat(const NodeContext& c);
+std::unique_ptr<Kernel> make_multithreshold(const NodeContext& c);
+std::unique_ptr<Kernel> make_rescale(const NodeContext& c);
+std::unique_ptr<Kernel> make_argmax(const NodeContext& c);
+
+// Number of bits needed for the magnitude of v (0 for 0).
+inline int bit_length(i128 v) {
+  unsigned __int128 m = v < 0 ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
+  int b = 0;
+  while (m) {
+    ++b;
+    m >>= 1;
+  }
+  return b;
+}
+
+}  // namespace firmnet::emulator

@@ -1,0 +1,161 @@
+#pragma once
+// Internal state of one ONNX → IR conversion, shared by the op converters (onnx_ops_*.cpp).
+//
+// Every ONNX tensor name maps to a Value: either a constant (initializer, Constant node, folded
+// arithmetic) kept as float values, or an activation backed by an IR tensor. Activations keep their full
+// ONNX shape with the batch dimension counted as 1 (the firmware processes one sample at a time) and the
+// position of that batch dimension, which a layout-preserving Transpose may move; the IR shape is the full
+// shape without it.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/graph.h"
+#include "support/error.h"
+
+namespace firmnet::frontends::onnx_detail {
+
+// Upper bound on elements per sample (activations) and per constant: far above any FPGA model, low
+// enough that a hostile shape cannot make the frontend allocate gigabytes.
+constexpr int64_t kMaxElements = int64_t{1} << 26;
+
+// Default-domain opsets this frontend understands. 7 is the first opset with numpy-style broadcasting
+// for Add/Mul/Gemm, which every converter here assumes.
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 21;
+
+struct Value {
+  bool is_const = false;
+  std::vector<int64_t> full_shape;  // ONNX shape; activations count the batch dim as 1
+  int batch_axis = 0;               // activations only
+  ir::TensorId id = -1;             // activations only
+  std::vector<double> values;       // constants only, row-major
+};
+
+// The IR shape of an activation: its full shape without the batch dimension.
+ir::Shape sample_shape(const Value& v);
+
+// Product of dims with overflow and sanity checks; throws naming `what`.
+int64_t checked_elements(const std::vector<int64_t>& dims, const std::string& where, const std::string& what);
+
+// numpy broadcasting of two shapes; nullopt when incompatible.
+std::optional<std::vector<int64_t>> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
+// Values of a constant of shape `from` broadcast to shape `to` (which broadcast_shapes accepted).
+std::vector<double> broadcast_values(const std::vector<double>& values, const std::vector<int64_t>& from,
+                                     const std::vector<int64_t>& to);
+
+std::string shape_str(const std::vector<int64_t>& s);
+
+// Reads a TensorProto (float32/float64/int32/int64, inline or raw_data) into doubles.
+Value read_tensor(const onnx::TensorProto& t, const std::string& where);
+
+// Legal, unique C++ identifiers for node and tensor names.
+class NameTable {
+ public:
+  // `raw` legalized ([A-Za-z0-9_], no leading digit, no keyword, no reserved "__"), deduplicated with
+  // _2, _3, ...; `fallback` is used when nothing legal remains of `raw`; `prefix` goes before names
+  // that start with a digit or are keywords.
+  std::string make(const std::string& raw, const std::string& fallback, const std::string& prefix = "layer_");
+
+ private:
+  std::set<std::string> used_;
+};
+std::string legalize_identifier(const std::string& raw, const std::string& prefix = "layer_");
+
+// One ONNX node being converted.
+struct OnnxNode {
+  const onnx::NodeProto& proto;
+  int index;           // position in graph.node
+  std::string where;   // "node 'fc1' (Gemm)" for messages
+  std::string source;  // "Gemm 'fc1'" for ir::Node::source
+  const std::string& op() const { return proto.op_type(); }
+};
+
+class Context {
+ public:
+  Context(ir::Graph& g, std::vector<Warning>& w, int64_t opset, std::string model_name);
+
+  ir::Graph& graph;
+  std::vector<Warning>& warnings;
+  const int64_t opset;
+  const std::string model_name;
+  NameTable node_names;
+  NameTable tensor_names;
+  std::map<std::string, int> uses;  // ONNX tensor name -> number of node inputs + graph outputs reading it
+
+  // --- Values -----------------------------------------------------------------------------------
+  bool has_input(const OnnxNode& n, int i) const;  // present and non-empty (optional inputs may be "")
+  const Value& input(const OnnxNode& n, int i) const;
+  const Value& const_input(const OnnxNode& n, int i, const std::string& role) const;
+  const Value& act_input(const OnnxNode& n, int i, const std::string& role) const;
+  const Value* find(const std::string& onnx_name) const;
+  void define(const std::string& onnx_name, Value v, const std::string& where);
+  // Defines output `i` of `n` as the same value as `v` (Identity, layout-preserving Transpose, ...).
+  void alias_output(const OnnxNode& n, int i, const Value& v);
+  const std::string& output_name(const OnnxNode& n, int i) const;
+
+  // --- IR building ------------------------------------------------------------------------------
+  // New activation tensor for output `i` of `n`, registered as that output's Value.
+  ir::TensorId add_activation(const OnnxNode& n, int i, std::vector<int64_t> full_shape, int batch_axis = 0);
+  ir::TensorId add_constant(const std::string& node_name, const std::string& role, ir::Shape shape,
+                            std::vector<double> values);
+  // Appends an IR node named after `n` (legalized ONNX name, or OpType_index).
+  ir::Node& add_node(const OnnxNode& n, ir::OpKind kind);
+  // A Reshape node from `in` to a value with `full_shape` (batch first) for output `i` of `n`; an alias
+  // when the IR shape does not change.
+  void reshape_or_alias(const OnnxNode& n, int i, const Value& in, std::vector<int64_t> full_shape,
+                        int batch_axis);
+
+  // --- Attributes -------------------------------------------------------------------------------
+  const onnx::AttributeProto* attr(const OnnxNode& n, const std::string& name) const;
+  int64_t attr_int(const OnnxNode& n, const std::string& name, int64_t def) const;
+  double attr_float(const OnnxNode& n, const std::string& name, double def) const;
+  std::optional<std::vector<int64_t>> attr_ints(const OnnxNode& n, const std::string& name) const;
+
+  // Dense nodes made from MatMul whose bias a following Add may still absorb: IR output id -> node index.
+  std::map<ir::TensorId, size_t> foldable_dense;
+
+  [[noreturn]] void fail(const OnnxNode& n, const std::string& what, const std::string& hint = {}) const;
+  void warn(const OnnxNode& n, const std::string& what);
+
+ private:
+  std::map<std::string, Value> values_;
+};
+
+// Converters, one per ONNX op; the table in onnx_op_table.cpp maps op_type to them.
+using Converter = void (*)(Context&, const OnnxNode&);
+const Converter* find_converter(const std::string& op_type);
+std::string supported_ops_list();
+
+// Op families (defined in onnx_ops_*.cpp).
+void convert_gemm(Context&, const OnnxNode&);
+void convert_matmul(Context&, const OnnxNode&);
+void convert_batchnorm(Context&, const OnnxNode&);
+void convert_relu(Context&, const OnnxNode&);
+void convert_leaky_relu(Context&, const OnnxNode&);
+void convert_elu(Context&, const OnnxNode&);
+void convert_selu(Context&, const OnnxNode&);
+void convert_sigmoid(Context&, const OnnxNode&);
+void convert_tanh(Context&, const OnnxNode&);
+void convert_softplus(Context&, const OnnxNode&);
+void convert_softsign(Context&, const OnnxNode&);
+void convert_hard_sigmoid(Context&, const OnnxNode&);
+void convert_clip(Context&, const OnnxNode&);
+void convert_softmax(Context&, const OnnxNode&);
+void convert_add(Context&, const OnnxNode&);
+void convert_sub(Context&, const OnnxNode&);
+void convert_mul(Context&, const OnnxNode&);
+void convert_div(Context&, const OnnxNode&);
+void convert_flatten(Context&, const OnnxNode&);
+void convert_reshape(Context&, const OnnxNode&);
+void convert_identity(Context&, const OnnxNode&);
+void convert_constant(Context&, const OnnxNode&);
+void convert_transpose(Context&, const OnnxNode&);
+void convert_concat(Context&, const OnnxNode&);
+
+}  // namespace firmnet::frontends::onnx_detail

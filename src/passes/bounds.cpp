@@ -1,0 +1,129 @@
+// Value bounds of each op for precision inference: exact intervals of the node's output before the cast
+// to its result type, for inputs anywhere in their own intervals (docs/NUMERICS.md "Precision inference").
+#include <algorithm>
+#include <cmath>
+
+#include "ir/graph.h"
+#include "passes/internal.h"
+#include "passes/interval.h"
+
+namespace firmnet::passes {
+
+using numeric::i128;
+
+Interval const_bounds(const ir::Graph& g, const ir::Node& n, const std::string& param) {
+  const ir::Tensor& t = g.tensor(n.param(param));
+  if (t.raw.empty() || !t.type) throw Error(layer_where(n), "constant '" + t.name + "' is not quantized");
+  const auto [lo, hi] = std::minmax_element(t.raw.begin(), t.raw.end());
+  return {*lo, *hi, t.type->frac()};
+}
+
+Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
+  const std::string where = layer_where(n);
+  const ir::Tensor& w = g.tensor(n.param("weight"));
+  const ir::Tensor& b = g.tensor(n.param("bias"));
+  const size_t n_out = b.raw.size(), n_w = w.raw.size();
+  const int f = std::max(x.frac + w.type->frac(), b.type->frac());
+  Interval all{0, 0, f};
+  for (size_t j = 0; j < n_out; ++j) {
+    // Start from the bias; each term can push the partial sum down by at most min(0, w*x) and up by
+    // max(0, w*x), so every partial sum lies in [lo, hi].
+    Interval acc = align(Interval::point(b.raw[j], b.type->frac()), f, where);
+    for (size_t k = j; k < n_w; k += n_out) {
+      const Interval p = align(mul(x, Interval::point(w.raw[k], w.type->frac()), where), f, where);
+      acc = add(acc, {std::min<i128>(p.lo, 0), std::max<i128>(p.hi, 0), f}, where);
+    }
+    all = j == 0 ? acc : hull(all, acc, where);
+  }
+  return all;
+}
+
+namespace {
+
+Interval zero() { return {0, 0, 0}; }
+
+Interval table_range(const ir::Node& n) { return Interval::of_type(n.types.at("table")); }
+
+Interval activation_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
+  const std::string where = layer_where(n);
+  const std::string& fn = n.attr_str("function");
+  const Interval pos = clamp(x, {0, std::max<i128>(x.hi, 0), x.frac}, where);  // x >= 0 part (or [0,0])
+  const Interval neg_part = clamp(x, {std::min<i128>(x.lo, 0), 0, x.frac}, where);
+  if (fn == "linear") return x;
+  if (fn == "relu") return pos;
+  if (fn == "hard_tanh") return clamp(x, {-1, 1, 0}, where);
+  if (fn == "leaky_relu") return hull(pos, mul(neg_part, const_bounds(g, n, "alpha"), where), where);
+  if (fn == "hard_sigmoid") {
+    const Interval v = add(mul(x, const_bounds(g, n, "slope"), where), const_bounds(g, n, "offset"), where);
+    return clamp(v, {0, 1, 0}, where);
+  }
+  if (fn == "elu") return x.lo < 0 ? hull(pos, table_range(n), where) : pos;
+  if (fn == "selu") {
+    const Interval p = mul(pos, const_bounds(g, n, "gamma"), where);
+    return x.lo < 0 ? hull(p, table_range(n), where) : p;
+  }
+  if (fn == "softplus") return hull(pos, table_range(n), where);  // x beyond the table passes through
+  if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") return table_range(n);
+  throw Error(where, "unknown activation function '" + fn + "'");
+}
+
+}  // namespace
+
+Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<Interval>& in) {
+  const std::string where = layer_where(n);
+  switch (n.kind) {
+    case ir::OpKind::Input: return Interval::of_type(*g.tensor(n.outputs.at(0)).type);
+    case ir::OpKind::Dense:
+      if (n.types.count("accum")) return Interval::of_type(n.types.at("accum"));  // each step is cast
+      return dense_bounds(g, n, in.at(0));
+    case ir::OpKind::BatchNorm: {
+      const ir::Tensor& s = g.tensor(n.param("scale"));
+      const ir::Tensor& b = g.tensor(n.param("bias"));
+      Interval r = zero();
+      for (size_t c = 0; c < s.raw.size(); ++c) {
+        const Interval v = add(mul(in.at(0), Interval::point(s.raw[c], s.type->frac()), where),
+                               Interval::point(b.raw[c % b.raw.size()], b.type->frac()), where);
+        r = c == 0 ? v : hull(r, v, where);
+      }
+      return r;
+    }
+    case ir::OpKind::Activation: return activation_bounds(g, n, in.at(0));
+    case ir::OpKind::Softmax: return {0, 2, 0};
+    case ir::OpKind::Elementwise: {
+      const Interval a = in.at(0);
+      const Interval b = in.size() > 1 ? in[1] : const_bounds(g, n, "constant");
+      const std::string& op = n.attr_str("op");
+      if (op == "add") return add(a, b, where);
+      if (op == "sub") return add(a, neg(b), where);
+      if (op == "mul") return mul(a, b, where);
+      throw Error(where, "unknown elementwise op '" + op + "'", "use add, sub or mul");
+    }
+    case ir::OpKind::Reshape: return in.at(0);
+    case ir::OpKind::Concat: {
+      Interval r = in.at(0);
+      for (size_t i = 1; i < in.size(); ++i) r = hull(r, in[i], where);
+      return r;
+    }
+    case ir::OpKind::MultiThreshold: {
+      // out_scale * count + out_bias with count in [0, T]; exact at 2^-20 for the scales FINN emits.
+      const double scale = n.attr_float("out_scale"), bias = n.attr_float("out_bias");
+      const ir::Tensor& t = g.tensor(n.param("thresholds"));
+      const int64_t steps = t.shape.empty() ? 0 : t.shape.back();
+      const double a = bias, b = bias + scale * static_cast<double>(steps);
+      return {static_cast<i128>(std::floor(std::ldexp(std::min(a, b), 20))),
+              static_cast<i128>(std::ceil(std::ldexp(std::max(a, b), 20))), 20};
+    }
+    case ir::OpKind::Rescale: {
+      Interval v = in.at(0);
+      if (n.has_param("pre_add")) v = add(v, const_bounds(g, n, "pre_add"), where);
+      return mul(v, const_bounds(g, n, "scale"), where);
+    }
+    case ir::OpKind::ArgMax: {
+      const ir::Shape& s = g.tensor(n.inputs.at(0)).shape;
+      return {0, static_cast<i128>(s.empty() ? 0 : s.back() - 1), 0};
+    }
+  }
+  return zero();
+}
+
+}  // namespace firmnet::passes

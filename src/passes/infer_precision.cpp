@@ -1,0 +1,168 @@
+// infer_precision: chooses the types left "auto" by resolve_types (docs/NUMERICS.md "Precision inference").
+//  - Dense accum: lossless, i.e. the exact product frac plus integer bits from the exact bound of every
+//    partial sum over the input type's whole range with the quantized weights; > 64 bits drops frac bits.
+//  - Softmax accum: the exp table type grown by ceil(log2 n) bits (a lossless sum of n entries).
+//  - results: exact value intervals propagated from the input types through every op; integer bits so
+//    that nothing overflows, 10 fractional bits (more if the input has more), signed, TRN/WRAP, width <= 48
+//    (beyond: SAT and a warning). Table functions give the table type, softmax ufixed<16,1,RND_CONV,SAT>,
+//    Reshape/Concat the (union of the) input types.
+#include <fmt/format.h>
+
+#include "passes/internal.h"
+#include "passes/interval.h"
+
+namespace firmnet::passes {
+
+namespace {
+
+using numeric::FixedType;
+using numeric::i128;
+
+constexpr int kResultFrac = 16;
+constexpr int kMaxResultWidth = 48;
+
+FixedType make(int width, int int_bits, bool is_signed, numeric::Rounding q = numeric::Rounding::TRN,
+               numeric::Overflow o = numeric::Overflow::WRAP) {
+  FixedType t;
+  t.width = width;
+  t.int_bits = int_bits;
+  t.is_signed = is_signed;
+  t.rounding = q;
+  t.overflow = o;
+  return t;
+}
+
+FixedType dense_accum(const ir::Graph& g, const ir::Node& n, PassContext& ctx) {
+  const FixedType& tx = *g.tensor(n.inputs.at(0)).type;
+  const Interval b = dense_bounds(g, n, Interval::of_type(tx));
+  const int w = signed_width(b.lo, b.hi);
+  const int i = w - b.frac;
+  if (w <= numeric::kMaxWidth) return make(w, i, true);
+  if (i > numeric::kMaxWidth)
+    throw Error(layer_where(n), fmt::format("the accumulator needs {} integer bits (sums up to {})", i, b.str()),
+                "give narrower input/weight precisions or an explicit accum precision");
+  const FixedType t = make(numeric::kMaxWidth, i, true);
+  ctx.warnings.push_back({layer_where(n), fmt::format("a lossless accumulator needs fixed<{},{}>; using {} ({} "
+                                                      "fractional bits dropped, truncated at every step)",
+                                                      w, i, t.str(), w - numeric::kMaxWidth)});
+  return t;
+}
+
+FixedType softmax_accum(const ir::Graph& g, const ir::Node& n) {
+  const FixedType& e = n.types.at("exp_table");
+  const ir::Shape& s = g.tensor(n.inputs.at(0)).shape;
+  const int grow = ceil_log2(s.empty() ? 1 : s.back());
+  const FixedType t = make(e.width + grow, e.int_bits + grow, e.is_signed);
+  if (t.width > numeric::kMaxWidth - (t.is_signed ? 0 : 1))
+    throw Error(layer_where(n), fmt::format("the lossless sum of {} exp table entries needs {} bits", s.back(), t.width),
+                "give a narrower exp_table precision or an explicit accum precision");
+  return t;
+}
+
+// The generic rule: no overflow for any value in `v`, F fractional bits, TRN/WRAP, capped at 48 bits.
+FixedType bounded_type(const ir::Node& n, const Interval& v, int f, PassContext& ctx, std::string& why) {
+  i128 lo, hi;
+  if (f >= v.frac) {
+    const Interval a = align(v, f, layer_where(n));
+    lo = a.lo, hi = a.hi;
+  } else {  // drop bits by truncation (floor), as the TRN cast does
+    lo = numeric::shift_floor(v.lo, v.frac - f);
+    hi = numeric::shift_floor(v.hi, v.frac - f);
+  }
+  const int w = signed_width(lo, hi);
+  const int i = w - f;
+  why = "auto: bound " + v.str();
+  if (w <= kMaxResultWidth) return make(w, i, true);
+  if (i <= kMaxResultWidth - kResultFrac) return make(kMaxResultWidth, i, true);  // fewer fractional bits
+  const FixedType t = make(kMaxResultWidth, kMaxResultWidth - kResultFrac, true, numeric::Rounding::TRN,
+                           numeric::Overflow::SAT);
+  why += ", capped at 48 bits (SAT)";
+  ctx.warnings.push_back({layer_where(n), fmt::format("the result needs {} integer bits to never overflow (bound {}); "
+                                                      "using {}, which saturates beyond its range",
+                                                      i, v.str(), t.str())});
+  return t;
+}
+
+FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, PassContext& ctx, std::string& why) {
+  const auto in_type = [&](size_t k) { return *g.tensor(n.inputs.at(k)).type; };
+  switch (n.kind) {
+    case ir::OpKind::Reshape: why = "auto: as the input"; return in_type(0);
+    case ir::OpKind::Concat: {
+      FixedType t = in_type(0);
+      for (size_t k = 1; k < n.inputs.size(); ++k)
+        if (in_type(k) != t) t = numeric::union_type(t, in_type(k));
+      why = "auto: union of the input types";
+      return t;
+    }
+    case ir::OpKind::Softmax:
+      why = "auto: softmax default";
+      return make(18, 1, false, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+    case ir::OpKind::Activation: {
+      const std::string& fn = n.attr_str("function");
+      if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") {
+        why = "auto: the table type";
+        return n.types.at("table");
+      }
+      return bounded_type(n, v, std::max(kResultFrac, in_type(0).frac()), ctx, why);
+    }
+    case ir::OpKind::MultiThreshold:
+    case ir::OpKind::ArgMax: return bounded_type(n, v, n.kind == ir::OpKind::ArgMax ? 0 : kResultFrac, ctx, why);
+    case ir::OpKind::Input:
+    case ir::OpKind::Dense:
+    case ir::OpKind::BatchNorm:
+    case ir::OpKind::Elementwise:
+    case ir::OpKind::Rescale:
+      return bounded_type(n, v, n.inputs.empty() ? kResultFrac : std::max(kResultFrac, in_type(0).frac()), ctx, why);
+  }
+  return bounded_type(n, v, kResultFrac, ctx, why);
+}
+
+class InferPrecision : public Pass {
+ public:
+  const char* name() const override { return "infer_precision"; }
+
+  bool run(ir::Graph& g, PassContext& ctx) override {
+    std::vector<std::optional<Interval>> known(g.tensors.size());
+    auto interval_of = [&](ir::TensorId t) {
+      if (known[static_cast<size_t>(t)]) return *known[static_cast<size_t>(t)];
+      const ir::Tensor& x = g.tensor(t);
+      if (!x.type) throw Error("tensor '" + x.name + "'", "is read before it has a type");
+      return Interval::of_type(*x.type);  // graph inputs, typed constants
+    };
+    for (auto& n : g.nodes) {
+      std::vector<Interval> in;
+      for (ir::TensorId t : n.inputs) in.push_back(interval_of(t));
+      bool lossless = false;
+      if (n.kind == ir::OpKind::Dense && !n.types.count("accum")) {
+        n.types["accum"] = dense_accum(g, n, ctx);
+        lossless = n.types["accum"].width < numeric::kMaxWidth || !dropped_bits(g, n);
+      }
+      if (n.kind == ir::OpKind::Softmax && !n.types.count("accum")) n.types["accum"] = softmax_accum(g, n);
+      const Interval v = lossless ? dense_bounds(g, n, in.at(0)) : node_bounds(g, n, in);
+      for (ir::TensorId t : n.outputs) {
+        ir::Tensor& out = g.tensor(t);
+        if (!out.type) {
+          std::string why;
+          out.type = result_type(g, n, v, ctx, why);
+          out.origin = why;
+        }
+        known[static_cast<size_t>(t)] = cast(v, *out.type);
+      }
+    }
+    return true;
+  }
+
+ private:
+  // Whether a 64-bit accumulator had to drop fractional bits (it is then no longer exact).
+  static bool dropped_bits(const ir::Graph& g, const ir::Node& n) {
+    const int exact_frac = std::max(g.tensor(n.inputs.at(0)).type->frac() + g.tensor(n.param("weight")).type->frac(),
+                                    g.tensor(n.param("bias")).type->frac());
+    return n.types.at("accum").frac() < exact_frac;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_infer_precision() { return std::make_unique<InferPrecision>(); }
+
+}  // namespace firmnet::passes

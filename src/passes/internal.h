@@ -1,0 +1,60 @@
+#pragma once
+// Internal to src/passes: the pass factories the pipeline table lists, and helpers several passes share.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "passes/pass.h"
+
+namespace firmnet::passes {
+
+std::unique_ptr<Pass> make_remove_noops();
+std::unique_ptr<Pass> make_fold_constants();
+std::unique_ptr<Pass> make_fuse_dense_elementwise();
+std::unique_ptr<Pass> make_fuse_batchnorm();
+std::unique_ptr<Pass> make_resolve_types();
+std::unique_ptr<Pass> make_quantize_constants();
+std::unique_ptr<Pass> make_infer_precision();
+std::unique_ptr<Pass> make_build_tables();
+
+// "layer 'fc1'": how diagnostics name a node.
+inline std::string layer_where(const ir::Node& n) { return "layer '" + n.name + "'"; }
+
+// Whether a Dense node's weight and bias still hold float values not yet quantized (fusions need them).
+inline bool has_float_values(const ir::Graph& g, const ir::Node& dense) {
+  const ir::Tensor& w = g.tensor(dense.param("weight"));
+  const ir::Tensor& b = g.tensor(dense.param("bias"));
+  return w.size() == static_cast<int64_t>(w.values.size()) && b.size() == static_cast<int64_t>(b.values.size()) &&
+         w.raw.empty() && b.raw.empty() && b.size() > 0 && w.size() % b.size() == 0;
+}
+
+// The value of a broadcast constant operand (size 1, size of the last axis, or full size) at flat index i.
+double broadcast_at(const std::vector<double>& c, size_t i);
+// Whether a constant of `size` elements broadcasts onto a tensor of shape `shape` as IR.md allows.
+bool broadcasts(int64_t size, const ir::Shape& shape);
+
+// Lookup-table functions: what build_tables samples and resolve_types picks the default entry type from.
+struct TableFunction {
+  std::function<double(double)> f;
+  double lo = 0;                     // table domain [lo, lo + 2^log2_range)
+  int log2_range = 4;
+  numeric::FixedType entry;          // default entry type
+  std::string describe;              // for docs and error messages, e.g. "sigmoid on [-8, 8)"
+};
+// For an Activation node's function (nullopt when the function needs no table).
+std::optional<TableFunction> table_function(const ir::Node& n);
+
+// Softmax tables (docs/NUMERICS.md "Softmax"): exp on [-kSoftmaxExpRange, 0), 1/x on [0, 2^ceil(log2 n)].
+inline constexpr int kSoftmaxLog2ExpRange = 3;  // R = 8: exp(-8) = 3.4e-4 is still above the entry lsb
+int ceil_log2(int64_t n);
+
+// fixed<width, I, RND_CONV, SAT> with the fewest integer bits I such that lo and hi fit after rounding.
+numeric::FixedType fit_type(double lo, double hi, int width);
+
+inline constexpr int kDefaultTableSize = 1024;
+
+// Reads the resolved table size that resolve_types stores in attrs["table_size"] (default otherwise).
+int table_size_of(const ir::Node& n);
+
+}  // namespace firmnet::passes

@@ -1,0 +1,179 @@
+// Looking up a node's configuration: LayerName (node name or alias) -> LayerType -> Model.
+#include "passes/layer_config.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "passes/internal.h"
+
+namespace firmnet::passes {
+
+namespace {
+
+std::string function_type(const std::string& fn) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"relu", "ReLU"},       {"leaky_relu", "LeakyReLU"}, {"elu", "ELU"},           {"selu", "SELU"},
+      {"sigmoid", "Sigmoid"}, {"tanh", "TanH"},            {"softplus", "Softplus"}, {"softsign", "Softsign"},
+      {"hard_sigmoid", "HardSigmoid"}, {"hard_tanh", "HardTanh"}};
+  for (const auto& [f, t] : kNames)
+    if (fn == f) return t;
+  return "";
+}
+
+std::string kind_type(ir::OpKind k) {
+  switch (k) {
+    case ir::OpKind::Input: return "Input";
+    case ir::OpKind::Dense: return "Dense";
+    case ir::OpKind::BatchNorm: return "BatchNormalization";
+    case ir::OpKind::Activation: return "Activation";
+    case ir::OpKind::Softmax: return "Softmax";
+    case ir::OpKind::Elementwise: return "Elementwise";
+    case ir::OpKind::Reshape: return "Reshape";
+    case ir::OpKind::Concat: return "Concatenate";
+    case ir::OpKind::MultiThreshold: return "MultiThreshold";
+    case ir::OpKind::Rescale: return "Rescale";
+    case ir::OpKind::ArgMax: return "ArgMax";
+  }
+  return "";
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+void check_variables(const config::LayerSettings& s, const std::vector<std::string>& valid, const std::string& path,
+                     const std::string& who) {
+  for (const auto& [var, text] : s.precision)
+    if (std::find(valid.begin(), valid.end(), var) == valid.end())
+      throw Error(path + ".Precision." + var, who + " has no precision variable '" + var + "'",
+                  "valid ones are " + join(valid));
+}
+
+}  // namespace
+
+std::vector<std::string> layer_types_of(const ir::Node& n) {
+  std::vector<std::string> v;
+  if (n.kind == ir::OpKind::Activation && n.has_attr("function")) {
+    const std::string f = function_type(n.attr_str("function"));
+    if (!f.empty()) v.push_back(f);
+  }
+  v.push_back(kind_type(n.kind));
+  return v;
+}
+
+std::string describe(const ir::Graph& g, const ir::Node& n) {
+  std::string s = ir::name(n.kind);
+  s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  if (n.kind == ir::OpKind::Dense && n.has_param("weight") && n.has_param("bias")) {
+    const int64_t n_out = g.tensor(n.param("bias")).size();
+    const int64_t n_in = n_out > 0 ? g.tensor(n.param("weight")).size() / n_out : 0;
+    s += fmt::format(" {}x{}", n_in, n_out);
+  }
+  if (n.kind == ir::OpKind::Activation && n.has_attr("function")) s += " " + n.attr_str("function");
+  return s;
+}
+
+std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
+  (void)g;
+  std::vector<std::string> v = {"result"};
+  switch (n.kind) {
+    case ir::OpKind::Dense: v.insert(v.end(), {"accum", "weight", "bias"}); break;
+    case ir::OpKind::BatchNorm: v.insert(v.end(), {"scale", "bias"}); break;
+    case ir::OpKind::Softmax: v.insert(v.end(), {"accum", "exp_table", "inv_table"}); break;
+    case ir::OpKind::Activation:
+      if (table_function(n)) v.push_back("table");
+      if (!n.params.empty()) v.push_back("param");
+      break;
+    case ir::OpKind::Elementwise:
+    case ir::OpKind::MultiThreshold:
+      if (!n.params.empty()) v.push_back("param");
+      break;
+    case ir::OpKind::Rescale: v.insert(v.end(), {"scale", "param"}); break;
+    case ir::OpKind::Input:
+    case ir::OpKind::Reshape:
+    case ir::OpKind::Concat:
+    case ir::OpKind::ArgMax: break;
+  }
+  v.push_back("default");
+  return v;
+}
+
+std::vector<std::string> variables_of_type(const std::string& t) {
+  if (t == "Dense") return {"result", "accum", "weight", "bias", "default"};
+  if (t == "BatchNormalization") return {"result", "scale", "bias", "default"};
+  if (t == "Softmax") return {"result", "accum", "exp_table", "inv_table", "default"};
+  if (t == "Activation") return {"result", "table", "param", "default"};
+  if (t == "ELU" || t == "Sigmoid" || t == "TanH" || t == "Softplus" || t == "Softsign")
+    return {"result", "table", "default"};
+  if (t == "SELU") return {"result", "table", "param", "default"};
+  if (t == "LeakyReLU" || t == "HardSigmoid" || t == "Elementwise" || t == "MultiThreshold")
+    return {"result", "param", "default"};
+  if (t == "Rescale") return {"result", "scale", "param", "default"};
+  return {"result", "default"};  // Input, ReLU, HardTanh, Reshape, Concatenate, ArgMax
+}
+
+std::string variable_of_param(const ir::Node& n, const std::string& key) {
+  if (n.kind == ir::OpKind::Dense && (key == "weight" || key == "bias")) return key;
+  if (n.kind == ir::OpKind::BatchNorm && (key == "scale" || key == "bias")) return key;
+  if (n.kind == ir::OpKind::Rescale && key == "scale") return key;
+  return "param";
+}
+
+std::vector<Level> LayerConfig::levels(const ir::Node& n) const {
+  std::vector<Level> v;
+  auto by_name = [&](const std::string& name) {
+    auto it = cfg_.layer_name.find(name);
+    if (it != cfg_.layer_name.end()) v.push_back({Level::LayerName, "config LayerName " + name, &it->second});
+  };
+  by_name(n.name);
+  for (const auto& a : n.aliases)
+    if (a != n.name) by_name(a);
+  for (const auto& t : layer_types_of(n)) {
+    auto it = cfg_.layer_type.find(t);
+    if (it != cfg_.layer_type.end()) v.push_back({Level::LayerType, "config LayerType " + t, &it->second});
+  }
+  v.push_back({Level::Model, "config Model", &cfg_.model});
+  return v;
+}
+
+PrecisionChoice LayerConfig::precision(const ir::Node& n, const std::string& var) const {
+  for (const Level& l : levels(n)) {
+    const auto& p = l.settings->precision;
+    for (const std::string& key : {var, std::string("default")}) {
+      auto it = p.find(key);
+      if (it == p.end()) continue;
+      return {it->second, key == var ? l.label : l.label + " (default)", l.kind == Level::LayerName, true};
+    }
+  }
+  return {"auto", "default", false, false};
+}
+
+void LayerConfig::validate(const ir::Graph& g) const {
+  std::vector<std::string> names;
+  for (const auto& n : g.nodes) {
+    names.push_back(n.name);
+    names.insert(names.end(), n.aliases.begin(), n.aliases.end());
+  }
+  for (const auto& [key, settings] : cfg_.layer_name) {
+    const ir::Node* match = nullptr;
+    for (const auto& n : g.nodes)
+      if (n.name == key || std::find(n.aliases.begin(), n.aliases.end(), key) != n.aliases.end()) match = &n;
+    const std::string path = "HLSConfig.LayerName." + key;
+    if (!match) {
+      const std::string guess = config::nearest(key, names);
+      std::vector<std::string> shown(names.begin(), names.begin() + std::min<size_t>(names.size(), 12));
+      throw Error(path, "no layer is named '" + key + "'",
+                  (guess.empty() ? "" : "did you mean '" + guess + "'? ") + "the layers are " + join(shown) +
+                      (names.size() > shown.size() ? ", ..." : "") + " (see `firmnet inspect`)");
+    }
+    check_variables(settings, variables_of(g, *match), path,
+                    "layer '" + match->name + "' (" + describe(g, *match) + ")");
+  }
+  for (const auto& [type, settings] : cfg_.layer_type)
+    check_variables(settings, variables_of_type(type), "HLSConfig.LayerType." + type, "LayerType " + type);
+}
+
+}  // namespace firmnet::passes

@@ -1,0 +1,77 @@
+// The pass pipeline: the declared order of passes and the runner that verifies the IR after each one.
+#include <algorithm>
+#include <iostream>
+
+#include "passes/internal.h"
+
+namespace firmnet::passes {
+
+namespace {
+
+// The pipeline, in order. Each pass has one job; see its file for what it does.
+using Factory = std::unique_ptr<Pass> (*)();
+constexpr Factory kPipeline[] = {
+    make_remove_noops,            // drop Reshapes nobody needs and untyped linear activations
+    make_fold_constants,          // Elementwise of constants -> a constant
+    make_fuse_dense_elementwise,  // Dense + Add/Sub/Mul by a constant -> Dense
+    make_fuse_batchnorm,          // Dense + BatchNorm -> Dense
+    make_resolve_types,           // config -> settings and types of every tensor ("auto" left to infer_precision)
+    make_quantize_constants,      // float constants -> raw integers (saturating)
+    make_infer_precision,         // "auto" accumulators (lossless) and results (interval bounds)
+    make_build_tables,            // lookup tables of activations and softmax
+};
+
+void check_pass_name(const std::string& option, const std::string& value) {
+  if (value.empty()) return;
+  const auto names = pipeline_pass_names();
+  if (std::find(names.begin(), names.end(), value) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const std::string guess = config::nearest(value, names);
+  throw Error(option, "no pass is named '" + value + "'",
+              guess.empty() ? "the passes are " + list : "did you mean '" + guess + "'? the passes are " + list);
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Pass>> default_pipeline() {
+  std::vector<std::unique_ptr<Pass>> v;
+  for (Factory f : kPipeline) v.push_back(f());
+  return v;
+}
+
+std::vector<std::string> pipeline_pass_names() {
+  std::vector<std::string> v;
+  for (const auto& p : default_pipeline()) v.emplace_back(p->name());
+  return v;
+}
+
+void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
+  check_pass_name("--print-after", opts.print_after);
+  check_pass_name("--stop-after", opts.stop_after);
+  for (const auto& pass : default_pipeline()) {
+    const std::string name = pass->name();
+    try {
+      pass->run(g, ctx);
+    } catch (const Error& e) {
+      throw Error(e.where().empty() ? name : name + ": " + e.where(), e.message(), e.hint());
+    }
+    if (opts.verify_each) {
+      try {
+        g.verify(false);
+      } catch (const Error& e) {
+        throw Error("after pass " + name + ": " + e.where(), "invalid IR: " + e.message(),
+                    "this is a firmnet bug; please report it with the model");
+      }
+    }
+    if (opts.print_after == name) std::cerr << "// IR after " << name << "\n" << ir::print(g);
+    if (opts.stop_after == name) return;
+  }
+  try {
+    g.verify(true);
+  } catch (const Error& e) {
+    throw Error("after the pipeline: " + e.where(), e.message(), "this is a firmnet bug; please report it with the model");
+  }
+}
+
+}  // namespace firmnet::passes

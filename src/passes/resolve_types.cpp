@@ -1,0 +1,172 @@
+// resolve_types: applies the configuration to every node (reuse factor, strategy, trace, table size) and
+// gives every tensor and internal type its precision, LayerName -> LayerType -> Model -> defaults
+// (docs/NUMERICS.md "Default types"). "auto" results and accumulators stay unset for infer_precision.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "passes/internal.h"
+#include "passes/layer_config.h"
+
+namespace firmnet::passes {
+
+namespace {
+
+using numeric::FixedType;
+
+FixedType modes(int width, int int_bits, bool is_signed) {
+  FixedType t;
+  t.width = width;
+  t.int_bits = int_bits;
+  t.is_signed = is_signed;
+  t.rounding = numeric::Rounding::RND_CONV;
+  t.overflow = numeric::Overflow::SAT;
+  return t;
+}
+
+const FixedType kInputDefault = modes(16, 6, true);
+// Default width of weights, biases and scales: 18 bits, the narrow port of a Xilinx DSP48 multiplier.
+constexpr int kConstantWidth = 18;
+const FixedType kExpTableDefault = modes(18, 1, false);
+const FixedType kInvTableDefault = modes(18, 2, false);
+
+// A setting looked up LayerName -> LayerType -> Model; `label` says which level gave it.
+template <class T>
+std::optional<T> setting(const std::vector<Level>& levels, std::optional<T> config::LayerSettings::*member,
+                         Level::Kind* kind = nullptr) {
+  for (const Level& l : levels)
+    if (const auto& v = l.settings->*member) {
+      if (kind) *kind = l.kind;
+      return v;
+    }
+  return std::nullopt;
+}
+
+std::string valid_list(const std::vector<int64_t>& v) {
+  if (v.size() <= 10) return fmt::format("{}", fmt::join(v, ", "));
+  return fmt::format("{}, ..., {}", fmt::join(v.begin(), v.begin() + 8, ", "), v.back());
+}
+
+void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
+  const auto levels = lc.levels(n);
+  Level::Kind rf_from = Level::Model;
+  const auto rf = setting(levels, &config::LayerSettings::reuse_factor, &rf_from);
+  if (n.kind == ir::OpKind::Dense) {
+    const int64_t n_mult = g.tensor(n.param("weight")).size();
+    std::vector<int64_t> valid;
+    for (int64_t d = 1; d <= n_mult; ++d)
+      if (n_mult % d == 0) valid.push_back(d);
+    const int r = rf.value_or(1);
+    if (n_mult % r != 0)
+      throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("ReuseFactor {} is invalid", r),
+                  "valid values are " + valid_list(valid));
+    n.reuse_factor = r;
+  } else {
+    // The Model-level ReuseFactor is meant for the layers that reuse multipliers (Dense); an explicit
+    // per-layer one elsewhere is an error rather than silently ignored.
+    if (rf && *rf != 1 && rf_from != Level::Model)
+      throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("ReuseFactor {} is invalid", *rf),
+                  "only Dense layers support a ReuseFactor other than 1 for now; use 1");
+    n.reuse_factor = 1;
+  }
+  n.strategy = setting(levels, &config::LayerSettings::strategy).value_or(ir::Strategy::Latency);
+  n.trace = setting(levels, &config::LayerSettings::trace).value_or(false);
+  Level::Kind impl_from = Level::Model;
+  if (setting(levels, &config::LayerSettings::implementation, &impl_from) && n.kind != ir::OpKind::Softmax &&
+      impl_from == Level::LayerName)
+    throw Error(layer_where(n), "Implementation applies to Softmax layers only", "remove it from this layer");
+  if (n.kind == ir::OpKind::Softmax || table_function(n))
+    n.attrs["table_size"] = static_cast<int64_t>(
+        setting(levels, &config::LayerSettings::table_size).value_or(kDefaultTableSize));
+}
+
+class ResolveTypes : public Pass {
+ public:
+  const char* name() const override { return "resolve_types"; }
+
+  bool run(ir::Graph& g, PassContext& ctx) override {
+    const LayerConfig lc(ctx.config);
+    lc.validate(g);
+    std::vector<int> typed_by(g.tensors.size(), -1);  // which node typed a constant (shared constants)
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      ir::Node& n = g.nodes[i];
+      apply_settings(g, n, lc);
+      for (ir::TensorId t : n.outputs) set_tensor(g, t, n, lc.precision(n, "result"), "result");
+      for (const auto& [key, t] : n.params) {
+        const PrecisionChoice c = lc.precision(n, variable_of_param(n, key));
+        const auto before = g.tensor(t).type;
+        set_tensor(g, t, n, c, variable_of_param(n, key));
+        if (typed_by[static_cast<size_t>(t)] >= 0 && g.tensor(t).type != before)
+          throw Error(layer_where(n), "constant '" + g.tensor(t).name + "' is shared with layer '" +
+                                          g.nodes[static_cast<size_t>(typed_by[static_cast<size_t>(t)])].name +
+                                          "' but gets another precision here",
+                      "give both layers the same precision for it");
+        typed_by[static_cast<size_t>(t)] = static_cast<int>(i);
+      }
+      for (const char* var : {"accum", "table", "exp_table", "inv_table"}) set_internal(n, var, lc);
+    }
+    // Graph inputs without an Input node still need the input precision.
+    for (ir::TensorId t : g.inputs)
+      if (!g.tensor(t).type) {
+        g.tensor(t).type = kInputDefault;
+        g.tensor(t).origin = "default";
+      }
+    return true;
+  }
+
+ private:
+  static FixedType parse(const PrecisionChoice& c, const ir::Node& n, const std::string& var) {
+    try {
+      return FixedType::parse(c.text);
+    } catch (const Error& e) {
+      throw Error(layer_where(n), "precision '" + var + "' from " + c.origin + ": " + e.message(), e.hint());
+    }
+  }
+
+  static void set_tensor(ir::Graph& g, ir::TensorId id, const ir::Node& n, const PrecisionChoice& c,
+                         const std::string& var) {
+    ir::Tensor& t = g.tensor(id);
+    if (t.type && !c.from_layer_name) return;  // typed by the model (quantized): keep
+    const std::string label = c.given ? c.origin + ": auto" : "default";
+    if (c.text != "auto") {
+      t.type = parse(c, n, var);
+      t.origin = c.origin;
+    } else if (t.is_const()) {
+      if (t.values.empty()) throw Error(layer_where(n), "constant '" + t.name + "' has no values");
+      const auto [lo, hi] = std::minmax_element(t.values.begin(), t.values.end());
+      t.type = fit_type(*lo, *hi, kConstantWidth);
+      t.origin = label + fmt::format(" ({} bits for max |value| {:g})", kConstantWidth, std::max(std::fabs(*lo), std::fabs(*hi)));
+    } else if (n.kind == ir::OpKind::Input) {
+      t.type = kInputDefault;
+      t.origin = label == "default" ? "default" : label + " (input default)";
+    } else {
+      t.type.reset();  // infer_precision decides
+      t.origin = label;
+    }
+  }
+
+  static void set_internal(ir::Node& n, const std::string& var, const LayerConfig& lc) {
+    const bool used = (var == "accum" && (n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Softmax)) ||
+                      (var == "table" && table_function(n)) ||
+                      ((var == "exp_table" || var == "inv_table") && n.kind == ir::OpKind::Softmax);
+    if (!used) return;
+    const PrecisionChoice c = lc.precision(n, var);
+    if (n.types.count(var) && !c.from_layer_name) return;
+    if (c.text != "auto") {
+      n.types[var] = parse(c, n, var);
+    } else if (var == "accum") {
+      n.types.erase(var);  // lossless, from infer_precision
+    } else if (var == "table") {
+      n.types[var] = table_function(n)->entry;
+    } else {
+      n.types[var] = var == "exp_table" ? kExpTableDefault : kInvTableDefault;
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_resolve_types() { return std::make_unique<ResolveTypes>(); }
+
+}  // namespace firmnet::passes

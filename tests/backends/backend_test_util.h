@@ -1,0 +1,131 @@
+#pragma once
+// Hand-built typed graphs for the backend tests, and an independent reference of docs/NUMERICS.md
+// written with numeric::quantize (the emulator is compared separately where it is available).
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "numeric/fixed.h"
+#include "numeric/tables.h"
+
+namespace firmnet::testing {
+
+using numeric::FixedType;
+
+inline FixedType fx(const std::string& s) { return FixedType::parse(s); }
+
+struct GraphBuilder {
+  ir::Graph g;
+  std::mt19937_64 rng{1234};
+
+  ir::TensorId act(const std::string& name, ir::Shape shape, const std::string& type) {
+    ir::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.type = fx(type);
+    return g.add_tensor(t);
+  }
+  // A constant from values, quantized with saturation (NUMERICS.md: constants never wrap).
+  ir::TensorId constant(const std::string& name, ir::Shape shape, const std::vector<double>& values,
+                        const std::string& type) {
+    ir::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.kind = ir::TensorKind::Constant;
+    t.type = fx(type);
+    t.values = values;
+    FixedType sat = *t.type;
+    sat.overflow = numeric::Overflow::SAT;
+    for (double v : values) t.raw.push_back(numeric::quantize_double(v, sat).raw);
+    return g.add_tensor(t);
+  }
+  ir::TensorId random_constant(const std::string& name, ir::Shape shape, double lo, double hi,
+                               const std::string& type) {
+    std::uniform_real_distribution<double> d(lo, hi);
+    std::vector<double> v(static_cast<size_t>(ir::num_elements(shape)));
+    for (double& x : v) x = d(rng);
+    return constant(name, std::move(shape), v, type);
+  }
+  ir::TensorId input(const std::string& name, ir::Shape shape, const std::string& type) {
+    ir::TensorId id = act(name, std::move(shape), type);
+    g.inputs.push_back(id);
+    ir::Node n;
+    n.name = name + "_input";
+    n.kind = ir::OpKind::Input;
+    n.outputs = {id};
+    g.add_node(n);
+    return id;
+  }
+  ir::Node& node(const std::string& name, ir::OpKind kind, std::vector<ir::TensorId> inputs, ir::TensorId out) {
+    ir::Node n;
+    n.name = name;
+    n.source = "test node '" + name + "'";
+    n.kind = kind;
+    n.inputs = std::move(inputs);
+    n.outputs = {out};
+    return g.add_node(n);
+  }
+  ir::TensorId dense(const std::string& name, ir::TensorId x, int64_t n_out, const std::string& res,
+                     const std::string& accum, const std::string& wtype = "fixed<8,2>") {
+    const int64_t n_in = g.tensor(x).size();
+    ir::TensorId y = act(name + "_y", {n_out}, res);
+    ir::TensorId w = random_constant(name + "_w", {n_in, n_out}, -1.5, 1.5, wtype);
+    ir::TensorId b = random_constant(name + "_b", {n_out}, -1, 1, wtype);
+    ir::Node& n = node(name, ir::OpKind::Dense, {x}, y);
+    n.params = {{"weight", w}, {"bias", b}};
+    n.types["accum"] = fx(accum);
+    return y;
+  }
+  // Table activation over [lo, lo + 2^log2_size * 2^log2_step).
+  ir::TensorId table_activation(const std::string& name, const std::string& fn, ir::TensorId x,
+                                const std::function<double(double)>& f, double lo, int log2_size, int log2_step,
+                                const std::string& entry, const std::string& res) {
+    ir::TensorId y = act(name + "_y", g.tensor(x).shape, res);
+    ir::Node& n = node(name, ir::OpKind::Activation, {x}, y);
+    n.attrs["function"] = fn;
+    n.tables["table"] = numeric::make_table_spec(lo, log2_size, log2_step, fx(entry));
+    n.types["table"] = fx(entry);
+    n.table_data["table"] = numeric::build_table(f, n.tables["table"]);
+    return y;
+  }
+  ir::TensorId activation(const std::string& name, const std::string& fn, ir::TensorId x, const std::string& res) {
+    ir::TensorId y = act(name + "_y", g.tensor(x).shape, res);
+    node(name, ir::OpKind::Activation, {x}, y).attrs["function"] = fn;
+    return y;
+  }
+  ir::TensorId softmax(const std::string& name, ir::TensorId x, const std::string& res) {
+    ir::TensorId y = act(name + "_y", g.tensor(x).shape, res);
+    ir::Node& n = node(name, ir::OpKind::Softmax, {x}, y);
+    const int64_t len = g.tensor(x).shape.back();
+    const int range_bits = static_cast<int>(std::ceil(std::log2(static_cast<double>(len))));
+    n.tables["exp"] = numeric::make_table_spec(-8, 10, -7, fx("ufixed<18,1,RND_CONV,SAT>"));
+    n.tables["inv"] = numeric::make_table_spec(0, 10, range_bits - 10, fx("ufixed<18,8,RND_CONV,SAT>"));
+    n.types["exp_table"] = n.tables["exp"].entry;
+    n.types["inv_table"] = n.tables["inv"].entry;
+    n.types["accum"] = fx("ufixed<" + std::to_string(18 + range_bits) + "," + std::to_string(1 + range_bits) + ">");
+    n.table_data["exp"] = numeric::build_table([](double d) { return std::exp(d); }, n.tables["exp"]);
+    n.table_data["inv"] = numeric::build_table([](double s) { return 1 / s; }, n.tables["inv"]);
+    n.attrs["implementation"] = std::string("stable");
+    return y;
+  }
+};
+
+// The reference: raw outputs per graph output, [batch * numel], computed node by node on raw integers.
+std::vector<std::vector<int64_t>> reference_run(const ir::Graph& g, const std::vector<std::vector<double>>& inputs,
+                                                size_t batch);
+
+// Raw outputs as exact doubles.
+std::vector<std::vector<double>> to_doubles(const ir::Graph& g, const std::vector<std::vector<int64_t>>& raw);
+
+// Uniform random inputs slightly beyond each input type's range (exercising the input cast).
+std::vector<std::vector<double>> random_inputs(const ir::Graph& g, size_t batch, uint64_t seed);
+
+// A fresh, empty scratch directory for one test.
+std::filesystem::path scratch_dir(const std::string& test);
+
+}  // namespace firmnet::testing

@@ -1,0 +1,240 @@
+// Writes projects for hand-built typed graphs, runs them through g++ C simulation on random inputs and
+// compares every output bit with the reference (and the testbench with the expected-output file).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "backend_test_util.h"
+#include "backends/vitis/vitis_backend.h"
+#include "emulator/emulator.h"
+#include "support/error.h"
+
+namespace firmnet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+backends::CsimOptions csim_options() {
+  backends::CsimOptions o;
+  o.ap_types_dir = FIRMNET_AP_TYPES_DIR;
+  return o;
+}
+
+bool have_ap_types() { return fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h"); }
+
+void compare(const std::vector<std::vector<double>>& got, const std::vector<std::vector<double>>& expected,
+             const std::string& test);
+
+// Writes the project (with test vectors from the reference), runs csim on `batch` random inputs and
+// checks every output value exactly. Returns the project directory.
+fs::path check_bit_exact(const ir::Graph& g, const std::string& test, size_t batch = 200,
+                         config::Config cfg = config::Config::defaults()) {
+  const fs::path dir = scratch_dir(test) / "prj";
+  const auto inputs = random_inputs(g, batch, 42);
+  const auto expected = to_doubles(g, reference_run(g, inputs, batch));
+  backends::TestVectors tv{batch, inputs, expected};
+  backends::write_vitis_project(g, cfg, dir, &tv);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto got = backends::run_csim(dir, inputs, batch, csim_options());
+  std::printf("[%s] csim compile+run: %.1f s\n", test.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  compare(got, expected, test + " vs reference");
+  // The emulator must agree bit for bit as well (docs/NUMERICS.md is one contract for both).
+  try {
+    const emulator::Emulator emu(g);
+    compare(got, emu.run(inputs, batch).outputs, test + " vs emulator");
+  } catch (const Error& e) {
+    ADD_FAILURE() << test << ": the emulator failed: " << e.what();
+  }
+  return dir;
+}
+
+void compare(const std::vector<std::vector<double>>& got, const std::vector<std::vector<double>>& expected,
+             const std::string& test) {
+  EXPECT_EQ(got.size(), expected.size());
+  for (size_t k = 0; k < got.size() && k < expected.size(); ++k) {
+    EXPECT_EQ(got[k].size(), expected[k].size());
+    if (got[k].size() != expected[k].size()) continue;
+    size_t mismatches = 0;
+    for (size_t i = 0; i < got[k].size(); ++i) {
+      if (got[k][i] != expected[k][i] && mismatches++ < 5)
+        ADD_FAILURE() << test << " output " << k << " value " << i << ": csim " << got[k][i] << " reference "
+                      << expected[k][i];
+    }
+    EXPECT_EQ(mismatches, 0u) << test << " output " << k;
+  }
+}
+
+// Runs the compiled testbench binary in `dir` with no arguments (compares with tb_data/); returns its
+// exit status and output.
+int run_testbench(const fs::path& dir, std::string* output) {
+  const std::string cmd = "cd '" + dir.string() + "' && ./csim/csim 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[512];
+  output->clear();
+  while (fgets(buf, sizeof buf, p)) *output += buf;
+  return WEXITSTATUS(pclose(p));
+}
+
+ir::Graph mlp(ir::Strategy strategy, int reuse, const std::string& res, const std::string& accum,
+              const std::string& wtype) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {16}, "fixed<16,6>");
+  ir::TensorId h = b.dense("fc1", x, 32, res, accum, wtype);
+  h = b.activation("relu1", "relu", h, res);
+  h = b.dense("fc2", h, 5, res, accum, wtype);
+  ir::TensorId y = b.softmax("softmax", h, "fixed<18,2,RND,SAT>");
+  b.g.outputs = {y};
+  for (ir::Node& n : b.g.nodes) {
+    n.strategy = strategy;
+    n.reuse_factor = n.kind == ir::OpKind::Dense ? reuse : 1;
+  }
+  return b.g;
+}
+
+TEST(VitisCsim, DenseReluDenseSoftmaxLatencyIsBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found in " << FIRMNET_AP_TYPES_DIR;
+  ir::Graph g = mlp(ir::Strategy::Latency, 1, "fixed<16,6>", "fixed<32,12>", "fixed<8,2>");
+  const fs::path dir = check_bit_exact(g, "mlp_latency");
+  // The testbench itself compares with tb_data/ exactly ...
+  std::string out;
+  EXPECT_EQ(run_testbench(dir, &out), 0) << out;
+  EXPECT_NE(out.find("200 passed, 0 failed"), std::string::npos) << out;
+  // ... and fails when one expected value is off by one LSB of the output type.
+  const fs::path pred = dir / "tb_data" / "tb_output_predictions.dat";
+  std::ifstream in(pred);
+  std::string first, rest, line;
+  std::getline(in, first);
+  while (std::getline(in, line)) rest += line + "\n";
+  in.close();
+  const double v = std::strtod(first.c_str(), nullptr);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v + std::ldexp(1.0, -16));
+  first = std::string(buf) + first.substr(first.find(' '));
+  std::ofstream(pred) << first << "\n" << rest;
+  EXPECT_EQ(run_testbench(dir, &out), 1) << out;
+  EXPECT_NE(out.find("199 passed, 1 failed"), std::string::npos) << out;
+}
+
+TEST(VitisCsim, ResourceStrategyWithReuseAndLossyNarrowTypesIsBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  // fixed<8,3> activations and a 10-bit wrapping accumulator: every step of the sum is lossy, so only the
+  // exact order i = 0..n_in-1 reproduces the reference.
+  ir::Graph g = mlp(ir::Strategy::Resource, 4, "fixed<8,3>", "fixed<10,4>", "fixed<6,1,RND,SAT>");
+  check_bit_exact(g, "mlp_resource_narrow");
+}
+
+TEST(VitisCsim, LatencyWithReuseAndSaturatingRoundingAccumulatorIsBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  ir::Graph g = mlp(ir::Strategy::Latency, 3, "ufixed<8,3,RND_CONV,SAT>", "fixed<12,5,RND,SAT>", "fixed<8,2>");
+  check_bit_exact(g, "mlp_latency_reuse_sat");
+}
+
+TEST(VitisCsim, ActivationFunctionsAndConcatAreBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {6}, "fixed<12,4>");
+  const std::string res = "fixed<14,4,RND,SAT>";
+  std::vector<ir::TensorId> ys;
+  ys.push_back(b.table_activation("sig", "sigmoid", x, [](double v) { return 1 / (1 + std::exp(-v)); }, -8, 10, -6,
+                                  "ufixed<16,1,RND_CONV,SAT>", res));
+  ys.push_back(b.table_activation("tanh", "tanh", x, [](double v) { return std::tanh(v); }, -4, 9, -7,
+                                  "fixed<16,2,RND_CONV,SAT>", res));
+  ys.push_back(b.table_activation("elu", "elu", x, [](double v) { return std::exp(v) - 1; }, -8, 8, -5,
+                                  "fixed<16,2,RND_CONV,SAT>", res));
+  ys.push_back(b.table_activation("splus", "softplus", x, [](double v) { return std::log1p(std::exp(v)); }, -6, 8,
+                                  -5, "ufixed<16,4,RND_CONV,SAT>", res));
+  ys.push_back(b.activation("relu", "relu", x, "ufixed<8,3>"));
+  ys.push_back(b.activation("htanh", "hard_tanh", x, "fixed<8,1,TRN,SAT>"));
+  ys.push_back(b.activation("htanh_wrap", "hard_tanh", x, "fixed<6,1>"));  // 1 wraps to -1 in fixed<6,1>
+  {
+    ir::TensorId y = b.act("leaky_y", {6}, res);
+    ir::Node& n = b.node("leaky", ir::OpKind::Activation, {x}, y);
+    n.attrs["function"] = std::string("leaky_relu");
+    n.params["alpha"] = b.constant("alpha", {1}, {0.3}, "fixed<10,1,RND>");
+    ys.push_back(y);
+  }
+  {
+    ir::TensorId y = b.act("hsig_y", {6}, "ufixed<8,1,RND>");
+    ir::Node& n = b.node("hsig", ir::OpKind::Activation, {x}, y);
+    n.attrs["function"] = std::string("hard_sigmoid");
+    n.params["slope"] = b.constant("slope", {1}, {0.2}, "fixed<8,1,RND>");
+    n.params["offset"] = b.constant("offset", {1}, {0.5}, "fixed<8,1,RND>");
+    ys.push_back(y);
+  }
+  {
+    ir::TensorId y = b.table_activation("selu", "selu", x, [](double v) { return 1.0507 * 1.67326 * (std::exp(v) - 1); },
+                                        -8, 8, -5, "fixed<16,3,RND_CONV,SAT>", res);
+    b.g.nodes.back().params["gamma"] = b.constant("gamma", {1}, {1.0507}, "fixed<12,2,RND>");
+    ys.push_back(y);
+  }
+  ir::TensorId cat = b.act("cat", {static_cast<int64_t>(ys.size() * 6)}, res);
+  b.node("concat", ir::OpKind::Concat, ys, cat).attrs["axis"] = int64_t{0};
+  b.g.outputs = {cat, ys[0]};  // ys[0] is also read by the concat: copied to the port at the end
+  check_bit_exact(b.g, "activations");
+}
+
+TEST(VitisCsim, BatchNormElementwiseRescaleThresholdArgmaxAreBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {3, 4}, "fixed<10,4>");
+  ir::TensorId x2 = b.input("x2", {3, 4}, "ufixed<8,2>");
+  ir::TensorId bn = b.act("bn_y", {3, 4}, "fixed<12,5>");
+  ir::Node& bnn = b.node("bn", ir::OpKind::BatchNorm, {x}, bn);
+  bnn.params["scale"] = b.random_constant("bn_scale", {4}, -2, 2, "fixed<10,3,RND>");
+  bnn.params["bias"] = b.random_constant("bn_bias", {4}, -1, 1, "fixed<8,2,RND>");
+  ir::TensorId sum = b.act("sum_y", {3, 4}, "fixed<11,5>");
+  b.node("sum", ir::OpKind::Elementwise, {bn, x2}, sum).attrs["op"] = std::string("add");
+  ir::TensorId diff = b.act("diff_y", {3, 4}, "fixed<9,4,RND_INF,SAT_SYM>");
+  b.node("diff", ir::OpKind::Elementwise, {sum, x}, diff).attrs["op"] = std::string("sub");
+  ir::TensorId sc = b.act("scaled_y", {3, 4}, "fixed<12,5,RND_ZERO,SAT>");
+  ir::Node& mul = b.node("scaled", ir::OpKind::Elementwise, {diff}, sc);
+  mul.attrs["op"] = std::string("mul");
+  mul.params["constant"] = b.random_constant("per_chan", {4}, -1.5, 1.5, "fixed<8,2>");
+  ir::TensorId rs = b.act("rs_y", {3, 4}, "fixed<10,6,RND_MIN_INF,SAT>");
+  ir::Node& r = b.node("rescale", ir::OpKind::Rescale, {sc}, rs);
+  r.params["scale"] = b.random_constant("rs_scale", {4}, 0.5, 3, "ufixed<8,2>");
+  r.params["pre_add"] = b.random_constant("rs_add", {1}, -1, 1, "fixed<8,1>");
+  ir::TensorId mt = b.act("mt_y", {3, 4}, "fixed<8,4,RND>");
+  ir::Node& m = b.node("thresh", ir::OpKind::MultiThreshold, {rs}, mt);
+  std::vector<double> th;
+  for (int c = 0; c < 4; ++c)
+    for (int t = 0; t < 7; ++t) th.push_back(-6 + 1.75 * t + 0.25 * c);
+  m.params["thresholds"] = b.constant("th", {4, 7}, th, "fixed<12,5>");
+  m.attrs["out_scale"] = 0.5;
+  m.attrs["out_bias"] = -1.75;
+  m.attrs["data_layout"] = std::string("NHWC");
+  ir::TensorId flat = b.act("flat_y", {12}, "fixed<8,4,RND>");
+  b.node("flat", ir::OpKind::Reshape, {mt}, flat);
+  ir::TensorId am = b.act("am_y", {3}, "ufixed<4,4>");
+  b.node("argmax", ir::OpKind::ArgMax, {rs}, am);
+  b.g.outputs = {flat, am};
+  check_bit_exact(b.g, "elementwise_family");
+}
+
+// The jet tagger (16-64-32-32-5, 4,256 weights): compile time of the generated project.
+TEST(VitisCsim, JetTaggerSizedProjectCompilesQuickly) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {16}, "fixed<16,6>");
+  ir::TensorId h = b.activation("r1", "relu", b.dense("fc1", x, 64, "fixed<16,6>", "fixed<32,12>"), "fixed<16,6>");
+  h = b.activation("r2", "relu", b.dense("fc2", h, 32, "fixed<16,6>", "fixed<32,12>"), "fixed<16,6>");
+  h = b.activation("r3", "relu", b.dense("fc3", h, 32, "fixed<16,6>", "fixed<32,12>"), "fixed<16,6>");
+  b.g.outputs = {b.softmax("sm", b.dense("fc4", h, 5, "fixed<16,6>", "fixed<32,12>"), "fixed<18,2,RND,SAT>")};
+  int64_t weights = 0;
+  for (const ir::Tensor& t : b.g.tensors)
+    if (t.is_const() && t.shape.size() == 2) weights += t.size();
+  EXPECT_EQ(weights, 4256);
+  const auto t0 = std::chrono::steady_clock::now();
+  check_bit_exact(b.g, "jet_tagger", 100);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("jet tagger: write + compile (-O1) + 100 samples: %.1f s\n", s);
+  EXPECT_LT(s, 120.0);
+}
+
+}  // namespace
+}  // namespace firmnet::testing

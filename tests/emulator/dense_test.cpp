@@ -1,0 +1,236 @@
+// Dense: hand-computed cases for each plan (exact, per-step rounding, accumulator wrap) and a randomized
+// cross-check of every plan against a naive per-step reference written here with numeric::quantize.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+
+#include "emulator/builder.h"
+#include "emulator/emulator.h"
+#include "support/error.h"
+
+namespace firmnet::emutest {
+namespace {
+
+using numeric::Overflow;
+using numeric::Rounding;
+
+// x (n_in) -> Dense -> y (n_out)
+ir::Graph dense_graph(int64_t n_in, int64_t n_out, FixedType tx, FixedType tw, FixedType tb, FixedType ta,
+                      FixedType ty, std::vector<int64_t> w, std::vector<int64_t> b) {
+  Builder bl;
+  const auto x = bl.input("x", {n_in}, tx);
+  const auto W = bl.constant("w", {n_in, n_out}, tw, std::move(w));
+  const auto B = bl.constant("b", {n_out}, tb, std::move(b));
+  ir::Node& d = bl.node(ir::OpKind::Dense, "fc", {x}, {n_out}, ty);
+  d.params = {{"weight", W}, {"bias", B}};
+  d.types["accum"] = ta;
+  bl.output(bl.out(d));
+  bl.g.verify(true);
+  return bl.g;
+}
+
+TEST(Dense, LosslessAccumulatorHandCase) {
+  // x = [1.5, -2], W = [[0.5, 1], [0.25, -1.5]], b = [0.125, -0.5]
+  // y0 = 0.125 + 0.75 - 0.5 = 0.375 -> raw 96 at F=8;  y1 = -0.5 + 1.5 + 3 = 4 -> raw 1024.
+  auto g = dense_graph(2, 2, T("fixed<8,4>"), T("fixed<8,4>"), T("fixed<8,4>"), T("fixed<32,16>"),
+                       T("fixed<16,8>"), {8, 16, 4, -24}, {2, -8});
+  emulator::Emulator emu(g);
+  auto r = emu.run_raw({{24, -32}}, 1);
+  EXPECT_EQ(r.outputs_raw[0], (std::vector<int64_t>{96, 1024}));
+  EXPECT_EQ(r.outputs[0], (std::vector<double>{0.375, 4.0}));
+  EXPECT_EQ(r.overflows.at("fc"), 0);
+}
+
+TEST(Dense, LossyAccumulatorRoundsEveryStep) {
+  // x = [0.75, 0.75], W = [1, 1], accum has 1 fractional bit.
+  // TRN:      acc = Q(0.75) = 0.5; acc = Q(0.5 + 0.75) = 1.0 -> y raw 16 (the exact 1.5 would be 24)
+  // RND_CONV: acc = Q(0.75) = 1.0 (1.5 half-even -> 2); acc = Q(1.0 + 0.75) = 2.0 (3.5 -> 4) -> raw 32
+  for (auto [accum, expect] : {std::pair{"fixed<6,5>", 16}, std::pair{"fixed<6,5,RND_CONV>", 32}}) {
+    auto g = dense_graph(2, 1, T("fixed<8,4>"), T("fixed<8,4>"), T("fixed<8,4>"), T(accum), T("fixed<8,4>"),
+                         {16, 16}, {0});
+    auto r = emulator::Emulator(g).run_raw({{12, 12}}, 1);
+    EXPECT_EQ(r.outputs_raw[0][0], expect) << accum;
+  }
+}
+
+TEST(Dense, AccumulatorWrapsAndSaturatesPerStep) {
+  // Integers: x = [7, 7, -7], W = [1, 1, 1], accum 4-bit integer [-8, 7].
+  // WRAP: 7 -> 14 wraps to -2 -> -9 wraps to 7.   SAT: 7 -> 7 -> 0.
+  for (auto [accum, expect] : {std::pair{"fixed<4,4>", 7}, std::pair{"fixed<4,4,TRN,SAT>", 0}}) {
+    auto g = dense_graph(3, 1, T("fixed<8,8>"), T("fixed<4,4>"), T("fixed<4,4>"), T(accum), T("fixed<8,8>"),
+                         {1, 1, 1}, {0});
+    auto r = emulator::Emulator(g).run_raw({{7, 7, -7}}, 1);
+    EXPECT_EQ(r.outputs_raw[0][0], expect) << accum;
+  }
+}
+
+TEST(Dense, OutputOverflowIsCounted) {
+  // y = 3*x into a 4-bit integer: x = 1 -> 3 fits, x = 3 -> 9 wraps to -7, x = -3 -> -9 wraps to 7.
+  auto g = dense_graph(1, 1, T("fixed<8,8>"), T("fixed<4,4>"), T("fixed<4,4>"), T("fixed<16,16>"), T("fixed<4,4>"),
+                       {3}, {0});
+  auto r = emulator::Emulator(g).run_raw({{1, 3, -3}}, 3);
+  EXPECT_EQ(r.outputs_raw[0], (std::vector<int64_t>{3, -7, 7}));
+  EXPECT_EQ(r.overflows.at("fc"), 2);
+}
+
+TEST(Dense, MissingAccumulatorTypeNamesTheNode) {
+  auto g = dense_graph(1, 1, T("fixed<8,4>"), T("fixed<8,4>"), T("fixed<8,4>"), T("fixed<16,8>"), T("fixed<8,4>"),
+                       {1}, {0});
+  g.nodes[1].types.clear();
+  try {
+    emulator::Emulator emu(g);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'fc'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("accum"), std::string::npos) << e.what();
+  }
+}
+
+// ------------------------------------------------------------------------------ randomized cross-check
+
+// The contract of docs/NUMERICS.md, literally.
+std::vector<int64_t> naive_dense(const std::vector<int64_t>& x, size_t batch, int64_t n_in, int64_t n_out,
+                                 const FixedType& tx, const FixedType& tw, const FixedType& tb, const FixedType& ta,
+                                 const FixedType& ty, const std::vector<int64_t>& w, const std::vector<int64_t>& b,
+                                 int64_t* overflows) {
+  std::vector<int64_t> y;
+  const int fp = tx.frac() + tw.frac();
+  const int f = std::max(fp, ta.frac());
+  for (size_t s = 0; s < batch; ++s)
+    for (int64_t j = 0; j < n_out; ++j) {
+      int64_t acc = numeric::quantize(b[static_cast<size_t>(j)], tb.frac(), ta).raw;
+      for (int64_t i = 0; i < n_in; ++i) {
+        const numeric::i128 p = static_cast<numeric::i128>(x[s * static_cast<size_t>(n_in) + static_cast<size_t>(i)]) *
+                                w[static_cast<size_t>(i * n_out + j)];
+        const numeric::i128 v = (static_cast<numeric::i128>(acc) << (f - ta.frac())) + (p << (f - fp));
+        acc = numeric::quantize(v, f, ta).raw;
+      }
+      const numeric::Cast c = numeric::quantize(acc, ta.frac(), ty);
+      *overflows += c.overflow;
+      y.push_back(c.raw);
+    }
+  return y;
+}
+
+FixedType random_type(Rng& r, int min_w, int max_w, bool modes) {
+  static const Rounding kR[] = {Rounding::TRN,         Rounding::TRN_ZERO, Rounding::RND,     Rounding::RND_ZERO,
+                                Rounding::RND_MIN_INF, Rounding::RND_INF,  Rounding::RND_CONV};
+  static const Overflow kO[] = {Overflow::WRAP, Overflow::SAT, Overflow::SAT_ZERO, Overflow::SAT_SYM};
+  FixedType t;
+  t.is_signed = r.range(0, 4) != 0;
+  t.width = static_cast<int>(r.range(min_w, t.is_signed ? max_w : std::min(max_w, 63)));
+  t.int_bits = static_cast<int>(r.range(-3, t.width + 3));
+  if (modes) {
+    // Mostly the common modes (the inline paths), sometimes any.
+    const int64_t pick = r.range(0, 9);
+    t.rounding = pick < 4 ? Rounding::TRN : pick < 8 ? Rounding::RND_CONV : kR[r.range(0, 6)];
+    const int64_t po = r.range(0, 9);
+    t.overflow = po < 4 ? Overflow::WRAP : po < 8 ? Overflow::SAT : kO[r.range(0, 3)];
+  }
+  return t;
+}
+
+std::vector<int64_t> random_raw(Rng& r, const FixedType& t, size_t n) {
+  std::vector<int64_t> v(n);
+  for (auto& x : v) {
+    // Mix full-range values with small ones (zeros included) so both extremes and typical data occur.
+    x = r.range(0, 3) == 0 ? r.range(-3, 3) : r.range(t.raw_min(), t.raw_max());
+    x = std::clamp(x, t.raw_min(), t.raw_max());
+  }
+  return v;
+}
+
+TEST(Dense, RandomizedMatchesNaivePerStepReference) {
+  Rng rng{12345};
+  int cases = 0;
+  std::map<std::string, int> plans;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t n_in = rng.range(1, 24), n_out = rng.range(1, 19);
+    const int wide = trial % 5 == 0 ? 40 : 16;  // some wide types exercise the 64/128-bit plans
+    const FixedType tx = random_type(rng, 1, wide, false);
+    const FixedType tw = random_type(rng, 1, wide, false);
+    const FixedType tb = random_type(rng, 1, wide, false);
+    FixedType ta;
+    if (trial % 2 == 0) {
+      // Lossless: every fractional bit of the products and bias, ample integer bits.
+      ta.is_signed = true;
+      const int fa = std::max(tx.frac() + tw.frac(), tb.frac()) + static_cast<int>(rng.range(0, 2));
+      ta.int_bits = std::max(tx.int_bits + tw.int_bits, tb.int_bits) + 6;
+      ta.width = std::min(64, fa + ta.int_bits);
+      ta.int_bits = ta.width - fa;
+      ta.overflow = rng.range(0, 1) ? Overflow::WRAP : Overflow::SAT;
+    } else {
+      ta = random_type(rng, 2, trial % 5 == 0 ? 64 : 24, true);
+    }
+    const FixedType ty = random_type(rng, 1, 24, true);
+    const auto w = random_raw(rng, tw, static_cast<size_t>(n_in * n_out));
+    const auto b = random_raw(rng, tb, static_cast<size_t>(n_out));
+    const size_t batch = static_cast<size_t>(rng.range(1, 100));
+    const auto x = random_raw(rng, tx, batch * static_cast<size_t>(n_in));
+    ir::Graph g;
+    try {
+      g = dense_graph(n_in, n_out, tx, tw, tb, ta, ty, w, b);
+      plans[emulator::Emulator(g).kernel_info("fc")]++;
+    } catch (const Error&) {
+      continue;  // an invalid random type, or intermediates beyond 128 bits (the emulator says so)
+    }
+    int64_t expect_ovf = 0;
+    const auto expect = naive_dense(x, batch, n_in, n_out, tx, tw, tb, ta, ty, w, b, &expect_ovf);
+    for (int threads : {1, 2, 3, 0}) {
+      emulator::Options o;
+      o.threads = threads;
+      const auto r = emulator::Emulator(g, o).run_raw({x}, batch);
+      ASSERT_EQ(r.outputs_raw[0], expect) << "trial " << trial << " threads " << threads << ": x " << tx.str()
+                                          << " w " << tw.str() << " b " << tb.str() << " accum " << ta.str()
+                                          << " y " << ty.str();
+      ASSERT_EQ(r.overflows.at("fc"), expect_ovf) << "trial " << trial;
+    }
+    ++cases;
+  }
+  EXPECT_GT(cases, 250);
+  // Every plan is exercised (a shift in how the random types are drawn must not silently skip one).
+  for (const char* p : {"dense exact int32", "dense exact int64", "dense step64", "dense step general"})
+    EXPECT_GE(plans[p], 5) << p;
+  for (const auto& [p, n] : plans) std::printf("  %s: %d cases\n", p.c_str(), n);
+}
+
+TEST(Dense, WideTruncatingAccumulatorStaysOnTheFastStepPath) {
+  // passes/infer_precision cuts fractional bits of a >64-bit lossless accumulator to fit 64 (TRN): that
+  // must not fall back to the slow general path.
+  Rng rng{3};
+  for (const char* accum : {"fixed<64,40>", "fixed<64,20,RND>", "fixed<63,30,RND_MIN_INF>", "ufixed<62,50>"}) {
+    const FixedType tx = T("fixed<24,4>"), tw = T("fixed<30,2>"), tb = T("fixed<20,2>"), ta = T(accum),
+                    ty = T("fixed<32,16,RND_CONV,SAT>");
+    const auto w = random_raw(rng, tw, 12 * 7);
+    const auto b = random_raw(rng, tb, 7);
+    const auto x = random_raw(rng, tx, 50 * 12);
+    const auto g = dense_graph(12, 7, tx, tw, tb, ta, ty, w, b);
+    const emulator::Emulator emu(g);
+    EXPECT_EQ(emu.kernel_info("fc"), "dense step64") << accum;
+    int64_t ovf = 0;
+    EXPECT_EQ(emu.run_raw({x}, 50).outputs_raw[0], naive_dense(x, 50, 12, 7, tx, tw, tb, ta, ty, w, b, &ovf)) << accum;
+  }
+}
+
+TEST(Dense, ThreadCountDoesNotChangeResultsOnLargeBatch) {
+  Rng rng{7};
+  const FixedType t = T("fixed<16,6,RND_CONV,SAT>");
+  auto g = dense_graph(16, 8, t, t, t, T("fixed<24,12>"), t, random_raw(rng, t, 128), random_raw(rng, t, 8));
+  const size_t batch = 1000;
+  const auto x = random_raw(rng, t, batch * 16);
+  emulator::Options one;
+  one.threads = 1;
+  const auto ref = emulator::Emulator(g, one).run_raw({x}, batch);
+  for (int threads : {2, 4, 7}) {
+    emulator::Options o;
+    o.threads = threads;
+    const auto r = emulator::Emulator(g, o).run_raw({x}, batch);
+    EXPECT_EQ(r.outputs_raw, ref.outputs_raw);
+    EXPECT_EQ(r.overflows, ref.overflows);
+  }
+  EXPECT_GT(ref.overflows.at("fc"), 0);  // the narrow accum and output do overflow on this data
+}
+
+}  // namespace
+}  // namespace firmnet::emutest

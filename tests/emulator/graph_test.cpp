@@ -1,0 +1,196 @@
+// Softmax by tables, a whole graph's overflow counts and trace, the float reference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "emulator/builder.h"
+#include "emulator/emulator.h"
+#include "support/error.h"
+
+namespace firmnet::emutest {
+namespace {
+
+using Raw = std::vector<int64_t>;
+
+// exp on [-4, 0) in 8 buckets of 0.5 at their centres, ufixed<8,1> (F=7), RND_CONV:
+// exp(-3.75 .. -0.25) * 128 = 3.01 4.97 8.18 13.49 22.25 36.67 60.47 99.69
+const Raw kExp = {3, 5, 8, 13, 22, 37, 60, 100};
+// 1/x on [0, 4) in 16 buckets of 0.25 at their centres, ufixed<12,4> (F=8).
+const Raw kInv = {2048, 683, 410, 293, 228, 186, 158, 137, 120, 108, 98, 89, 82, 76, 71, 66};
+
+void softmax_tables(ir::Node& n, FixedType accum) {
+  n.tables["exp"] = numeric::TableSpec{3, -1, 8, T("ufixed<8,1,RND_CONV>")};
+  n.tables["inv"] = numeric::TableSpec{4, -2, 0, T("ufixed<12,4,RND_CONV>")};
+  n.table_data["exp"] = kExp;
+  n.table_data["inv"] = kInv;
+  n.types["exp_table"] = n.tables["exp"].entry;
+  n.types["inv_table"] = n.tables["inv"].entry;
+  n.types["accum"] = accum;
+}
+
+TEST(Softmax, HandComputedTableCase) {
+  // x = (1, 0.5, -1): d = (0, -0.5, -2) -> exp idx floor(d / 0.5) + 8 = 8 (clamped to 7), 7, 4
+  // e = (100, 100, 22) at F=7; sum = 222 = 1.734 -> inv idx floor(1.734 / 0.25) = 6 -> 158 (F=8)
+  // y = e * 158 at F=15 -> F=8 (TRN): 15800 >> 7 = 123, 3476 >> 7 = 27
+  for (const char* accum : {"ufixed<12,3>", "ufixed<16,4>"}) {  // both lossless: the same result
+    Builder b;
+    const auto x = b.input("x", {2, 3}, T("fixed<8,4>"));
+    ir::Node& n = b.node(ir::OpKind::Softmax, "sm", {x}, {2, 3}, T("ufixed<8,0>"));
+    softmax_tables(n, T(accum));
+    b.output(b.out(n));
+    b.g.verify(true);
+    // second row: x = (0, 0, 0): e = 100 each, sum = 300/128 = 2.34 -> idx 9 -> 108; y = 10800 >> 7 = 84
+    const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16, 0, 0, 0}}, 1);
+    EXPECT_EQ(r.outputs_raw[0], (Raw{123, 123, 27, 84, 84, 84})) << accum;
+  }
+}
+
+TEST(Softmax, NarrowAccumulatorCastsEachPartialSum) {
+  // accum ufixed<3,2> (F=1, max 3.5), TRN: e = (100, 100, 22)/128 -> 0.5; 0.5 + 0.78 = 1.28 -> 1.0;
+  // 1.0 + 0.17 -> 1.0. inv idx floor(1.0 / 0.25) = 4 -> 228; y = 100*228 >> 7 = 178, 22*228 >> 7 = 39
+  Builder b;
+  const auto x = b.input("x", {3}, T("fixed<8,4>"));
+  ir::Node& n = b.node(ir::OpKind::Softmax, "sm", {x}, {3}, T("ufixed<8,0>"));
+  softmax_tables(n, T("ufixed<3,2>"));
+  b.output(b.out(n));
+  const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16}}, 1);
+  EXPECT_EQ(r.outputs_raw[0], (Raw{178, 178, 39}));
+}
+
+// x (2) -> Dense -> relu, with an input that overflows and a dense output that saturates.
+Builder small_mlp() {
+  Builder b;
+  const auto x = b.input("x", {2}, T("fixed<8,4>"));
+  const auto W = b.constant("w", {2, 2}, T("fixed<8,4>"), {16, 8, 32, -16});  // [[1, 0.5], [2, -1]]
+  const auto B = b.constant("b", {2}, T("fixed<8,4>"), {0, 4});              // [0, 0.25]
+  ir::Node& d = b.node(ir::OpKind::Dense, "fc", {x}, {2}, T("fixed<8,4,TRN,SAT>"));
+  d.params = {{"weight", W}, {"bias", B}};
+  d.types["accum"] = T("fixed<24,12>");
+  ir::Node& a = b.node(ir::OpKind::Activation, "relu", {b.out(b.g.nodes.back())}, {2}, T("fixed<8,4>"));
+  a.attrs["function"] = std::string("relu");
+  b.output(b.out(b.g.nodes.back()));
+  b.g.verify(true);
+  return b;
+}
+
+TEST(Graph, OverflowCountsAndTrace) {
+  Builder b = small_mlp();
+  emulator::Options o;
+  o.trace = true;
+  // sample 0: x = (1, 0.5)      -> fc = (1 + 1, 0.5 - 0.5 + 0.25) = (2, 0.25)      -> relu (2, 0.25)
+  // sample 1: x = (9 -> wraps to -7, 2) -> fc = (-7 + 4, -3.5 - 2 + 0.25) = (-3, -5.25) -> relu (0, 0)
+  // sample 2: x = (3, 3)        -> fc = (9 -> sat 7.9375, 1.5 - 3 + 0.25 = -1.25)  -> relu (7.9375, 0)
+  const auto r = emulator::Emulator(b.g, o).run({{1.0, 0.5, 9.0, 2.0, 3.0, 3.0}}, 3);
+  EXPECT_EQ(r.trace_raw.at("x"), (Raw{16, 8, -112, 32, 48, 48}));
+  EXPECT_EQ(r.trace_raw.at("fc"), (Raw{32, 4, -48, -84, 127, -20}));
+  EXPECT_EQ(r.trace_raw.at("relu"), (Raw{32, 4, 0, 0, 127, 0}));
+  EXPECT_EQ(r.outputs_raw[0], r.trace_raw.at("relu"));
+  EXPECT_EQ(r.outputs[0], (std::vector<double>{2.0, 0.25, 0, 0, 7.9375, 0}));
+  EXPECT_EQ(r.overflows.at("x"), 1);
+  EXPECT_EQ(r.overflows.at("fc"), 1);
+  EXPECT_EQ(r.overflows.at("relu"), 0);
+
+  // Without trace nothing is kept, unless a node asks for it.
+  EXPECT_TRUE(emulator::Emulator(b.g).run({{1.0, 0.5}}, 1).trace_raw.empty());
+  b.g.nodes[1].trace = true;
+  const auto r2 = emulator::Emulator(b.g).run({{1.0, 0.5}}, 1);
+  EXPECT_EQ(r2.trace_raw.size(), 1u);
+  EXPECT_EQ(r2.trace_raw.at("fc"), (Raw{32, 4}));
+}
+
+TEST(Graph, WrongInputSizeOrRawOutOfRangeIsAnError) {
+  Builder b = small_mlp();
+  emulator::Emulator emu(b.g);
+  EXPECT_THROW(emu.run({{1.0, 2.0, 3.0}}, 2), Error);
+  EXPECT_THROW(emu.run_raw({{200, 0}}, 1), Error);  // 200 does not fit fixed<8,4>
+  EXPECT_THROW(emu.run({}, 1), Error);
+}
+
+TEST(Graph, EmptyBatch) {
+  Builder b = small_mlp();
+  const auto r = emulator::Emulator(b.g).run({{}}, 0);
+  EXPECT_TRUE(r.outputs_raw.at(0).empty());
+  EXPECT_EQ(r.overflows.at("fc"), 0);
+}
+
+// ------------------------------------------------------------------------------------- float reference
+
+TEST(FloatReference, DenseReluAddSoftmax) {
+  Builder b;
+  const auto x = b.input("x", {2}, T("fixed<8,4>"));
+  const auto W = b.constant("w", {2, 2}, T("fixed<8,4>"), {8, -16, 4, 8});  // [[0.5, -1], [0.25, 0.5]]
+  const auto B = b.constant("b", {2}, T("fixed<8,4>"), {2, -3});
+  b.g.tensor(B).values = {0.1, -0.2};  // the float reference uses the model's values, not the raw ones
+  ir::Node& d = b.node(ir::OpKind::Dense, "fc", {x}, {2}, T("fixed<8,4>"));
+  d.params = {{"weight", W}, {"bias", B}};
+  ir::Node& a = b.node(ir::OpKind::Activation, "relu", {b.out(b.g.nodes.back())}, {2}, T("fixed<8,4>"));
+  a.attrs["function"] = std::string("relu");
+  ir::Node& e = b.node(ir::OpKind::Elementwise, "add", {b.out(b.g.nodes.back())}, {2}, T("fixed<8,4>"));
+  e.attrs["op"] = std::string("add");
+  e.params["constant"] = b.constant("half", {1}, T("fixed<8,4>"), {8});
+  b.node(ir::OpKind::Softmax, "sm", {b.out(b.g.nodes.back())}, {2}, T("ufixed<8,0>"));
+  b.output(b.out(b.g.nodes.back()));
+  std::map<std::string, std::vector<double>> trace;
+  // fc = (0.5 + 0.5 + 0.1, -1 + 1 - 0.2) = (1.1, -0.2); relu (1.1, 0); +0.5 (1.6, 0.5);
+  // softmax = (sigmoid(1.1), sigmoid(-1.1)) = (0.7502601055951177, 0.2497398944048823)
+  const auto y = emulator::run_float(b.g, {{1.0, 2.0}}, 1, &trace);
+  EXPECT_NEAR(trace.at("fc")[0], 1.1, 1e-15);
+  EXPECT_NEAR(trace.at("fc")[1], -0.2, 1e-15);
+  EXPECT_EQ(trace.at("relu")[1], 0.0);
+  EXPECT_NEAR(trace.at("add")[0], 1.6, 1e-15);
+  EXPECT_NEAR(y[0][0], 0.7502601055951177, 1e-15);
+  EXPECT_NEAR(y[0][1], 0.2497398944048823, 1e-15);
+}
+
+double float_activation(const std::string& fn, double x, const std::map<std::string, double>& attrs = {}) {
+  Builder b;
+  const auto in = b.input("x", {1}, T("fixed<8,4>"));
+  ir::Node& n = b.node(ir::OpKind::Activation, "act", {in}, {1}, T("fixed<8,4>"));
+  n.attrs["function"] = fn;
+  for (const auto& [k, v] : attrs) n.attrs[k] = v;
+  b.output(b.out(n));
+  return emulator::run_float(b.g, {{x}}, 1)[0][0];
+}
+
+TEST(FloatReference, ActivationsFollowOnnxFormulas) {
+  EXPECT_NEAR(float_activation("sigmoid", -1), 0.2689414213699951, 1e-15);
+  EXPECT_NEAR(float_activation("tanh", -1), -0.7615941559557649, 1e-15);
+  EXPECT_NEAR(float_activation("softsign", -1), -0.5, 1e-15);
+  EXPECT_NEAR(float_activation("softplus", -1), 0.31326168751822286, 1e-15);
+  EXPECT_NEAR(float_activation("softplus", 800), 800.0, 1e-12);  // no overflow of exp
+  EXPECT_NEAR(float_activation("elu", -1), -0.6321205588285577, 1e-15);                      // alpha 1
+  EXPECT_NEAR(float_activation("elu", -1, {{"alpha", 0.5}}), -0.31606027941427883, 1e-15);
+  // ONNX defaults (float32 constants): gamma 1.05070102214813232421875, alpha 1.67326319217681884765625
+  EXPECT_NEAR(float_activation("selu", -1), -1.1113307412864784, 1e-14);
+  EXPECT_NEAR(float_activation("selu", 2), 2.1014020442962646, 1e-14);
+  EXPECT_NEAR(float_activation("hard_sigmoid", -1), 0.3, 1e-15);                             // 0.2x + 0.5
+  EXPECT_NEAR(float_activation("hard_sigmoid", -1, {{"alpha", 0.25}, {"beta", 0.6}}), 0.35, 1e-15);
+  EXPECT_EQ(float_activation("hard_sigmoid", 10), 1.0);
+  EXPECT_NEAR(float_activation("leaky_relu", -1, {{"alpha", 0.1}}), -0.1, 1e-15);
+  EXPECT_NEAR(float_activation("leaky_relu", -1), -0.01, 1e-15);                             // ONNX default
+  EXPECT_EQ(float_activation("hard_tanh", -3), -1.0);
+  EXPECT_EQ(float_activation("relu", -3), 0.0);
+}
+
+TEST(FloatReference, ThresholdRescaleArgMax) {
+  Builder b;
+  const auto x = b.input("x", {3}, T("fixed<8,4>"));
+  ir::Node& mt = b.node(ir::OpKind::MultiThreshold, "mt", {x}, {3}, T("fixed<8,8>"));
+  mt.params["thresholds"] = b.constant("t", {1, 2}, T("fixed<8,4>"), {0, 16});  // {0, 1}
+  mt.attrs["out_scale"] = 0.5;
+  mt.attrs["out_bias"] = -0.5;
+  ir::Node& rs = b.node(ir::OpKind::Rescale, "rs", {b.out(b.g.nodes.back())}, {3}, T("fixed<8,4>"));
+  rs.params["scale"] = b.constant("s", {1}, T("fixed<8,4>"), {32});    // 2
+  rs.params["pre_add"] = b.constant("p", {1}, T("fixed<8,4>"), {4});   // 0.25
+  b.node(ir::OpKind::ArgMax, "am", {b.out(b.g.nodes.back())}, {1}, T("int<8>"));
+  b.output(b.out(b.g.nodes.back()));
+  std::map<std::string, std::vector<double>> trace;
+  // x = (-1, 0.5, 2): counts 0, 1, 2 -> (-0.5, 0, 0.5) -> ((-0.5 + 0.25) * 2, 0.5, 1.5) -> argmax 2
+  const auto y = emulator::run_float(b.g, {{-1.0, 0.5, 2.0}}, 1, &trace);
+  EXPECT_EQ(trace.at("mt"), (std::vector<double>{-0.5, 0.0, 0.5}));
+  EXPECT_EQ(trace.at("rs"), (std::vector<double>{-0.5, 0.5, 1.5}));
+  EXPECT_EQ(y[0], (std::vector<double>{2.0}));
+}
+
+}  // namespace
+}  // namespace firmnet::emutest

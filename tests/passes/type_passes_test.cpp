@@ -1,0 +1,371 @@
+// Type passes on hand-built graphs: resolve_types, quantize_constants, infer_precision, build_tables, and
+// the pipeline runner.
+#include <gtest/gtest.h>
+
+#include "passes/pass.h"
+
+namespace firmnet::passes {
+namespace {
+
+using ir::OpKind;
+using ir::TensorId;
+
+// Builds graphs through the ir::Graph API.
+struct Builder {
+  ir::Graph g;
+
+  TensorId tensor(const std::string& name, ir::Shape shape) {
+    ir::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    return g.add_tensor(std::move(t));
+  }
+  TensorId constant(const std::string& name, ir::Shape shape, std::vector<double> v) {
+    ir::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.kind = ir::TensorKind::Constant;
+    t.values = std::move(v);
+    return g.add_tensor(std::move(t));
+  }
+  TensorId input(const std::string& name, ir::Shape shape) {
+    const TensorId t = tensor(name, std::move(shape));
+    g.inputs.push_back(t);
+    ir::Node n;
+    n.name = name;
+    n.kind = OpKind::Input;
+    n.outputs = {t};
+    g.add_node(std::move(n));
+    return t;
+  }
+  TensorId node(OpKind k, const std::string& name, std::vector<TensorId> in, ir::Shape out_shape,
+                std::map<std::string, TensorId> params = {}, std::map<std::string, ir::AttrValue> attrs = {}) {
+    const TensorId out = tensor(name + "_out", std::move(out_shape));
+    ir::Node n;
+    n.name = name;
+    n.source = name;
+    n.kind = k;
+    n.inputs = std::move(in);
+    n.outputs = {out};
+    n.params = std::move(params);
+    n.attrs = std::move(attrs);
+    g.add_node(std::move(n));
+    return out;
+  }
+  TensorId dense(const std::string& name, TensorId x, int64_t n_in, int64_t n_out, std::vector<double> w,
+                 std::vector<double> b) {
+    return node(OpKind::Dense, name, {x}, {n_out},
+                {{"weight", constant(name + "_w", {n_in, n_out}, std::move(w))},
+                 {"bias", constant(name + "_b", {n_out}, std::move(b))}});
+  }
+  TensorId eltwise(const std::string& name, TensorId a, const std::string& op, std::vector<double> c) {
+    const auto size = static_cast<int64_t>(c.size());
+    return node(OpKind::Elementwise, name, {a}, g.tensor(a).shape, {{"constant", constant(name + "_c", {size}, std::move(c))}},
+                {{"op", op}});
+  }
+  TensorId act(const std::string& name, TensorId x, const std::string& fn) {
+    return node(OpKind::Activation, name, {x}, g.tensor(x).shape, {}, {{"function", fn}});
+  }
+  const ir::Node& find(const std::string& name) const {
+    for (const auto& n : g.nodes)
+      if (n.name == name) return n;
+    throw std::runtime_error("no node " + name);
+  }
+  bool has(const std::string& name) const {
+    for (const auto& n : g.nodes)
+      if (n.name == name) return true;
+    return false;
+  }
+};
+
+numeric::FixedType T(const std::string& s) { return numeric::FixedType::parse(s); }
+
+// Runs the named passes of the default pipeline in order; returns the warnings.
+std::vector<Warning> run_passes(ir::Graph& g, const std::vector<std::string>& names, const config::Config& cfg = {}) {
+  std::vector<Warning> warnings;
+  PassContext ctx{cfg, warnings};
+  for (const auto& name : names)
+    for (auto& p : default_pipeline())
+      if (p->name() == name) {
+        p->run(g, ctx);
+        g.verify(false);
+      }
+  return warnings;
+}
+
+std::string error_of(ir::Graph g, const config::Config& cfg) {
+  std::vector<Warning> warnings;
+  PassContext ctx{cfg, warnings};
+  try {
+    run_pipeline(g, ctx);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::vector<std::string> kTypes = {"resolve_types", "quantize_constants", "infer_precision"};
+
+TEST(ResolveTypes, AutoConstantsUseTheFewestIntegerBits) {
+  Builder b;
+  const TensorId x = b.input("x", {2});
+  const TensorId d1 = b.dense("fc1", x, 2, 1, {0.75, -1.3}, {0.999999});
+  const TensorId d2 = b.dense("fc2", d1, 1, 2, {0.25, -0.5}, {0.5, 0});
+  const TensorId d3 = b.dense("fc3", d2, 2, 1, {0, 0}, {0});
+  b.g.outputs = {d3};
+  run_passes(b.g, {"resolve_types"});
+  const auto type_of = [&](const char* node, const char* p) {
+    return b.g.tensor(b.find(node).param(p)).type->str();
+  };
+  EXPECT_EQ(type_of("fc1", "weight"), "fixed<16,2,RND_CONV,SAT>");  // 1.3 needs 2 integer bits
+  EXPECT_EQ(type_of("fc1", "bias"), "fixed<16,2,RND_CONV,SAT>");    // 0.999999 rounds to 1.0
+  EXPECT_EQ(type_of("fc2", "weight"), "fixed<16,0,RND_CONV,SAT>");  // [-0.5, 0.25]
+  EXPECT_EQ(type_of("fc2", "bias"), "fixed<16,1,RND_CONV,SAT>");    // 0.5 needs the sign bit + 1
+  EXPECT_EQ(type_of("fc3", "weight"), "fixed<16,1,RND_CONV,SAT>");  // all zero
+  EXPECT_EQ(b.g.tensor(x).type->str(), "fixed<16,6,RND_CONV,SAT>");
+  EXPECT_EQ(b.g.tensor(x).origin, "default");
+  EXPECT_FALSE(b.g.tensor(d1).type.has_value());  // result "auto": infer_precision decides
+  EXPECT_FALSE(b.find("fc1").types.count("accum"));
+  EXPECT_EQ(b.g.tensor(b.find("fc1").param("weight")).origin, "default (16 bits for max |value| 1.3)");
+}
+
+TEST(ResolveTypes, LevelsAndOrigins) {
+  Builder b;
+  const TensorId x = b.input("x", {4});
+  const TensorId d = b.dense("fc1", x, 4, 2, std::vector<double>(8, 0.5), {0, 0});
+  const TensorId r = b.act("relu1", d, "relu");
+  const TensorId s = b.act("sig", r, "sigmoid");
+  b.g.nodes[1].aliases = {"/fc1/Gemm"};
+  b.g.outputs = {s};
+  config::Config cfg = config::Config::parse(R"(
+HLSConfig:
+  Model:
+    Precision: fixed<16,6>
+    ReuseFactor: 2
+    Strategy: Resource
+  LayerType:
+    Dense:
+      Precision: {bias: "fixed<8,4>"}
+    Activation:
+      Precision: {result: "fixed<12,4>"}
+      TableSize: 256
+  LayerName:
+    /fc1/Gemm:
+      Precision: {weight: "fixed<8,1>"}
+      Trace: true
+    relu1:
+      Precision: ufixed<10,4>
+)", "cfg.yml");
+  run_passes(b.g, {"resolve_types"}, cfg);
+  const ir::Node& fc = b.find("fc1");
+  EXPECT_EQ(b.g.tensor(fc.param("weight")).type->str(), "fixed<8,1>");
+  EXPECT_EQ(b.g.tensor(fc.param("weight")).origin, "config LayerName /fc1/Gemm");
+  EXPECT_EQ(b.g.tensor(fc.param("bias")).type->str(), "fixed<8,4>");
+  EXPECT_EQ(b.g.tensor(fc.param("bias")).origin, "config LayerType Dense");
+  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<16,6>");
+  EXPECT_EQ(b.g.tensor(d).origin, "config Model (default)");
+  EXPECT_EQ(fc.types.at("accum").str(), "fixed<16,6>");
+  EXPECT_EQ(fc.reuse_factor, 2);
+  EXPECT_EQ(fc.strategy, ir::Strategy::Resource);
+  EXPECT_TRUE(fc.trace);
+  EXPECT_EQ(b.g.tensor(r).type->str(), "ufixed<10,4>");  // LayerName default beats LayerType result
+  EXPECT_EQ(b.find("relu1").reuse_factor, 1);           // Model ReuseFactor is for Dense layers
+  EXPECT_EQ(b.g.tensor(s).type->str(), "fixed<12,4>");
+  EXPECT_EQ(b.find("sig").types.at("table").str(), "fixed<16,6>");  // Model default applies to tables too
+  EXPECT_EQ(b.find("sig").attr_int("table_size"), 256);
+}
+
+TEST(ResolveTypes, ModelTypesAreKeptUnlessLayerNameOverrides) {
+  Builder b;
+  const TensorId x = b.input("x", {2});
+  b.g.tensor(x).type = T("fixed<8,2>");
+  const TensorId d = b.dense("fc1", x, 2, 2, {1, 0, 0, 1}, {0, 0});
+  b.g.tensor(d).type = T("fixed<6,3>");
+  b.g.outputs = {d};
+  config::Config cfg = config::Config::parse("HLSConfig:\n  Model:\n    Precision: fixed<20,10>\n", "c.yml");
+  run_passes(b.g, {"resolve_types"}, cfg);
+  EXPECT_EQ(b.g.tensor(x).type->str(), "fixed<8,2>");
+  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<6,3>");
+  cfg.layer_name["fc1"].precision["result"] = "fixed<9,3>";
+  run_passes(b.g, {"resolve_types"}, cfg);
+  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<9,3>");
+}
+
+ir::Graph mlp_16_64() {
+  Builder b;
+  const TensorId x = b.input("x", {16});
+  const TensorId d = b.dense("fc1", x, 16, 64, std::vector<double>(1024, 0.1), std::vector<double>(64, 0));
+  const TensorId r = b.act("relu1", d, "relu");
+  const TensorId s = b.node(OpKind::Softmax, "sm", {r}, {64});
+  b.g.outputs = {s};
+  return b.g;
+}
+
+TEST(ResolveTypesErrors, ReuseFactorUnknownNamesAndVariables) {
+  config::Config cfg;
+  cfg.layer_name["fc1"].reuse_factor = 3;
+  EXPECT_EQ(error_of(mlp_16_64(), cfg),
+            "resolve_types: layer 'fc1' (Dense 16x64): ReuseFactor 3 is invalid "
+            "(hint: valid values are 1, 2, 4, 8, 16, 32, 64, 128, ..., 1024)");
+  cfg = {};
+  cfg.layer_type["Softmax"].reuse_factor = 2;
+  EXPECT_EQ(error_of(mlp_16_64(), cfg),
+            "resolve_types: layer 'sm' (Softmax): ReuseFactor 2 is invalid "
+            "(hint: only Dense layers support a ReuseFactor other than 1 for now; use 1)");
+  cfg = {};
+  cfg.layer_name["fc2"].trace = true;
+  EXPECT_EQ(error_of(mlp_16_64(), cfg),
+            "resolve_types: HLSConfig.LayerName.fc2: no layer is named 'fc2' "
+            "(hint: did you mean 'fc1'? the layers are x, fc1, relu1, sm (see `firmnet inspect`))");
+  cfg = {};
+  cfg.layer_name["relu1"].precision["weight"] = "fixed<8,2>";
+  EXPECT_EQ(error_of(mlp_16_64(), cfg),
+            "resolve_types: HLSConfig.LayerName.relu1.Precision.weight: layer 'relu1' (Activation relu) has no "
+            "precision variable 'weight' (hint: valid ones are result, default)");
+  cfg = {};
+  cfg.layer_type["Softmax"].precision["weight"] = "fixed<8,2>";
+  EXPECT_EQ(error_of(mlp_16_64(), cfg),
+            "resolve_types: HLSConfig.LayerType.Softmax.Precision.weight: LayerType Softmax has no precision "
+            "variable 'weight' (hint: valid ones are result, accum, exp_table, inv_table, default)");
+  cfg = {};
+  cfg.layer_name["fc1"].reuse_factor = 16;
+  EXPECT_EQ(error_of(mlp_16_64(), cfg), "");
+}
+
+TEST(QuantizeConstants, SaturatesAndWarnsPerLayer) {
+  Builder b;
+  const TensorId x = b.input("x", {4});
+  const TensorId d = b.dense("fc1", x, 4, 1, {1.73, -1.2, 1.5, 0.5}, {0.3});
+  b.g.outputs = {d};
+  config::Config cfg;
+  cfg.layer_name["fc1"].precision = {{"weight", "fixed<6,1>"}, {"bias", "fixed<6,1,RND_CONV,WRAP>"}};
+  const auto w = run_passes(b.g, {"resolve_types", "quantize_constants"}, cfg);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].str(), "layer 'fc1': 3 of 4 weights do not fit fixed<6,1> (worst 1.73, range [-1, 0.96875]); saturated");
+  EXPECT_EQ(b.g.tensor(b.find("fc1").param("weight")).raw, (std::vector<int64_t>{31, -32, 31, 16}));  // TRN
+  EXPECT_EQ(b.g.tensor(b.find("fc1").param("bias")).raw, (std::vector<int64_t>{10}));  // 0.3*32 = 9.6 -> 10
+}
+
+TEST(InferPrecision, LosslessAccumAndIntervalResults) {
+  Builder b;
+  const TensorId x = b.input("x", {2});
+  const TensorId d = b.dense("fc1", x, 2, 1, {0.5, -0.25}, {1});
+  const TensorId r = b.act("relu1", d, "relu");
+  const TensorId s = b.act("sig", r, "sigmoid");
+  const TensorId d2 = b.dense("fc2", s, 1, 5, {1, 1, 1, 1, 1}, {0, 0, 0, 0, 0});
+  const TensorId sm = b.node(OpKind::Softmax, "sm", {d2}, {5});
+  b.g.outputs = {sm};
+  config::Config cfg;
+  cfg.layer_name["x"].precision["result"] = "fixed<8,3>";
+  cfg.layer_name["fc1"].precision = {{"weight", "fixed<4,1>"}, {"bias", "fixed<4,2>"}};
+  run_passes(b.g, kTypes, cfg);
+  // x in [-4, 3.96875] (frac 5), w = {0.5, -0.25} (frac 3), b = 1: partial sums in [-510, 1020] * 2^-8.
+  EXPECT_EQ(b.find("fc1").types.at("accum").str(), "fixed<11,3>");
+  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<13,3>");  // 10 fractional bits, max 3.984375
+  EXPECT_EQ(b.g.tensor(d).origin, "auto: bound [-1.99219, 3.98438]");
+  EXPECT_EQ(b.g.tensor(r).type->str(), "fixed<13,3>");  // relu: [0, 3.98438]
+  EXPECT_EQ(b.g.tensor(s).type->str(), "ufixed<16,0,RND_CONV,SAT>");
+  EXPECT_EQ(b.find("sig").types.at("table").str(), "ufixed<16,0,RND_CONV,SAT>");
+  // sigmoid out (frac 16, [0, 1 - 2^-16]) times w = 1 (fixed<16,2>, frac 14): frac 30, sums < 1.
+  EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<31,1>");
+  EXPECT_EQ(b.g.tensor(d2).type->str(), "fixed<17,1>");  // 16 fractional bits as the input
+  EXPECT_EQ(b.find("sm").types.at("accum").str(), "ufixed<21,4>");  // ufixed<18,1> grown by ceil(log2 5)
+  EXPECT_EQ(b.g.tensor(sm).type->str(), "ufixed<16,1,RND_CONV,SAT>");
+}
+
+TEST(InferPrecision, WideAccumDropsFractionalBitsAndWideResultSaturates) {
+  Builder b;
+  const TensorId x = b.input("x", {1});
+  const TensorId d = b.dense("fc1", x, 1, 1, {1.5}, {0});
+  const TensorId e = b.eltwise("add1", d, "add", {1});
+  b.g.outputs = {e};
+  config::Config cfg;
+  cfg.layer_name["x"].precision["result"] = "fixed<40,20>";
+  cfg.layer_name["fc1"].precision = {{"weight", "fixed<30,2>"}, {"bias", "fixed<30,2>"}, {"result", "fixed<48,40>"}};
+  const auto w = run_passes(b.g, kTypes, cfg);
+  EXPECT_EQ(b.find("fc1").types.at("accum").str(), "fixed<64,21>");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].str(), "layer 'fc1': a lossless accumulator needs fixed<69,21>; using fixed<64,21> "
+                        "(5 fractional bits dropped, truncated at every step)");
+  // The truncating accumulator is bounded by its type, [-2^20, 2^20); + 1 needs 22 integer bits, and
+  // 10 fractional bits (fc1's result has 8).
+  EXPECT_EQ(b.g.tensor(e).type->str(), "fixed<32,22>");
+}
+
+TEST(InferPrecision, ResultCappedAt48BitsSaturates) {
+  Builder b;
+  const TensorId x = b.input("x", {1});
+  const TensorId e = b.eltwise("add1", x, "add", {1});
+  b.g.outputs = {e};
+  config::Config cfg;
+  cfg.layer_name["x"].precision["result"] = "fixed<48,40>";
+  const auto w = run_passes(b.g, kTypes, cfg);
+  EXPECT_EQ(b.g.tensor(e).type->str(), "fixed<48,38,TRN,SAT>");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].str(), "layer 'add1': the result needs 41 integer bits to never overflow (bound "
+                        "[-5.49756e+11, 5.49756e+11]); using fixed<48,38,TRN,SAT>, which saturates beyond its range");
+}
+
+TEST(BuildTables, SigmoidAndSoftmaxTables) {
+  Builder b;
+  const TensorId x = b.input("x", {5});
+  const TensorId s = b.act("sig", x, "sigmoid");
+  const TensorId sm = b.node(OpKind::Softmax, "sm", {s}, {5});
+  b.g.outputs = {sm};
+  config::Config cfg;
+  cfg.layer_name["sm"].table_size = 256;
+  std::vector<Warning> warnings;
+  PassContext ctx{cfg, warnings};
+  run_pipeline(b.g, ctx);
+  EXPECT_TRUE(warnings.empty());
+  const ir::Node& sig = b.find("sig");
+  const numeric::TableSpec& t = sig.tables.at("table");
+  EXPECT_EQ(t.log2_size, 10);
+  EXPECT_EQ(t.log2_step, -6);
+  EXPECT_EQ(t.offset, 512);
+  const auto& td = sig.table_data.at("table");
+  ASSERT_EQ(td.size(), 1024u);
+  EXPECT_EQ(td[0], 22);        // sigmoid(-8 + 2^-7) * 2^16 = 22.15
+  EXPECT_EQ(td[512], 32896);   // sigmoid(2^-7) * 2^16 = 32895.9993
+  EXPECT_EQ(td[1023], 65514);  // sigmoid(8 - 2^-7) * 2^16 = 65513.85
+  const ir::Node& n = b.find("sm");
+  const numeric::TableSpec& e = n.tables.at("exp");
+  EXPECT_EQ(e.log2_size, 8);
+  EXPECT_EQ(e.log2_step, -5);
+  EXPECT_EQ(e.offset, 256);
+  EXPECT_EQ(n.table_data.at("exp")[255], 129040);  // exp(-2^-6) * 2^17 = 129039.92
+  const numeric::TableSpec& inv = n.tables.at("inv");
+  EXPECT_EQ(inv.log2_step, -5);  // [0, 8) in 256 buckets
+  EXPECT_EQ(inv.offset, 0);
+  EXPECT_EQ(n.table_data.at("inv")[32], 64528);  // centre 32.5 * 2^-5: 2^16 / 1.015625 = 64527.75
+}
+
+TEST(Pipeline, NamesOptionsAndFullTyping) {
+  EXPECT_EQ(pipeline_pass_names(),
+            (std::vector<std::string>{"remove_noops", "fold_constants", "fuse_dense_elementwise", "fuse_batchnorm",
+                                      "resolve_types", "quantize_constants", "infer_precision", "build_tables"}));
+  ir::Graph g = mlp_16_64();
+  config::Config cfg;
+  std::vector<Warning> warnings;
+  PassContext ctx{cfg, warnings};
+  PipelineOptions opts;
+  opts.stop_after = "resolve_types";
+  run_pipeline(g, ctx, opts);
+  EXPECT_THROW(g.verify(true), Error);  // not quantized yet
+  ir::Graph full = mlp_16_64();
+  run_pipeline(full, ctx);
+  EXPECT_NO_THROW(full.verify(true));
+  opts.stop_after = "resolve_type";
+  try {
+    run_pipeline(g, ctx, opts);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--stop-after: no pass is named 'resolve_type' (hint: did you mean "
+                                          "'resolve_types'?", 0),
+              0u)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace firmnet::passes
