@@ -184,7 +184,8 @@ class ActivationKernel final : public Kernel {
 class SoftmaxKernel final : public Kernel {
  public:
   explicit SoftmaxKernel(const NodeContext& c)
-      : exp_(c.table("exp")), inv_(c.table("inv")), exp_data_(c.table_data("exp")), inv_data_(c.table_data("inv")) {
+      : hi_(c.table("exp_hi")), lo_(c.table("exp_lo")), inv_(c.table("inv")), hi_data_(c.table_data("exp_hi")),
+        lo_data_(c.table_data("exp_lo")), inv_data_(c.table_data("inv")), exp_type_(c.internal_type("exp_table")) {
     if (c.node.has_attr("implementation") && c.node.attr_str("implementation") != "stable")
       c.fail("softmax implementation '" + c.node.attr_str("implementation") + "' is not defined in docs/NUMERICS.md",
              "use implementation: stable");
@@ -194,28 +195,26 @@ class SoftmaxKernel final : public Kernel {
     n_ = x.shape.empty() ? 1 : x.shape.back();
     fx_ = c.in_type(0).frac();
     accum_ = c.internal_type("accum");
-    const int fe = exp_.entry.frac();
+    const int fe = exp_type_.frac();
+    exp_cast_ = CastPlan(exp_type_, hi_.entry.frac() + lo_.entry.frac());
+    if (hi_.entry.width + lo_.entry.width > 62) c.fail("the two exp tables' entries are wider than 62 bits together");
     // sum = Q_accum(sum + e_k) at the common fraction (the identity when accum is lossless, as the
     // passes make it; a narrower accum is emulated as the firmware's accumulation would be).
     fs_ = std::max(accum_.frac(), fe);
     ss_ = fs_ - accum_.frac();
     se_ = fs_ - fe;
-    if (accum_.width + ss_ > 124 || exp_.entry.width + se_ > 124)
-      c.fail("accum " + accum_.str() + " and exp table type " + exp_.entry.str() + " need more than 128 bits");
+    if (accum_.width + ss_ > 124 || exp_type_.width + se_ > 124)
+      c.fail("accum " + accum_.str() + " and exp table type " + exp_type_.str() + " need more than 128 bits");
     sum_cast_ = CastPlan(accum_, fs_);
     out_cast_ = CastPlan(c.out_type(), fe + inv_.entry.frac());
 
     // Fast path: differences, entries and products fit int64, and accum holds every partial sum of n
     // entries exactly (then each Q_accum is the identity and the sum is plain integer addition).
-    int64_t max_e = 0, min_e = 0;  // partial sums lie in [n*min_e, n*max_e]
-    for (int64_t v : exp_data_) {
-      max_e = std::max(max_e, v);
-      min_e = std::min(min_e, v);
-    }
+    const int64_t max_e = exp_type_.raw_max(), min_e = std::min<int64_t>(0, exp_type_.raw_min());  // e's range
     const int up = accum_.frac() - fe;
     if (up >= 0 && up < 30) {
       const i128 hi_sum = (static_cast<i128>(max_e) * n_) << up, lo_sum = (static_cast<i128>(min_e) * n_) << up;
-      fast_ = c.in_type(0).width <= 62 && exp_.entry.width <= 31 && inv_.entry.width <= 31 &&
+      fast_ = c.in_type(0).width <= 62 && exp_type_.width <= 31 && inv_.entry.width <= 31 &&
               bit_length(hi_sum) <= 62 && bit_length(lo_sum) <= 62 && hi_sum <= accum_.raw_max() &&
               lo_sum >= accum_.raw_min();
     }
@@ -234,7 +233,7 @@ class SoftmaxKernel final : public Kernel {
       int64_t sum = 0;
       for (int64_t k = 0; k < n_; ++k) {
         const i128 d = static_cast<i128>(x[k]) - m;
-        e[static_cast<size_t>(k)] = exp_data_[static_cast<size_t>(table_index128(d, fx_, exp_))];
+        e[static_cast<size_t>(k)] = exp_of(d);
         sum = sum_cast_((static_cast<i128>(sum) << ss_) + (static_cast<i128>(e[static_cast<size_t>(k)]) << se_), ignored);
       }
       const int64_t inv = inv_data_[static_cast<size_t>(numeric::table_index(sum, accum_.frac(), inv_))];
@@ -251,7 +250,7 @@ class SoftmaxKernel final : public Kernel {
       const int64_t m = *std::max_element(x, x + n_);
       int64_t sum = 0;
       for (int64_t k = 0; k < n_; ++k) {
-        const int64_t e = exp_data_[static_cast<size_t>(numeric::table_index(x[k] - m, fx_, exp_))];
+        const int64_t e = exp_of(static_cast<i128>(x[k]) - m);
         prod[static_cast<size_t>(k)] = e;
         sum += e;
       }
@@ -261,10 +260,22 @@ class SoftmaxKernel final : public Kernel {
     }
   }
 
+  // e = Q_exp(exp_hi[coarse index of d] * exp_lo[fine index of d]) (docs/NUMERICS.md, "Softmax"): the coarse
+  // index is the clamped bucket number, the fine index its low bits, both from the exact difference d.
+  int64_t exp_of(i128 d) const {
+    const int64_t h = hi_data_[static_cast<size_t>(table_index128(d, fx_, hi_))];
+    const i128 q = numeric::shift_floor(d, fx_ + lo_.log2_step) + lo_.offset;
+    const int64_t l = lo_data_[static_cast<size_t>(q & static_cast<i128>(lo_.size() - 1))];
+    int64_t ignored = 0;  // entry products are table values: their overflow is reported by passes/build_tables
+    return exp_cast_(static_cast<i128>(h) * l, ignored);
+  }
+
   bool fast_ = false;
   int up_ = 0;
-  numeric::TableSpec exp_, inv_;
-  std::vector<int64_t> exp_data_, inv_data_;
+  numeric::TableSpec hi_, lo_, inv_;
+  std::vector<int64_t> hi_data_, lo_data_, inv_data_;
+  numeric::FixedType exp_type_;
+  CastPlan exp_cast_;
   numeric::FixedType accum_;
   int64_t numel_ = 0, n_ = 1;
   int fx_ = 0, fs_ = 0, ss_ = 0, se_ = 0;

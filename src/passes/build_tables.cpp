@@ -1,4 +1,4 @@
-// build_tables: the lookup tables of table activations (role "table") and of Softmax ("exp", "inv"),
+// build_tables: the lookup tables of table activations (role "table") and of Softmax ("exp_hi", "exp_lo", "inv"),
 // following docs/NUMERICS.md "Lookup tables" and "Softmax": geometry by numeric::make_table_spec, entries
 // by numeric::build_table, sizes from TableSize (attrs["table_size"], set by resolve_types).
 #include <cmath>
@@ -52,13 +52,25 @@ class BuildTables : public Pass {
  private:
   static void softmax(const ir::Graph& g, ir::Node& n, PassContext& ctx) {
     const int log2_size = log2_exact(table_size_of(n), n);
-    // exp on [-8, 0): d = 0 falls past the end and is clamped into the last bucket (centre -step/2).
-    const numeric::TableSpec e = numeric::make_table_spec(-std::ldexp(1.0, kSoftmaxLog2ExpRange), log2_size,
-                                                          kSoftmaxLog2ExpRange - log2_size, n.types.at("exp_table"));
+    // Two-level exp (docs/NUMERICS.md, "Softmax"): exp(d) = exp(d_hi) * exp(d_lo). The coarse table has
+    // buckets of 2^s_hi on [-R + 2^s_hi, 2^s_hi), sampled at their left edges (so d_hi = 0 gives exactly 1);
+    // the fine table splits one coarse bucket into buckets of 2^s_lo, sampled at their centres, and is
+    // indexed by the low bits of the bucket number. Two tables of N entries resolve d to R / N^2.
+    const numeric::FixedType& et = n.types.at("exp_table");
+    const int s_hi = kSoftmaxLog2ExpRange - log2_size, s_lo = s_hi - log2_size;
+    const double step_hi = std::ldexp(1.0, s_hi);
+    const numeric::TableSpec hi =
+        numeric::make_table_spec(-std::ldexp(1.0, kSoftmaxLog2ExpRange) + step_hi, log2_size, s_hi, et);
+    const numeric::TableSpec lo = numeric::make_table_spec(0.0, log2_size, s_lo, et);
     int64_t overflows = 0;
-    n.table_data["exp"] = numeric::build_table([](double x) { return std::exp(x); }, e, &overflows);
-    n.tables["exp"] = e;
-    warn_overflows(n, "exp", overflows, e, ctx);
+    n.table_data["exp_hi"] = numeric::build_table([&](double x) { return std::exp(x - step_hi / 2); }, hi, &overflows);
+    n.tables["exp_hi"] = hi;
+    warn_overflows(n, "exp (coarse)", overflows, hi, ctx);
+    overflows = 0;
+    n.table_data["exp_lo"] = numeric::build_table([](double x) { return std::exp(x); }, lo, &overflows);
+    n.tables["exp_lo"] = lo;
+    warn_overflows(n, "exp (fine)", overflows, lo, ctx);
+    overflows = 0;
     // 1/x on [0, 2^ceil(log2 n)]: the sum of n entries, each < 1, and >= e(max) > 0.5, so bucket 0 (which
     // would need 1/(step/2)) is never read; its saturation is expected and not reported.
     const ir::Shape& shape = g.tensor(n.inputs.at(0)).shape;

@@ -3,8 +3,9 @@
 //    partial sum over the input type's whole range with the quantized weights; > 64 bits drops frac bits.
 //  - Softmax accum: the exp table type grown by ceil(log2 n) bits (a lossless sum of n entries).
 //  - results: exact value intervals propagated from the input types through every op; integer bits so
-//    that nothing overflows, 10 fractional bits (more if the input has more), signed, TRN/WRAP, width <= 48
-//    (beyond: SAT and a warning). Table functions give the table type, softmax ufixed<16,1,RND_CONV,SAT>,
+//    that nothing overflows, 16 fractional bits (more if the input has more), signed, TRN/WRAP, width <= 48
+//    (beyond: fractional bits down to 10, then SAT and a warning). Table functions give the table type,
+//    softmax ufixed<18,1,RND_CONV,SAT>,
 //    Reshape/Concat the (union of the) input types.
 #include <fmt/format.h>
 
@@ -19,6 +20,9 @@ using numeric::FixedType;
 using numeric::i128;
 
 constexpr int kResultFrac = 16;
+// Where a result would exceed 48 bits, fractional bits give way first, down to this many; only then does
+// the integer range shrink (and the type saturate).
+constexpr int kMinResultFrac = 10;
 constexpr int kMaxResultWidth = 48;
 
 FixedType make(int width, int int_bits, bool is_signed, numeric::Rounding q = numeric::Rounding::TRN,
@@ -73,8 +77,8 @@ FixedType bounded_type(const ir::Node& n, const Interval& v, int f, PassContext&
   const int i = w - f;
   why = "auto: bound " + v.str();
   if (w <= kMaxResultWidth) return make(w, i, true);
-  if (i <= kMaxResultWidth - kResultFrac) return make(kMaxResultWidth, i, true);  // fewer fractional bits
-  const FixedType t = make(kMaxResultWidth, kMaxResultWidth - kResultFrac, true, numeric::Rounding::TRN,
+  if (i <= kMaxResultWidth - kMinResultFrac) return make(kMaxResultWidth, i, true);  // fewer fractional bits
+  const FixedType t = make(kMaxResultWidth, kMaxResultWidth - kMinResultFrac, true, numeric::Rounding::TRN,
                            numeric::Overflow::SAT);
   why += ", capped at 48 bits (SAT)";
   ctx.warnings.push_back({layer_where(n), fmt::format("the result needs {} integer bits to never overflow (bound {}); "

@@ -40,6 +40,13 @@ struct Ref {
             s.entry.frac()};
   }
 
+  // The fine table of softmax's two-level exp: the low bits of the bucket number.
+  V periodic(const ir::Node& n, const std::string& role, V x) {
+    const numeric::TableSpec& s = n.tables.at(role);
+    const int64_t idx = static_cast<int64_t>(numeric::shift_floor(x.v, x.f + s.log2_step) + s.offset) & (s.size() - 1);
+    return {n.table_data.at(role).at(static_cast<size_t>(idx)), s.entry.frac()};
+  }
+
   void run(const ir::Node& n) {
     if (n.kind == ir::OpKind::Input) return;
     const ir::TensorId out = n.outputs[0];
@@ -91,7 +98,9 @@ struct Ref {
           std::vector<V> e;
           V sum{0, acc_t.frac()};
           for (size_t k = 0; k < len; ++k) {
-            e.push_back(table(n, "exp", add(at(x, row * len + k), neg(m))));
+            const V d = add(at(x, row * len + k), neg(m));
+            const FixedType& et = n.types.at("exp_table");
+            e.push_back({q(mul(table(n, "exp_hi", d), periodic(n, "exp_lo", d)), et), et.frac()});
             sum = {q(add(sum, e.back()), acc_t), acc_t.frac()};
           }
           V inv = table(n, "inv", sum);

@@ -103,12 +103,15 @@ struct GraphBuilder {
     ir::Node& n = node(name, ir::OpKind::Softmax, {x}, y);
     const int64_t len = g.tensor(x).shape.back();
     const int range_bits = static_cast<int>(std::ceil(std::log2(static_cast<double>(len))));
-    n.tables["exp"] = numeric::make_table_spec(-8, 10, -7, fx("ufixed<18,1,RND_CONV,SAT>"));
+    n.tables["exp_hi"] = numeric::make_table_spec(-8 + 0.0078125, 10, -7, fx("ufixed<18,1,RND_CONV,SAT>"));
+    n.tables["exp_lo"] = numeric::make_table_spec(0, 10, -17, fx("ufixed<18,1,RND_CONV,SAT>"));
     n.tables["inv"] = numeric::make_table_spec(0, 10, range_bits - 10, fx("ufixed<18,8,RND_CONV,SAT>"));
-    n.types["exp_table"] = n.tables["exp"].entry;
+    n.types["exp_table"] = fx("ufixed<18,1,RND_CONV,SAT>");
     n.types["inv_table"] = n.tables["inv"].entry;
     n.types["accum"] = fx("ufixed<" + std::to_string(18 + range_bits) + "," + std::to_string(1 + range_bits) + ">");
-    n.table_data["exp"] = numeric::build_table([](double d) { return std::exp(d); }, n.tables["exp"]);
+    n.table_data["exp_hi"] =
+        numeric::build_table([](double d) { return std::exp(d - 0.00390625); }, n.tables["exp_hi"]);  // left edges
+    n.table_data["exp_lo"] = numeric::build_table([](double d) { return std::exp(d); }, n.tables["exp_lo"]);
     n.table_data["inv"] = numeric::build_table([](double s) { return 1 / s; }, n.tables["inv"]);
     n.attrs["implementation"] = std::string("stable");
     return y;

@@ -21,7 +21,13 @@ struct Run {
   std::string out, err;
 };
 
-const fs::path kWork = fs::path(FIRMNET_BINARY_DIR) / "cli_test_work";
+// ctest runs tests in parallel processes: each test works in a folder of its own.
+fs::path work_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path p = fs::path(FIRMNET_BINARY_DIR) / "cli_test_work" / (info ? info->name() : "shared");
+  fs::create_directories(p);
+  return p;
+}
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -31,8 +37,8 @@ std::string slurp(const fs::path& p) {
 }
 
 Run run_firmnet(const std::string& args) {
-  fs::create_directories(kWork);
-  const fs::path out = kWork / "stdout.txt", err = kWork / "stderr.txt";
+  fs::create_directories(work_dir());
+  const fs::path out = work_dir() / "stdout.txt", err = work_dir() / "stderr.txt";
   std::string cmd = std::string(FIRMNET_EXE) + " " + args + " >" + out.string() + " 2>" + err.string() + " </dev/null";
   int status = std::system(cmd.c_str());
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -45,17 +51,18 @@ void write(const fs::path& p, const std::string& s) {
 }
 
 std::string jet() {
-  fs::create_directories(kWork);
-  static std::string p = testmodels::write_mlp((kWork / "jet.onnx").string(), 16,
-                                            {{64, "Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 3);
-  return p;
+  fs::create_directories(work_dir());
+  const fs::path p = work_dir() / "jet.onnx";
+  if (!fs::exists(p))
+    testmodels::write_mlp(p.string(), 16, {{64, "Relu"}, {32, "Relu"}, {32, "Relu"}, {5, "Softmax"}}, 3);
+  return p.string();
 }
 
 std::string inputs(int64_t n, int64_t width, const std::string& name) {
   support::Array a{{n, width}, {}};
   testmodels::Rng rng{99};
   for (int64_t i = 0; i < n * width; ++i) a.data.push_back(rng.normal());
-  const std::string p = (kWork / name).string();
+  const std::string p = (work_dir() / name).string();
   support::write_npy(p, a);
   return p;
 }
@@ -73,35 +80,35 @@ void expect_clean_error(const Run& r, const std::string& must_contain) {
 
 TEST(Cli, ConvertPredictCsimAgreeByteForByte) {
   const std::string x = inputs(300, 16, "x300.npy");
-  const fs::path prj = kWork / "prj_ok";
+  const fs::path prj = work_dir() / "prj_ok";
   fs::remove_all(prj);
   auto c = run_firmnet("convert " + jet() + " -o " + prj.string() + " --input " + x);
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_TRUE(fs::exists(prj / "build_prj.tcl"));
-  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y_emu.npy").string());
+  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (work_dir() / "y_emu.npy").string());
   ASSERT_EQ(p.code, 0) << p.err;
-  auto s = run_firmnet("csim " + prj.string() + " --input " + x + " --output " + (kWork / "y_csim.npy").string());
+  auto s = run_firmnet("csim " + prj.string() + " --input " + x + " --output " + (work_dir() / "y_csim.npy").string());
   ASSERT_EQ(s.code, 0) << s.err;
-  const std::string a = slurp(kWork / "y_emu.npy"), b = slurp(kWork / "y_csim.npy");
+  const std::string a = slurp(work_dir() / "y_emu.npy"), b = slurp(work_dir() / "y_csim.npy");
   ASSERT_GT(a.size(), 300u * 5 * 8);
   EXPECT_EQ(a, b) << "predict and csim must write identical files";
-  auto y = support::read_npy((kWork / "y_emu.npy").string());
+  auto y = support::read_npy((work_dir() / "y_emu.npy").string());
   EXPECT_EQ(y.shape, (std::vector<int64_t>{300, 5}));
 }
 
 TEST(Cli, PredictFloatAndTrace) {
   const std::string x = inputs(20, 16, "x20.npy");
-  const fs::path tr = kWork / "trace";
+  const fs::path tr = work_dir() / "trace";
   fs::remove_all(tr);
-  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yf.npy").string() + " --float");
+  auto p = run_firmnet("predict " + jet() + " --input " + x + " --output " + (work_dir() / "yf.npy").string() + " --float");
   ASSERT_EQ(p.code, 0) << p.err;
-  auto t = run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "yt.npy").string() + " --trace " + tr.string());
+  auto t = run_firmnet("predict " + jet() + " --input " + x + " --output " + (work_dir() / "yt.npy").string() + " --trace " + tr.string());
   ASSERT_EQ(t.code, 0) << t.err;
   size_t files = 0;
   for (auto& e : fs::directory_iterator(tr)) files += e.path().extension() == ".npy";
   EXPECT_GE(files, 8u);  // every layer's output
-  auto yf = support::read_npy((kWork / "yf.npy").string());
-  auto yt = support::read_npy((kWork / "yt.npy").string());
+  auto yf = support::read_npy((work_dir() / "yf.npy").string());
+  auto yt = support::read_npy((work_dir() / "yt.npy").string());
   ASSERT_EQ(yf.data.size(), yt.data.size());
   for (size_t i = 0; i < yf.data.size(); ++i) EXPECT_NEAR(yf.data[i], yt.data[i], 0.05);
 }
@@ -118,36 +125,36 @@ TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
 }
 
 TEST(Cli, MissingModelFile) {
-  expect_clean_error(run_firmnet("inspect " + (kWork / "nope.onnx").string()), "nope.onnx");
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "nope.onnx").string()), "nope.onnx");
 }
 
 TEST(Cli, EmptyGarbageAndTruncatedModels) {
-  write(kWork / "empty.onnx", "");
-  expect_clean_error(run_firmnet("inspect " + (kWork / "empty.onnx").string()), "empty.onnx");
-  write(kWork / "garbage.onnx", std::string("\x08\x07garbage\xff\xfe not a protobuf at all", 36));
-  expect_clean_error(run_firmnet("inspect " + (kWork / "garbage.onnx").string()), "garbage.onnx");
+  write(work_dir() / "empty.onnx", "");
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "empty.onnx").string()), "empty.onnx");
+  write(work_dir() / "garbage.onnx", std::string("\x08\x07garbage\xff\xfe not a protobuf at all", 36));
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "garbage.onnx").string()), "garbage.onnx");
   const std::string full = slurp(jet());
-  write(kWork / "trunc.onnx", full.substr(0, full.size() / 2));
-  expect_clean_error(run_firmnet("inspect " + (kWork / "trunc.onnx").string()), "trunc.onnx");
+  write(work_dir() / "trunc.onnx", full.substr(0, full.size() / 2));
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "trunc.onnx").string()), "trunc.onnx");
 }
 
 TEST(Cli, ConvertFailureLeavesNoDirectory) {
-  write(kWork / "bad.yml", "HLSConfig:\n  Model:\n    Precision: fixed<70,6>\n");
-  const fs::path prj = kWork / "prj_fail";
+  write(work_dir() / "bad.yml", "HLSConfig:\n  Model:\n    Precision: fixed<70,6>\n");
+  const fs::path prj = work_dir() / "prj_fail";
   fs::remove_all(prj);
-  auto r = run_firmnet("convert " + jet() + " -c " + (kWork / "bad.yml").string() + " -o " + prj.string());
+  auto r = run_firmnet("convert " + jet() + " -c " + (work_dir() / "bad.yml").string() + " -o " + prj.string());
   expect_clean_error(r, "fixed<70,6>");
   EXPECT_FALSE(fs::exists(prj));
 }
 
 TEST(Cli, UnknownConfigKeySuggestsNearest) {
-  write(kWork / "typo.yml", "HLSConfig:\n  Model:\n    ReuseFactr: 2\n");
-  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (kWork / "typo.yml").string()), "ReuseFactor");
+  write(work_dir() / "typo.yml", "HLSConfig:\n  Model:\n    ReuseFactr: 2\n");
+  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (work_dir() / "typo.yml").string()), "ReuseFactor");
 }
 
 TEST(Cli, InvalidReuseFactorListsValidOnes) {
-  write(kWork / "rf.yml", "HLSConfig:\n  LayerType:\n    Dense:\n      ReuseFactor: 3\n");
-  auto r = run_firmnet("inspect " + jet() + " -c " + (kWork / "rf.yml").string());
+  write(work_dir() / "rf.yml", "HLSConfig:\n  LayerType:\n    Dense:\n      ReuseFactor: 3\n");
+  auto r = run_firmnet("inspect " + jet() + " -c " + (work_dir() / "rf.yml").string());
   expect_clean_error(r, "ReuseFactor 3");
   EXPECT_NE(r.err.find("valid"), std::string::npos) << r.err;
 }
@@ -170,33 +177,33 @@ TEST(Cli, UnsupportedOpNamesNodeAndOp) {
   n->add_input("x");
   n->add_output("y");
   g.add_output()->set_name("y");
-  std::ofstream f(kWork / "unsupported.onnx", std::ios::binary);
+  std::ofstream f(work_dir() / "unsupported.onnx", std::ios::binary);
   m.SerializeToOstream(&f);
   f.close();
-  auto r = run_firmnet("inspect " + (kWork / "unsupported.onnx").string());
+  auto r = run_firmnet("inspect " + (work_dir() / "unsupported.onnx").string());
   expect_clean_error(r, "LpNormalization");
   EXPECT_NE(r.err.find("norm1"), std::string::npos) << r.err;
 }
 
 TEST(Cli, WrongInputShape) {
   const std::string x = inputs(10, 15, "x_wrong.npy");
-  expect_clean_error(run_firmnet("predict " + jet() + " --input " + x + " --output " + (kWork / "y.npy").string()), "[10,15]");
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + x + " --output " + (work_dir() / "y.npy").string()), "[10,15]");
 }
 
 TEST(Cli, BadInputFiles) {
-  write(kWork / "bad.npy", "\x93NUMPY garbage");
-  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (kWork / "bad.npy").string() + " --output " +
-                             (kWork / "y.npy").string()),
+  write(work_dir() / "bad.npy", "\x93NUMPY garbage");
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (work_dir() / "bad.npy").string() + " --output " +
+                             (work_dir() / "y.npy").string()),
                      "bad.npy");
-  write(kWork / "bad.csv", "1,2,3\n4,5\n");
-  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (kWork / "bad.csv").string() + " --output " +
-                             (kWork / "y.npy").string()),
+  write(work_dir() / "bad.csv", "1,2,3\n4,5\n");
+  expect_clean_error(run_firmnet("predict " + jet() + " --input " + (work_dir() / "bad.csv").string() + " --output " +
+                             (work_dir() / "y.npy").string()),
                      "bad.csv");
 }
 
 TEST(Cli, UnparsablePrecision) {
-  write(kWork / "prec.yml", "HLSConfig:\n  Model:\n    Precision: fixd<16,6>\n");
-  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (kWork / "prec.yml").string()), "fixd<16,6>");
+  write(work_dir() / "prec.yml", "HLSConfig:\n  Model:\n    Precision: fixd<16,6>\n");
+  expect_clean_error(run_firmnet("inspect " + jet() + " -c " + (work_dir() / "prec.yml").string()), "fixd<16,6>");
 }
 
 TEST(Cli, HelpExplainsCommands) {

@@ -24,6 +24,9 @@ struct Case {
   std::string config;  // YAML ("" = defaults)
 };
 
+// gtest prints the parameter in test names and failures: the label, not the bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.label; }
+
 std::string built_model(const std::string& name) {
   fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_models";
   fs::create_directories(dir);

@@ -12,26 +12,32 @@ namespace {
 
 using Raw = std::vector<int64_t>;
 
-// exp on [-4, 0) in 8 buckets of 0.5 at their centres, ufixed<8,1> (F=7), RND_CONV:
-// exp(-3.75 .. -0.25) * 128 = 3.01 4.97 8.18 13.49 22.25 36.67 60.47 99.69
-const Raw kExp = {3, 5, 8, 13, 22, 37, 60, 100};
+// Two-level exp (docs/NUMERICS.md, "Softmax"), entries ufixed<8,1> (F=7), RND_CONV:
+// coarse: 8 buckets of 0.5 on [-3.5, 0.5) at their left edges: exp(-3.5 .. 0) * 128 = 3.87 6.37 10.51 17.32
+// 28.56 47.09 77.63 128; fine: 2 buckets of 0.25 on [0, 0.5) at their centres: exp(0.125, 0.375) * 128 =
+// 145.04 186.24.
+const Raw kExpHi = {4, 6, 11, 17, 29, 47, 78, 128};
+const Raw kExpLo = {145, 186};
 // 1/x on [0, 4) in 16 buckets of 0.25 at their centres, ufixed<12,4> (F=8).
 const Raw kInv = {2048, 683, 410, 293, 228, 186, 158, 137, 120, 108, 98, 89, 82, 76, 71, 66};
 
 void softmax_tables(ir::Node& n, FixedType accum) {
-  n.tables["exp"] = numeric::TableSpec{3, -1, 8, T("ufixed<8,1,RND_CONV>")};
+  n.tables["exp_hi"] = numeric::TableSpec{3, -1, 7, T("ufixed<8,1,RND_CONV>")};
+  n.tables["exp_lo"] = numeric::TableSpec{1, -2, 0, T("ufixed<8,1,RND_CONV>")};
   n.tables["inv"] = numeric::TableSpec{4, -2, 0, T("ufixed<12,4,RND_CONV>")};
-  n.table_data["exp"] = kExp;
+  n.table_data["exp_hi"] = kExpHi;
+  n.table_data["exp_lo"] = kExpLo;
   n.table_data["inv"] = kInv;
-  n.types["exp_table"] = n.tables["exp"].entry;
+  n.types["exp_table"] = T("ufixed<8,1,RND_CONV>");
   n.types["inv_table"] = n.tables["inv"].entry;
   n.types["accum"] = accum;
 }
 
 TEST(Softmax, HandComputedTableCase) {
-  // x = (1, 0.5, -1): d = (0, -0.5, -2) -> exp idx floor(d / 0.5) + 8 = 8 (clamped to 7), 7, 4
-  // e = (100, 100, 22) at F=7; sum = 222 = 1.734 -> inv idx floor(1.734 / 0.25) = 6 -> 158 (F=8)
-  // y = e * 158 at F=15 -> F=8 (TRN): 15800 >> 7 = 123, 3476 >> 7 = 27
+  // x = (1, 0.5, -1): d = (0, -0.5, -2) -> coarse idx floor(d / 0.5) + 7 = 7, 6, 3; fine idx floor(d / 0.25)
+  // mod 2 = 0, 0, 0. e = Q(128*145, 78*145, 17*145 at F=14 -> F=7) = 145, 88 (88.36), 19 (19.26).
+  // sum = 252 = 1.969 -> inv idx floor(1.969 / 0.25) = 7 -> 137 (F=8)
+  // y = e * 137 at F=15 -> F=8 (TRN): 19865 >> 7 = 155, 12056 >> 7 = 94, 2603 >> 7 = 20
   for (const char* accum : {"ufixed<12,3>", "ufixed<16,4>"}) {  // both lossless: the same result
     Builder b;
     const auto x = b.input("x", {2, 3}, T("fixed<8,4>"));
@@ -39,22 +45,23 @@ TEST(Softmax, HandComputedTableCase) {
     softmax_tables(n, T(accum));
     b.output(b.out(n));
     b.g.verify(true);
-    // second row: x = (0, 0, 0): e = 100 each, sum = 300/128 = 2.34 -> idx 9 -> 108; y = 10800 >> 7 = 84
+    // second row: x = (0, 0, 0): e = 145 each, sum = 435/128 = 3.40 -> idx 13 -> 76; y = 11020 >> 7 = 86
     const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16, 0, 0, 0}}, 1);
-    EXPECT_EQ(r.outputs_raw[0], (Raw{123, 123, 27, 84, 84, 84})) << accum;
+    EXPECT_EQ(r.outputs_raw[0], (Raw{155, 94, 20, 86, 86, 86})) << accum;
   }
 }
 
 TEST(Softmax, NarrowAccumulatorCastsEachPartialSum) {
-  // accum ufixed<3,2> (F=1, max 3.5), TRN: e = (100, 100, 22)/128 -> 0.5; 0.5 + 0.78 = 1.28 -> 1.0;
-  // 1.0 + 0.17 -> 1.0. inv idx floor(1.0 / 0.25) = 4 -> 228; y = 100*228 >> 7 = 178, 22*228 >> 7 = 39
+  // accum ufixed<3,2> (F=1, max 3.5), TRN: e = (145, 88, 19)/128: 1.13 -> 1.0; 1.0 + 0.69 -> 1.5;
+  // 1.5 + 0.15 -> 1.5. inv idx floor(1.5 / 0.25) = 6 -> 158; y = 145*158 >> 7 = 178, 88*158 >> 7 = 108,
+  // 19*158 >> 7 = 23
   Builder b;
   const auto x = b.input("x", {3}, T("fixed<8,4>"));
   ir::Node& n = b.node(ir::OpKind::Softmax, "sm", {x}, {3}, T("ufixed<8,0>"));
   softmax_tables(n, T("ufixed<3,2>"));
   b.output(b.out(n));
   const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16}}, 1);
-  EXPECT_EQ(r.outputs_raw[0], (Raw{178, 178, 39}));
+  EXPECT_EQ(r.outputs_raw[0], (Raw{178, 108, 23}));
 }
 
 // x (2) -> Dense -> relu, with an input that overflows and a dense output that saturates.

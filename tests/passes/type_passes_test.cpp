@@ -117,16 +117,16 @@ TEST(ResolveTypes, AutoConstantsUseTheFewestIntegerBits) {
   const auto type_of = [&](const char* node, const char* p) {
     return b.g.tensor(b.find(node).param(p)).type->str();
   };
-  EXPECT_EQ(type_of("fc1", "weight"), "fixed<16,2,RND_CONV,SAT>");  // 1.3 needs 2 integer bits
-  EXPECT_EQ(type_of("fc1", "bias"), "fixed<16,2,RND_CONV,SAT>");    // 0.999999 rounds to 1.0
-  EXPECT_EQ(type_of("fc2", "weight"), "fixed<16,0,RND_CONV,SAT>");  // [-0.5, 0.25]
-  EXPECT_EQ(type_of("fc2", "bias"), "fixed<16,1,RND_CONV,SAT>");    // 0.5 needs the sign bit + 1
-  EXPECT_EQ(type_of("fc3", "weight"), "fixed<16,1,RND_CONV,SAT>");  // all zero
+  EXPECT_EQ(type_of("fc1", "weight"), "fixed<18,2,RND_CONV,SAT>");  // 1.3 needs 2 integer bits
+  EXPECT_EQ(type_of("fc1", "bias"), "fixed<18,2,RND_CONV,SAT>");    // 0.999999 rounds to 1.0
+  EXPECT_EQ(type_of("fc2", "weight"), "fixed<18,0,RND_CONV,SAT>");  // [-0.5, 0.25]
+  EXPECT_EQ(type_of("fc2", "bias"), "fixed<18,1,RND_CONV,SAT>");    // 0.5 needs the sign bit + 1
+  EXPECT_EQ(type_of("fc3", "weight"), "fixed<18,1,RND_CONV,SAT>");  // all zero
   EXPECT_EQ(b.g.tensor(x).type->str(), "fixed<16,6,RND_CONV,SAT>");
   EXPECT_EQ(b.g.tensor(x).origin, "default");
   EXPECT_FALSE(b.g.tensor(d1).type.has_value());  // result "auto": infer_precision decides
   EXPECT_FALSE(b.find("fc1").types.count("accum"));
-  EXPECT_EQ(b.g.tensor(b.find("fc1").param("weight")).origin, "default (16 bits for max |value| 1.3)");
+  EXPECT_EQ(b.g.tensor(b.find("fc1").param("weight")).origin, "default (18 bits for max |value| 1.3)");
 }
 
 TEST(ResolveTypes, LevelsAndOrigins) {
@@ -261,16 +261,16 @@ TEST(InferPrecision, LosslessAccumAndIntervalResults) {
   run_passes(b.g, kTypes, cfg);
   // x in [-4, 3.96875] (frac 5), w = {0.5, -0.25} (frac 3), b = 1: partial sums in [-510, 1020] * 2^-8.
   EXPECT_EQ(b.find("fc1").types.at("accum").str(), "fixed<11,3>");
-  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<13,3>");  // 10 fractional bits, max 3.984375
+  EXPECT_EQ(b.g.tensor(d).type->str(), "fixed<19,3>");  // 16 fractional bits, max 3.984375
   EXPECT_EQ(b.g.tensor(d).origin, "auto: bound [-1.99219, 3.98438]");
-  EXPECT_EQ(b.g.tensor(r).type->str(), "fixed<13,3>");  // relu: [0, 3.98438]
+  EXPECT_EQ(b.g.tensor(r).type->str(), "fixed<19,3>");  // relu: [0, 3.98438]
   EXPECT_EQ(b.g.tensor(s).type->str(), "ufixed<16,0,RND_CONV,SAT>");
   EXPECT_EQ(b.find("sig").types.at("table").str(), "ufixed<16,0,RND_CONV,SAT>");
-  // sigmoid out (frac 16, [0, 1 - 2^-16]) times w = 1 (fixed<16,2>, frac 14): frac 30, sums < 1.
-  EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<31,1>");
+  // sigmoid out (frac 16, [0, 1 - 2^-16]) times w = 1 (fixed<18,2>, frac 16): frac 32, sums < 1.
+  EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<33,1>");
   EXPECT_EQ(b.g.tensor(d2).type->str(), "fixed<17,1>");  // 16 fractional bits as the input
   EXPECT_EQ(b.find("sm").types.at("accum").str(), "ufixed<21,4>");  // ufixed<18,1> grown by ceil(log2 5)
-  EXPECT_EQ(b.g.tensor(sm).type->str(), "ufixed<16,1,RND_CONV,SAT>");
+  EXPECT_EQ(b.g.tensor(sm).type->str(), "ufixed<18,1,RND_CONV,SAT>");
 }
 
 TEST(InferPrecision, WideAccumDropsFractionalBitsAndWideResultSaturates) {
@@ -288,8 +288,8 @@ TEST(InferPrecision, WideAccumDropsFractionalBitsAndWideResultSaturates) {
   EXPECT_EQ(w[0].str(), "layer 'fc1': a lossless accumulator needs fixed<69,21>; using fixed<64,21> "
                         "(5 fractional bits dropped, truncated at every step)");
   // The truncating accumulator is bounded by its type, [-2^20, 2^20); + 1 needs 22 integer bits, and
-  // 10 fractional bits (fc1's result has 8).
-  EXPECT_EQ(b.g.tensor(e).type->str(), "fixed<32,22>");
+  // 16 fractional bits (fc1's result has 8).
+  EXPECT_EQ(b.g.tensor(e).type->str(), "fixed<38,22>");
 }
 
 TEST(InferPrecision, ResultCappedAt48BitsSaturates) {
@@ -329,11 +329,20 @@ TEST(BuildTables, SigmoidAndSoftmaxTables) {
   EXPECT_EQ(td[512], 32896);   // sigmoid(2^-7) * 2^16 = 32895.9993
   EXPECT_EQ(td[1023], 65514);  // sigmoid(8 - 2^-7) * 2^16 = 65513.85
   const ir::Node& n = b.find("sm");
-  const numeric::TableSpec& e = n.tables.at("exp");
-  EXPECT_EQ(e.log2_size, 8);
-  EXPECT_EQ(e.log2_step, -5);
-  EXPECT_EQ(e.offset, 256);
-  EXPECT_EQ(n.table_data.at("exp")[255], 129040);  // exp(-2^-6) * 2^17 = 129039.92
+  // Two-level exp: coarse buckets of 2^-5 on [-8 + 2^-5, 2^-5) at their left edges, fine buckets of 2^-13
+  // on [0, 2^-5) at their centres; entries ufixed<18,1> (F=17).
+  const numeric::TableSpec& hi = n.tables.at("exp_hi");
+  EXPECT_EQ(hi.log2_size, 8);
+  EXPECT_EQ(hi.log2_step, -5);
+  EXPECT_EQ(hi.offset, 255);
+  EXPECT_EQ(n.table_data.at("exp_hi")[255], 131072);  // exp(0) * 2^17
+  EXPECT_EQ(n.table_data.at("exp_hi")[254], 127039);  // exp(-2^-5) * 2^17 = 127039.4
+  const numeric::TableSpec& lo = n.tables.at("exp_lo");
+  EXPECT_EQ(lo.log2_size, 8);
+  EXPECT_EQ(lo.log2_step, -13);
+  EXPECT_EQ(lo.offset, 0);
+  EXPECT_EQ(n.table_data.at("exp_lo")[0], 131080);    // exp(2^-14) * 2^17 = 131080.0002
+  EXPECT_EQ(n.table_data.at("exp_lo")[255], 135224);  // exp(255.5 * 2^-13) * 2^17 = 135224.42
   const numeric::TableSpec& inv = n.tables.at("inv");
   EXPECT_EQ(inv.log2_step, -5);  // [0, 8) in 256 buckets
   EXPECT_EQ(inv.offset, 0);

@@ -49,7 +49,7 @@ void emit_activation(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   code.types_comment = "function " + fn + (code.types_comment.empty() ? "" : ", " + code.types_comment);
 }
 
-// Stable softmax: max, exact differences, exp table, sum, inverse table, products.
+// Stable softmax: max, exact differences, two-level exp tables, sum, inverse table, products.
 void emit_softmax(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   same_size(ctx, n);
   const ir::Tensor& x = input_tensor(ctx, n, 0);
@@ -68,10 +68,12 @@ void emit_softmax(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   code.uint("reuse_factor", n.reuse_factor);
   add_type(ctx, n, code, "diff", diff, "diff_t");
   internal_type(ctx, n, code, "accum");
-  std::string exp_table = table_array(ctx, n, code, "exp", "exp_");
+  internal_type(ctx, n, code, "exp_table");
+  std::string exp_hi = table_array(ctx, n, code, "exp_hi", "exp_hi_");
+  std::string exp_lo = table_array(ctx, n, code, "exp_lo", "exp_lo_");
   std::string inv_table = table_array(ctx, n, code, "inv", "inv_");
-  code.call = kernel_call(ctx, n, code, "softmax_stable") +
-              fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), exp_table, inv_table);
+  code.call = kernel_call(ctx, n, code, "softmax_stable") + fmt::format("{}, {}, {}, {}, {});", ctx.var(n.inputs[0]),
+                                                                        ctx.var(n.outputs[0]), exp_hi, exp_lo, inv_table);
 }
 
 }  // namespace firmnet::backends::vitis

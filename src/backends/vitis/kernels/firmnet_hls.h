@@ -44,6 +44,13 @@ inline ap_int<table_shift<data_T, LOG2_STEP>::pos_width> table_position(const da
   return pos;
 }
 
+// The low bits of the bucket number: the fine table of softmax's two-level exp (SIZE a power of two).
+template <class data_T, int LOG2_STEP, long long OFFSET, unsigned SIZE>
+inline unsigned periodic_table_index(const data_T& x) {
+  ap_int<table_shift<data_T, LOG2_STEP>::pos_width> pos = table_position<data_T, LOG2_STEP, OFFSET>(x);
+  return (unsigned)(pos.to_int64() & (long long)(SIZE - 1));
+}
+
 template <class data_T, int LOG2_STEP, long long OFFSET, unsigned SIZE>
 inline unsigned table_index(const data_T& x) {
   ap_int<table_shift<data_T, LOG2_STEP>::pos_width> pos = table_position<data_T, LOG2_STEP, OFFSET>(x);
@@ -350,7 +357,8 @@ void softplus(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 // ====================================================================================================
 // softmax
 // Softmax, implementation "stable" (docs/NUMERICS.md), per row of n_row values along the last axis:
-//   m = max x; d_k = x_k - m (exact); e_k = exp_table[idx(d_k)]; sum = e_0 + ... (cast to accum per step);
+//   m = max x; d_k = x_k - m (exact); e_k = Q_exp(exp_hi[idx(d_k)] * exp_lo[low bits of d_k's fine bucket]);
+//   sum = e_0 + ... (cast to accum per step);
 //   inv = inv_table[idx(sum)]; y_k = Q_res(e_k * inv).
 
 namespace firmnet_hls {
@@ -361,11 +369,16 @@ struct softmax_config {
   static const unsigned reuse_factor = 1;
   typedef ap_fixed<17, 7> diff_t;  // exact type of x - max(x)
   typedef ap_fixed<18, 8> accum_t;
-  typedef ap_ufixed<18, 0> exp_table_t;
+  typedef ap_ufixed<18, 1> exp_table_t;
+  typedef ap_ufixed<18, 1> exp_hi_table_t;
+  typedef ap_ufixed<18, 1> exp_lo_table_t;
   typedef ap_ufixed<18, 8> inv_table_t;
-  static const unsigned exp_table_size = 1;
-  static const int exp_table_log2_step = 0;
-  static const long long exp_table_offset = 0;
+  static const unsigned exp_hi_table_size = 1;
+  static const int exp_hi_table_log2_step = 0;
+  static const long long exp_hi_table_offset = 0;
+  static const unsigned exp_lo_table_size = 1;
+  static const int exp_lo_table_log2_step = 0;
+  static const long long exp_lo_table_offset = 0;
   static const unsigned inv_table_size = 1;
   static const int inv_table_log2_step = 0;
   static const long long inv_table_offset = 0;
@@ -373,7 +386,8 @@ struct softmax_config {
 
 template <class data_T, class res_T, typename CONFIG_T>
 void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-                    const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size],
+                    const typename CONFIG_T::exp_hi_table_t exp_hi_table[CONFIG_T::exp_hi_table_size],
+                    const typename CONFIG_T::exp_lo_table_t exp_lo_table[CONFIG_T::exp_lo_table_size],
                     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::inv_table_size]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
   typedef typename CONFIG_T::diff_t diff_t;
@@ -394,8 +408,10 @@ Row:
     for (unsigned k = 0; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
       const diff_t d = data[base + k] - m;
-      e[k] = exp_table[table_index<diff_t, CONFIG_T::exp_table_log2_step, CONFIG_T::exp_table_offset,
-                                   CONFIG_T::exp_table_size>(d)];
+      e[k] = exp_hi_table[table_index<diff_t, CONFIG_T::exp_hi_table_log2_step, CONFIG_T::exp_hi_table_offset,
+                                      CONFIG_T::exp_hi_table_size>(d)] *
+             exp_lo_table[periodic_table_index<diff_t, CONFIG_T::exp_lo_table_log2_step,
+                                               CONFIG_T::exp_lo_table_offset, CONFIG_T::exp_lo_table_size>(d)];
       sum = sum + e[k];
     }
     const typename CONFIG_T::inv_table_t inv =
