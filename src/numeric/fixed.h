@@ -52,6 +52,12 @@ struct FixedType {
   void validate(const std::string& what) const;
 };
 
+// FixedType{...} spelled as a call, for the common case of naming all five parameters in order.
+inline FixedType make_type(int width, int int_bits, bool is_signed = true, Rounding q = Rounding::TRN,
+                           Overflow o = Overflow::WRAP) {
+  return FixedType{width, int_bits, is_signed, q, o};
+}
+
 // Result of a cast: the raw value in the destination type and whether the value did not fit
 // (overflow handling changed it). Rounding alone is not an overflow.
 struct Cast {

@@ -9,18 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "support/rng.h"
+
 namespace firmnet::testmodels {
 
-struct Rng {  // splitmix64
-  uint64_t s;
-  double uniform() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
-  }
-  double normal() { return std::sqrt(-2 * std::log(1 - uniform())) * std::cos(2 * M_PI * uniform()); }
-};
+using support::Rng;
 
 struct LayerSpec {
   int units;

@@ -11,26 +11,17 @@
 namespace firmnet::numeric {
 namespace {
 
-FixedType make(int w, int i, bool s = true, Rounding q = Rounding::TRN, Overflow o = Overflow::WRAP) {
-  FixedType t;
-  t.width = w;
-  t.int_bits = i;
-  t.is_signed = s;
-  t.rounding = q;
-  t.overflow = o;
-  return t;
-}
 
 TEST(FixedTypeSpelling, StrAndCpp) {
-  EXPECT_EQ(make(16, 6).str(), "fixed<16,6>");
-  EXPECT_EQ(make(16, 6).cpp(), "ap_fixed<16,6>");
-  EXPECT_EQ(make(8, 3, false, Rounding::RND_CONV, Overflow::SAT).str(), "ufixed<8,3,RND_CONV,SAT>");
-  EXPECT_EQ(make(8, 3, false, Rounding::RND_CONV, Overflow::SAT).cpp(), "ap_ufixed<8,3,AP_RND_CONV,AP_SAT>");
+  EXPECT_EQ(make_type(16, 6).str(), "fixed<16,6>");
+  EXPECT_EQ(make_type(16, 6).cpp(), "ap_fixed<16,6>");
+  EXPECT_EQ(make_type(8, 3, false, Rounding::RND_CONV, Overflow::SAT).str(), "ufixed<8,3,RND_CONV,SAT>");
+  EXPECT_EQ(make_type(8, 3, false, Rounding::RND_CONV, Overflow::SAT).cpp(), "ap_ufixed<8,3,AP_RND_CONV,AP_SAT>");
   // Rounding alone when only it differs; the default rounding is spelled when the overflow is not.
-  EXPECT_EQ(make(8, 3, true, Rounding::RND).str(), "fixed<8,3,RND>");
-  EXPECT_EQ(make(8, 3, true, Rounding::TRN, Overflow::SAT_SYM).str(), "fixed<8,3,TRN,SAT_SYM>");
-  EXPECT_EQ(make(8, 3, true, Rounding::TRN, Overflow::SAT_SYM).cpp(), "ap_fixed<8,3,AP_TRN,AP_SAT_SYM>");
-  EXPECT_EQ(make(4, -2).str(), "fixed<4,-2>");
+  EXPECT_EQ(make_type(8, 3, true, Rounding::RND).str(), "fixed<8,3,RND>");
+  EXPECT_EQ(make_type(8, 3, true, Rounding::TRN, Overflow::SAT_SYM).str(), "fixed<8,3,TRN,SAT_SYM>");
+  EXPECT_EQ(make_type(8, 3, true, Rounding::TRN, Overflow::SAT_SYM).cpp(), "ap_fixed<8,3,AP_TRN,AP_SAT_SYM>");
+  EXPECT_EQ(make_type(4, -2).str(), "fixed<4,-2>");
 }
 
 struct ParseCase {
@@ -84,7 +75,7 @@ TEST(FixedTypeSpelling, RoundTripEveryMode) {
     for (Rounding q : qs)
       for (Overflow o : os)
         for (int w : {1, 7, 63}) {
-          const FixedType t = make(w, w / 2 - 1, s, q, o);
+          const FixedType t = make_type(w, w / 2 - 1, s, q, o);
           EXPECT_EQ(FixedType::parse(t.str()), t) << t.str();
           EXPECT_EQ(FixedType::parse(t.cpp()), t) << t.cpp();
           ++n;
@@ -142,19 +133,19 @@ TEST(FixedTypeSpelling, ParseErrors) {
 
 TEST(FixedTypeSpelling, ValidateNamesTheContext) {
   try {
-    make(0, 0).validate("layer dense1 accum");
+    make_type(0, 0).validate("layer dense1 accum");
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.where(), "layer dense1 accum");
     EXPECT_NE(std::string(e.what()).find("width 0"), std::string::npos);
   }
-  EXPECT_THROW(make(64, 10, false).validate("x"), Error);
-  EXPECT_NO_THROW(make(64, 10, true).validate("x"));
-  EXPECT_NO_THROW(make(63, 10, false).validate("x"));
+  EXPECT_THROW(make_type(64, 10, false).validate("x"), Error);
+  EXPECT_NO_THROW(make_type(64, 10, true).validate("x"));
+  EXPECT_NO_THROW(make_type(63, 10, false).validate("x"));
 }
 
 TEST(FixedTypeValues, RangesAndDoubles) {
-  const FixedType a = make(16, 6);
+  const FixedType a = make_type(16, 6);
   EXPECT_EQ(a.raw_min(), -32768);
   EXPECT_EQ(a.raw_max(), 32767);
   EXPECT_EQ(a.lsb(), 1.0 / 1024);
@@ -162,22 +153,22 @@ TEST(FixedTypeValues, RangesAndDoubles) {
   EXPECT_EQ(a.max_value(), 32 - 1.0 / 1024);
   EXPECT_EQ(a.to_double(-1536), -1.5);
 
-  const FixedType u = make(8, 3, false);
+  const FixedType u = make_type(8, 3, false);
   EXPECT_EQ(u.raw_min(), 0);
   EXPECT_EQ(u.raw_max(), 255);
   EXPECT_EQ(u.max_value(), 8 - 1.0 / 32);
 
-  EXPECT_EQ(make(64, 64).raw_min(), INT64_MIN);
-  EXPECT_EQ(make(64, 64).raw_max(), INT64_MAX);
-  EXPECT_EQ(make(63, 0, false).raw_max(), INT64_MAX);
-  EXPECT_EQ(make(1, 1).raw_min(), -1);
-  EXPECT_EQ(make(1, 1).raw_max(), 0);
-  EXPECT_EQ(make(1, 1, false).raw_max(), 1);
+  EXPECT_EQ(make_type(64, 64).raw_min(), INT64_MIN);
+  EXPECT_EQ(make_type(64, 64).raw_max(), INT64_MAX);
+  EXPECT_EQ(make_type(63, 0, false).raw_max(), INT64_MAX);
+  EXPECT_EQ(make_type(1, 1).raw_min(), -1);
+  EXPECT_EQ(make_type(1, 1).raw_max(), 0);
+  EXPECT_EQ(make_type(1, 1, false).raw_max(), 1);
 
-  const FixedType neg_i = make(4, -2);  // values k * 2^-6, k in -8..7
+  const FixedType neg_i = make_type(4, -2);  // values k * 2^-6, k in -8..7
   EXPECT_EQ(neg_i.lsb(), 1.0 / 64);
   EXPECT_EQ(neg_i.max_value(), 7.0 / 64);
-  const FixedType big_i = make(4, 10);  // values k * 2^6
+  const FixedType big_i = make_type(4, 10);  // values k * 2^6
   EXPECT_EQ(big_i.lsb(), 64.0);
   EXPECT_EQ(big_i.min_value(), -512.0);
 }
