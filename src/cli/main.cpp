@@ -50,6 +50,13 @@ int main(int argc, char** argv) {
       "firmnet: compile trained neural networks (ONNX) into FPGA firmware (Vitis/Vivado HLS C++),\n"
       "emulate them bit-exactly, and inspect their fixed-point types.\n"
       "Configuration: hls4ml-style YAML (Model / LayerType / LayerName; Precision, ReuseFactor, Strategy)."};
+  app.footer(
+      "\nExamples:\n"
+      "  firmnet inspect model.onnx -c config.yml\n"
+      "  firmnet convert model.onnx -c config.yml -o prj/ --input x.npy\n"
+      "  firmnet predict model.onnx -c config.yml --input x.npy --output y.npy [--float] [--trace tr/]\n"
+      "  firmnet csim prj/ --input x.npy --output y_csim.npy\n"
+      "Run 'firmnet COMMAND --help' for a command's options. Docs: README.md, docs/NUMERICS.md.");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("firmnet ") + FIRMNET_VERSION);
   bool quiet = false;
