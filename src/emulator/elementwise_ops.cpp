@@ -231,15 +231,14 @@ class MultiThresholdKernel final : public Kernel {
     for (int64_t r = 0; r < rows_; ++r)
       sorted_ = sorted_ && std::is_sorted(thr_.begin() + r * n_thr_, thr_.begin() + (r + 1) * n_thr_);
 
-    // The output for each count is a constant: cast once here, remember whether it overflowed.
-    const double scale = c.node.has_attr("out_scale") ? c.node.attr_float("out_scale") : 1.0;
-    const double bias = c.node.has_attr("out_bias") ? c.node.attr_float("out_bias") : 0.0;
-    for (int64_t k = 0; k <= n_thr_; ++k) {
-      // The same expression as the backend's out_values (src/backends/vitis/emit_quant.cpp).
-      const numeric::Cast q = numeric::quantize_double(scale * static_cast<double>(k) + bias, c.out_type());
-      out_.push_back(q.raw);
-      out_ovf_.push_back(q.overflow ? 1 : 0);
-    }
+    // The output for each count: passes/build_tables computed Q_res(out_scale * k + out_bias) once
+    // (table_data "levels", with "levels_overflow"); the backend writes the same table.
+    const auto lv = c.node.table_data.find("levels");
+    const auto lov = c.node.table_data.find("levels_overflow");
+    if (lv == c.node.table_data.end() || static_cast<int64_t>(lv->second.size()) != n_thr_ + 1)
+      c.fail("the output levels table is missing or has the wrong size", "run passes/build_tables");
+    out_ = lv->second;
+    out_ovf_ = lov != c.node.table_data.end() ? lov->second : std::vector<int64_t>(out_.size(), 0);
   }
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& ovf) const override {
     const size_t ne = static_cast<size_t>(numel_);

@@ -32,7 +32,10 @@ class BuildTables : public Pass {
   bool run(ir::Graph& g, PassContext& ctx) override {
     bool changed = false;
     for (auto& n : g.nodes) {
-      if (n.kind == ir::OpKind::Softmax) {
+      if (n.kind == ir::OpKind::MultiThreshold) {
+        levels(g, n);
+        changed = true;
+      } else if (n.kind == ir::OpKind::Softmax) {
         softmax(g, n, ctx);
         changed = true;
       } else if (const auto f = table_function(n)) {
@@ -50,6 +53,24 @@ class BuildTables : public Pass {
   }
 
  private:
+  // MultiThreshold output per count k = 0..T: Q_res(out_scale * k + out_bias), computed once here (in double,
+  // exact for the scales quantized models use) for the emulator and the firmware alike, with whether the
+  // cast overflowed.
+  static void levels(const ir::Graph& g, ir::Node& n) {
+    const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
+    const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
+    const ir::Tensor& th = g.tensor(n.param("thresholds"));
+    const numeric::FixedType& rt = *g.tensor(n.outputs.at(0)).type;
+    std::vector<int64_t> raw, ovf;
+    for (int64_t k = 0; k <= th.shape.at(1); ++k) {
+      const numeric::Cast c = numeric::quantize_double(scale * static_cast<double>(k) + bias, rt);
+      raw.push_back(c.raw);
+      ovf.push_back(c.overflow ? 1 : 0);
+    }
+    n.table_data["levels"] = raw;
+    n.table_data["levels_overflow"] = ovf;
+  }
+
   static void softmax(const ir::Graph& g, ir::Node& n, PassContext& ctx) {
     const int log2_size = log2_exact(table_size_of(n), n);
     // Two-level exp (docs/NUMERICS.md, "Softmax"): exp(d) = exp(d_hi) * exp(d_lo). The coarse table has

@@ -109,13 +109,26 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
       }
       return bounded_type(n, v, std::max(kResultFrac, in_type(0).frac()), ctx, why);
     }
-    case ir::OpKind::MultiThreshold:
-    case ir::OpKind::ArgMax: return bounded_type(n, v, n.kind == ir::OpKind::ArgMax ? 0 : kResultFrac, ctx, why);
+    case ir::OpKind::MultiThreshold: {
+      // The exact type of its output levels out_scale * k + out_bias, k = 0..T (bipolar: fixed<2,2>).
+      const double scale = n.attr_float("out_scale"), bias = n.attr_float("out_bias");
+      const int64_t steps = g.tensor(n.param("thresholds")).shape.at(1);
+      std::vector<double> levels;
+      for (int64_t k = 0; k <= steps; ++k) levels.push_back(scale * static_cast<double>(k) + bias);
+      if (const auto t = exact_type(levels, kMaxResultWidth, true)) {
+        why = "auto: exact type of the levels";
+        return *t;
+      }
+      return bounded_type(n, v, kResultFrac, ctx, why);
+    }
+    case ir::OpKind::ArgMax: return bounded_type(n, v, 0, ctx, why);
+    case ir::OpKind::Rescale:
+      // Lossless: (q - z) * s keeps every fractional bit of the input (+ pre_add) and the scale.
+      return bounded_type(n, v, v.frac, ctx, why);
     case ir::OpKind::Input:
     case ir::OpKind::Dense:
     case ir::OpKind::BatchNorm:
     case ir::OpKind::Elementwise:
-    case ir::OpKind::Rescale:
       return bounded_type(n, v, n.inputs.empty() ? kResultFrac : std::max(kResultFrac, in_type(0).frac()), ctx, why);
   }
   return bounded_type(n, v, kResultFrac, ctx, why);
@@ -148,7 +161,7 @@ class InferPrecision : public Pass {
         if (!out.type) {
           std::string why;
           out.type = result_type(g, n, v, ctx, why);
-          out.origin = why;
+          out.origin = with_quantizer(out.origin, why);
         }
         known[static_cast<size_t>(t)] = cast(v, *out.type);
       }

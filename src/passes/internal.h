@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "passes/pass.h"
 
@@ -17,6 +18,15 @@ std::unique_ptr<Pass> make_resolve_types();
 std::unique_ptr<Pass> make_quantize_constants();
 std::unique_ptr<Pass> make_infer_precision();
 std::unique_ptr<Pass> make_build_tables();
+std::unique_ptr<Pass> make_fold_affine_into_threshold();
+std::unique_ptr<Pass> make_snap_thresholds();
+
+// The narrowest type (TRN, WRAP; unsigned only if allowed and no value is negative) holding every value
+// exactly, or nullopt when that needs more than max_width bits (exact_type.cpp).
+std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, int max_width, bool allow_unsigned);
+// A tensor origin that keeps the quantizer a frontend named ("QONNX Quant(...)", "FINN ...") in front of
+// the reason for the type: "QONNX Quant(...) -> auto: bound [..]"; other origins are replaced by `why`.
+std::string with_quantizer(const std::string& old_origin, const std::string& why);
 
 // "layer 'fc1'": how diagnostics name a node.
 inline std::string layer_where(const ir::Node& n) { return "layer '" + n.name + "'"; }

@@ -13,12 +13,14 @@ using Factory = std::unique_ptr<Pass> (*)();
 constexpr Factory kPipeline[] = {
     make_remove_noops,            // drop Reshapes nobody needs and untyped linear activations
     make_fold_constants,          // Elementwise of constants -> a constant
+    make_fold_affine_into_threshold,  // add/sub/mul/div/BatchNorm/Reshape before a MultiThreshold -> its thresholds
     make_fuse_dense_elementwise,  // Dense + Add/Sub/Mul by a constant -> Dense
     make_fuse_batchnorm,          // Dense + BatchNorm -> Dense
     make_resolve_types,           // config -> settings and types of every tensor ("auto" left to infer_precision)
     make_quantize_constants,      // float constants -> raw integers (saturating)
     make_infer_precision,         // "auto" accumulators (lossless) and results (interval bounds)
-    make_build_tables,            // lookup tables of activations and softmax
+    make_snap_thresholds,         // MultiThreshold thresholds -> integers on the input's grid (exact compare)
+    make_build_tables,            // lookup tables of activations and softmax, MultiThreshold output levels
 };
 
 void check_pass_name(const std::string& option, const std::string& value) {

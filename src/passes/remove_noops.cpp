@@ -29,13 +29,18 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
       const int64_t k = g.tensor(c.param("constant")).size();
       return k == 1 || k == ir::num_elements(to) || same_last;
     }
-    case ir::OpKind::BatchNorm:  // per channel = flat index mod C: the same when the last axis is
+    case ir::OpKind::BatchNorm:  // per channel = flat index mod C: the same when the last axis is, or C = all
+      return same_last || g.tensor(c.param("scale")).size() == ir::num_elements(to);
+    case ir::OpKind::MultiThreshold: {  // shared thresholds: flat; per channel: the same channel axis
+      const int64_t rows = g.tensor(c.param("thresholds")).shape.at(0);
+      const bool nchw = c.has_attr("data_layout") && c.attr_str("data_layout") == "NCHW";
+      return rows == 1 || (!nchw && same_last);
+    }
     case ir::OpKind::Softmax:
     case ir::OpKind::Rescale:
     case ir::OpKind::ArgMax: return same_last;
     case ir::OpKind::Input:
-    case ir::OpKind::Concat:
-    case ir::OpKind::MultiThreshold: return false;
+    case ir::OpKind::Concat: return false;
   }
   return false;
 }

@@ -135,14 +135,25 @@ class ResolveTypes : public Pass {
     } else if (t.is_const()) {
       if (t.values.empty()) throw Error(layer_where(n), "constant '" + t.name + "' has no values");
       const auto [lo, hi] = std::minmax_element(t.values.begin(), t.values.end());
-      t.type = fit_type(*lo, *hi, kConstantWidth);
-      t.origin = label + fmt::format(" ({} bits for max |value| {:g})", kConstantWidth, std::max(std::fabs(*lo), std::fabs(*hi)));
+      // Quantized models: values that some type of <= 18 bits holds exactly (bipolar weights, k * 2^-n,
+      // all-zero biases: fixed<1,1>) get the narrowest such type; everything else the 18-bit rule.
+      const auto exact = exact_type(t.values, kConstantWidth, false);
+      if (exact) {
+        t.type = *exact;
+        t.type->rounding = numeric::Rounding::RND_CONV;
+        t.type->overflow = numeric::Overflow::SAT;
+        t.origin = with_quantizer(t.origin, label + " (exact: narrowest type holding every value)");
+      } else {
+        t.type = fit_type(*lo, *hi, kConstantWidth);
+        t.origin = with_quantizer(t.origin, label + fmt::format(" ({} bits for max |value| {:g})", kConstantWidth,
+                                                                std::max(std::fabs(*lo), std::fabs(*hi))));
+      }
     } else if (n.kind == ir::OpKind::Input) {
       t.type = kInputDefault;
       t.origin = label == "default" ? "default" : label + " (input default)";
     } else {
       t.type.reset();  // infer_precision decides
-      t.origin = label;
+      t.origin = with_quantizer(t.origin, label);
     }
   }
 

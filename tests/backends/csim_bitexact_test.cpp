@@ -208,6 +208,8 @@ TEST(VitisCsim, BatchNormElementwiseRescaleThresholdArgmaxAreBitExact) {
   m.attrs["out_scale"] = 0.5;
   m.attrs["out_bias"] = -1.75;
   m.attrs["data_layout"] = std::string("NHWC");
+  for (int k = 0; k <= 7; ++k)  // the output levels, as passes/build_tables computes them
+    m.table_data["levels"].push_back(numeric::quantize_double(0.5 * k - 1.75, *b.g.tensor(mt).type).raw);
   ir::TensorId flat = b.act("flat_y", {12}, "fixed<8,4,RND>");
   b.node("flat", ir::OpKind::Reshape, {mt}, flat);
   ir::TensorId am = b.act("am_y", {3}, "ufixed<4,4>");

@@ -106,6 +106,7 @@ TEST(MultiThreshold, CountsPerChannelNHWCAndNCHW) {
     n.params["thresholds"] = thresholds(b);
     n.attrs["out_scale"] = 2.0;
     n.attrs["out_bias"] = -1.0;
+    n.table_data["levels"] = {-1, 1, 3, 5};  // Q_res(2k - 1), as passes/build_tables computes it
     // x = (0.5, 0.5): counts 3, 2 -> 5, 3;  (-1.0625, 0.8125): 0, 3 -> -1, 5;  (0, 0.25): 2, 0 -> 3, -1
     const auto r = run1(b, b.out(b.g.nodes.back()), {{8, 8, -17, 13, 0, 4}}, 3);
     EXPECT_EQ(r.outputs_raw[0], (Raw{5, 3, -1, 5, 3, -1}));
@@ -117,6 +118,7 @@ TEST(MultiThreshold, CountsPerChannelNHWCAndNCHW) {
     n.params["thresholds"] = thresholds(b);
     n.attrs["out_scale"] = 2.0;
     n.attrs["out_bias"] = -1.0;
+    n.table_data["levels"] = {-1, 1, 3, 5};
     n.attrs["data_layout"] = std::string("NCHW");  // channel = first axis: elements 0,1 -> row 0; 2,3 -> row 1
     const auto r = run1(b, b.out(b.g.nodes.back()), {{8, -17, 8, 13}});
     EXPECT_EQ(r.outputs_raw[0], (Raw{5, -1, 3, 5}));

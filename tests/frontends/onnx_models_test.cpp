@@ -147,10 +147,26 @@ TEST(OnnxModels, ConvModelsFailWithConvNotSupported) {
   }
 }
 
-TEST(OnnxModels, QonnxModelsFailNamingTheDomain) {
+TEST(OnnxModels, QonnxBinaryLayerLoads) {
   REQUIRE_MODELS();
-  const std::string e = error_of_file(kModels + "bnn_model_fc_1layer.onnx");
-  EXPECT_NE(e.find("of domain 'onnx.brevitas' (QONNX) is not supported yet"), std::string::npos) << e;
+  std::vector<Warning> w;
+  const auto g = frontends::load_onnx(kModels + "bnn_model_fc_1layer.onnx", w);
+  // BipolarQuant(x) -> MultiThreshold; the weight BipolarQuant and bias Quant fold into the Dense.
+  std::vector<ir::OpKind> k;
+  for (const auto& n : g.nodes) k.push_back(n.kind);
+  EXPECT_EQ(k, (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::MultiThreshold, ir::OpKind::Dense,
+                                         ir::OpKind::MultiThreshold}));
+  const ir::Node& d = g.nodes[2];
+  EXPECT_EQ(g.tensor(d.param("weight")).type->str(), "fixed<2,2,RND_CONV,SAT>");
+  EXPECT_EQ(g.tensor(d.param("weight")).origin, "QONNX BipolarQuant(scale=2^0)");
+  EXPECT_EQ(g.tensor(d.param("bias")).values, (std::vector<double>{2, 2, -1, -4}));
+  EXPECT_EQ(g.tensor(g.nodes[3].outputs[0]).origin, "QONNX BipolarQuant(scale=2^0)");
+}
+
+TEST(OnnxModels, QonnxConvModelsFailNamingTheOp) {
+  REQUIRE_MODELS();
+  const std::string e = error_of_file(kModels + "separable_conv_model_ch_last.onnx");
+  EXPECT_NE(e.find("op 'Conv' of domain 'qonnx.custom_op.channels_last' (QONNX) is not supported"), std::string::npos) << e;
 }
 
 TEST(OnnxModels, TruncatedModelFails) {

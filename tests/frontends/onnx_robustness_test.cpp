@@ -76,11 +76,13 @@ TEST(OnnxRobustness, UnsupportedOpAndCustomDomain) {
             std::string::npos);
   EXPECT_NE(error_of(m).find("(hint: supported ops are Gemm, MatMul, BatchNormalization, Relu,"), std::string::npos);
 
-  m.mutable_graph()->mutable_node(1)->set_op_type("MultiThreshold");
-  m.mutable_graph()->mutable_node(1)->set_domain("qonnx.custom_op.general");
-  EXPECT_NE(error_of(m).find("node 'conv1' (MultiThreshold): op 'MultiThreshold' of domain "
-                             "'qonnx.custom_op.general' (QONNX) is not supported yet"),
-            std::string::npos);
+  m.mutable_graph()->mutable_node(1)->set_op_type("Im2Col");
+  m.mutable_graph()->mutable_node(1)->set_domain("finn.custom_op.general");
+  EXPECT_NE(error_of(m).find("node 'conv1' (Im2Col): op 'Im2Col' of domain 'finn.custom_op.general' (FINN) is not "
+                             "supported (the model also uses unsupported 'GlobalAveragePool') (hint: the supported "
+                             "QONNX/FINN custom ops are Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold)"),
+            std::string::npos)
+      << error_of(m);
 }
 
 TEST(OnnxRobustness, BadTensors) {

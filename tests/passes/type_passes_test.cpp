@@ -119,9 +119,10 @@ TEST(ResolveTypes, AutoConstantsUseTheFewestIntegerBits) {
   };
   EXPECT_EQ(type_of("fc1", "weight"), "fixed<18,2,RND_CONV,SAT>");  // 1.3 needs 2 integer bits
   EXPECT_EQ(type_of("fc1", "bias"), "fixed<18,2,RND_CONV,SAT>");    // 0.999999 rounds to 1.0
-  EXPECT_EQ(type_of("fc2", "weight"), "fixed<18,0,RND_CONV,SAT>");  // [-0.5, 0.25]
-  EXPECT_EQ(type_of("fc2", "bias"), "fixed<18,1,RND_CONV,SAT>");    // 0.5 needs the sign bit + 1
-  EXPECT_EQ(type_of("fc3", "weight"), "fixed<18,1,RND_CONV,SAT>");  // all zero
+  // Exactly representable in <= 18 bits: the narrowest exact type (raw 1, -2 at 2^-2; raw 1, 0 at 2^-1).
+  EXPECT_EQ(type_of("fc2", "weight"), "fixed<2,0,RND_CONV,SAT>");  // {0.25, -0.5}
+  EXPECT_EQ(type_of("fc2", "bias"), "fixed<2,1,RND_CONV,SAT>");    // {0.5, 0}
+  EXPECT_EQ(type_of("fc3", "weight"), "fixed<1,1,RND_CONV,SAT>");  // all zero: exact
   EXPECT_EQ(b.g.tensor(x).type->str(), "fixed<16,6,RND_CONV,SAT>");
   EXPECT_EQ(b.g.tensor(x).origin, "default");
   EXPECT_FALSE(b.g.tensor(d1).type.has_value());  // result "auto": infer_precision decides
@@ -266,8 +267,10 @@ TEST(InferPrecision, LosslessAccumAndIntervalResults) {
   EXPECT_EQ(b.g.tensor(r).type->str(), "fixed<19,3>");  // relu: [0, 3.98438]
   EXPECT_EQ(b.g.tensor(s).type->str(), "ufixed<16,0,RND_CONV,SAT>");
   EXPECT_EQ(b.find("sig").types.at("table").str(), "ufixed<16,0,RND_CONV,SAT>");
-  // sigmoid out (frac 16, [0, 1 - 2^-16]) times w = 1 (fixed<18,2>, frac 16): frac 32, sums < 1.
-  EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<33,1>");
+  // sigmoid out (frac 16, [0, 1 - 2^-16]) times w = 1 (exact: fixed<2,2>, frac 0), the all-zero bias is
+  // fixed<1,1>: frac 16, sums < 1.
+  EXPECT_EQ(b.g.tensor(b.find("fc2").param("weight")).type->str(), "fixed<2,2,RND_CONV,SAT>");
+  EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<17,1>");
   EXPECT_EQ(b.g.tensor(d2).type->str(), "fixed<17,1>");  // 16 fractional bits as the input
   EXPECT_EQ(b.find("sm").types.at("accum").str(), "ufixed<21,4>");  // ufixed<18,1> grown by ceil(log2 5)
   EXPECT_EQ(b.g.tensor(sm).type->str(), "ufixed<18,1,RND_CONV,SAT>");
@@ -351,8 +354,9 @@ TEST(BuildTables, SigmoidAndSoftmaxTables) {
 
 TEST(Pipeline, NamesOptionsAndFullTyping) {
   EXPECT_EQ(pipeline_pass_names(),
-            (std::vector<std::string>{"remove_noops", "fold_constants", "fuse_dense_elementwise", "fuse_batchnorm",
-                                      "resolve_types", "quantize_constants", "infer_precision", "build_tables"}));
+            (std::vector<std::string>{"remove_noops", "fold_constants", "fold_affine_into_threshold",
+                                      "fuse_dense_elementwise", "fuse_batchnorm", "resolve_types",
+                                      "quantize_constants", "infer_precision", "snap_thresholds", "build_tables"}));
   ir::Graph g = mlp_16_64();
   config::Config cfg;
   std::vector<Warning> warnings;

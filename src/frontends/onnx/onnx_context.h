@@ -35,6 +35,10 @@ struct Value {
   int batch_axis = 0;               // activations only
   ir::TensorId id = -1;             // activations only
   std::vector<double> values;       // constants only, row-major
+  // Set by a quantizer (QONNX Quant on weights, FINN annotation): the exact type of this constant and
+  // where it came from; converters that copy the values unchanged into an IR constant pass them on.
+  std::optional<numeric::FixedType> type;
+  std::string origin;
 };
 
 // The IR shape of an activation: its full shape without the batch dimension.
@@ -127,10 +131,15 @@ class Context {
   std::map<std::string, Value> values_;
 };
 
-// Converters, one per ONNX op; the table in onnx_op_table.cpp maps op_type to them.
+// Converters, one per ONNX op; the tables in onnx_op_table.cpp map (domain, op_type) to them: the
+// default domain, and the QONNX/FINN custom-op domains (qonnx.custom_op.general, finn.custom_op.general,
+// onnx.brevitas and their sub-domains).
 using Converter = void (*)(Context&, const OnnxNode&);
 const Converter* find_converter(const std::string& op_type);
+const Converter* find_custom_converter(const std::string& domain, const std::string& op_type);
+bool is_custom_domain(const std::string& domain);
 std::string supported_ops_list();
+std::string supported_custom_ops_list();
 
 // Op families (defined in onnx_ops_*.cpp).
 void convert_gemm(Context&, const OnnxNode&);
@@ -157,5 +166,16 @@ void convert_identity(Context&, const OnnxNode&);
 void convert_constant(Context&, const OnnxNode&);
 void convert_transpose(Context&, const OnnxNode&);
 void convert_concat(Context&, const OnnxNode&);
+void convert_squeeze(Context&, const OnnxNode&);
+void convert_unsqueeze(Context&, const OnnxNode&);
+void convert_topk(Context&, const OnnxNode&);
+// QONNX (onnx_ops_qonnx.cpp) and FINN (onnx_ops_finn.cpp) custom ops.
+void convert_quant(Context&, const OnnxNode&);
+void convert_bipolar_quant(Context&, const OnnxNode&);
+void convert_trunc(Context&, const OnnxNode&);
+void convert_multithreshold(Context&, const OnnxNode&);
+// FINN quantization_annotation of graph inputs (finn_datatype UINT8, INT4, BIPOLAR, ...): presets the
+// input tensor's type. Called by the frontend after the graph inputs exist.
+void apply_input_annotations(Context&, const onnx::GraphProto& g);
 
 }  // namespace firmnet::frontends::onnx_detail

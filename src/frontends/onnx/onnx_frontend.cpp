@@ -53,10 +53,12 @@ void check_ops_supported(const onnx::GraphProto& g) {
     const auto& n = g.node(i);
     std::string what, hint;
     if (!is_default_domain(n.domain())) {
+      if (find_custom_converter(n.domain(), n.op_type())) continue;
       what = "op '" + n.op_type() + "' of domain '" + n.domain() + "'" + domain_family(n.domain()) +
-             " is not supported yet";
-      hint = "firmnet reads plain ONNX for now; QONNX/FINN quantization ops (Quant, BipolarQuant, Trunc, "
-             "MultiThreshold) are not supported yet";
+             " is not supported";
+      hint = is_custom_domain(n.domain())
+                 ? "the supported QONNX/FINN custom ops are " + supported_custom_ops_list()
+                 : "firmnet reads plain ONNX and the QONNX/FINN custom ops " + supported_custom_ops_list();
     } else if (!find_converter(n.op_type())) {
       what = "op '" + n.op_type() + "' is not supported";
       hint = "supported ops are " + supported_ops_list();
@@ -137,6 +139,7 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
     initializer_names.insert(t.name());
   }
   add_graph_inputs(ctx, g, initializer_names);
+  apply_input_annotations(ctx, g);
 
   for (const auto& n : g.node())
     for (const auto& i : n.input()) ++ctx.uses[i];
@@ -145,7 +148,9 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& proto = g.node(i);
     const OnnxNode node{proto, i, node_where(proto, i), node_source(proto, i)};
-    (*find_converter(proto.op_type()))(ctx, node);
+    const Converter* convert = is_default_domain(proto.domain()) ? find_converter(proto.op_type())
+                                                                 : find_custom_converter(proto.domain(), proto.op_type());
+    (*convert)(ctx, node);
   }
 
   if (g.output_size() == 0) throw Error("graph", "has no outputs", "the model is invalid");

@@ -1,5 +1,6 @@
 #pragma once
-// ONNX frontend: reads a .onnx file (plain ONNX opsets 9-21; later QONNX/FINN custom ops) into the IR.
+// ONNX frontend: reads a .onnx file (plain ONNX opsets 7-21 and the QONNX/FINN custom ops Quant, IntQuant,
+// BipolarQuant, Trunc, MultiThreshold; docs/NUMERICS.md "Quantized models") into the IR.
 // Every unsupported op or attribute combination fails here, at load time, naming the node and op.
 #include <string>
 #include <vector>

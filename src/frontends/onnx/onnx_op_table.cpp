@@ -1,5 +1,5 @@
-// The one place that maps ONNX op types (default domain) to converters. QONNX/FINN custom ops (Quant,
-// BipolarQuant, Trunc, MultiThreshold) will get their own table keyed by domain.
+// The one place that maps ONNX op types to converters: the default domain, and the QONNX/FINN custom ops
+// (Quant, BipolarQuant, Trunc, MultiThreshold) in their own table keyed by domain family.
 #include <string_view>
 
 #include "frontends/onnx/onnx_context.h"
@@ -42,8 +42,45 @@ constexpr OpEntry kOps[] = {
     {"Identity", convert_identity},
     {"Dropout", convert_identity},
     {"Constant", convert_constant},
+    {"Squeeze", convert_squeeze},
+    {"Unsqueeze", convert_unsqueeze},
+    {"TopK", convert_topk},
 };
+
+// Custom ops: accepted in any of the QONNX/FINN domains (exporters are not consistent about which one
+// they write, e.g. Brevitas writes Quant into onnx.brevitas, FINN's MultiThreshold lives in
+// finn.custom_op.general, qonnx re-exports all of them under qonnx.custom_op.general).
+constexpr OpEntry kCustomOps[] = {
+    {"Quant", convert_quant},
+    {"IntQuant", convert_quant},
+    {"BipolarQuant", convert_bipolar_quant},
+    {"Trunc", convert_trunc},
+    {"MultiThreshold", convert_multithreshold},
+};
+
+bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 }  // namespace
+
+bool is_custom_domain(const std::string& d) {
+  return starts_with(d, "qonnx.custom_op") || starts_with(d, "finn.custom_op") || starts_with(d, "onnx.brevitas") ||
+         d == "finn" || d == "qonnx";
+}
+
+const Converter* find_custom_converter(const std::string& domain, const std::string& op_type) {
+  if (!is_custom_domain(domain)) return nullptr;
+  for (const auto& e : kCustomOps)
+    if (e.op_type == op_type) return &e.convert;
+  return nullptr;
+}
+
+std::string supported_custom_ops_list() {
+  std::string s;
+  for (const auto& e : kCustomOps) {
+    if (!s.empty()) s += ", ";
+    s += e.op_type;
+  }
+  return s;
+}
 
 const Converter* find_converter(const std::string& op_type) {
   for (const auto& e : kOps)

@@ -116,6 +116,7 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
     ctx.fail(n, "constant of shape " + shape_str(c.full_shape) + " does not broadcast to the data shape " +
                     shape_str(x.full_shape) + " (batch counted as 1)");
   std::vector<double> values = broadcast_values(c.values, c.full_shape, x.full_shape);
+  std::vector<double> divisors = op == Arith::Div ? values : std::vector<double>{};
   if (op == Arith::Div)
     for (double& v : values) {
       if (v == 0) ctx.fail(n, "divides by a constant that contains 0");
@@ -132,6 +133,12 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
   node.inputs = {in};
   node.outputs = {out};
   node.attrs["op"] = std::string(ir_op(op));
+  if (op == Arith::Div) {
+    // 1/c is rounded (in double, then to the constant's type); the exact divisor lets
+    // passes/fold_affine_into_threshold fold the division into thresholds as t * c instead.
+    compress_constant(divisors, sample_shape(x));
+    node.attrs["divisor"] = divisors;
+  }
   const std::string name = node.name;
   const ir::TensorId k = ctx.add_constant(name, "constant", cshape, std::move(values));
   ctx.graph.nodes.back().params["constant"] = k;

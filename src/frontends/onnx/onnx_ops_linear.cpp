@@ -41,6 +41,14 @@ size_t emit_dense(Context& ctx, const OnnxNode& n, const Value& a, std::vector<d
   return ctx.graph.nodes.size() - 1;
 }
 
+// A quantizer's exact type (QONNX Quant folded into the constant) carries over to the Dense parameter
+// when the values were copied unchanged.
+void carry_type(Context& ctx, ir::TensorId id, const Value& from) {
+  ir::Tensor& t = ctx.graph.tensor(id);
+  if (!from.origin.empty()) t.origin = from.origin;
+  if (from.type) t.type = from.type;
+}
+
 }  // namespace
 
 // Y = alpha * A * B' + beta * C with A the data, B the weight, C an optional bias.
@@ -80,7 +88,10 @@ void convert_gemm(Context& ctx, const OnnxNode& n) {
     bias = broadcast_values(c.values, c.full_shape, target);
     for (double& x : bias) x *= beta;
   }
-  emit_dense(ctx, n, a, std::move(w), k, m, std::move(bias));
+  const size_t idx = emit_dense(ctx, n, a, std::move(w), k, m, std::move(bias));
+  const ir::Node& dense = ctx.graph.nodes[idx];
+  if (alpha == 1.0) carry_type(ctx, dense.param("weight"), b);
+  if (ctx.has_input(n, 2) && beta == 1.0) carry_type(ctx, dense.param("bias"), ctx.input(n, 2));
 }
 
 // Y = A * B with a constant B: a Dense with a zero bias, which a following Add of a constant may fill
@@ -99,6 +110,7 @@ void convert_matmul(Context& ctx, const OnnxNode& n) {
   const int64_t m = b.full_shape[1];
   if (m <= 0) ctx.fail(n, "weight B of shape " + shape_str(b.full_shape) + " has no outputs");
   const size_t idx = emit_dense(ctx, n, a, b.values, k, m, std::vector<double>(static_cast<size_t>(m), 0.0));
+  carry_type(ctx, ctx.graph.nodes[idx].param("weight"), b);
   ctx.foldable_dense[ctx.graph.nodes[idx].outputs[0]] = idx;
 }
 

@@ -506,8 +506,9 @@ struct multithreshold_config {
   typedef ap_fixed<16, 6> threshold_t;
 };
 
-// y = out_values[#{t : x >= thresholds[c][t]}], out_values[k] = Q_res(out_scale*k + out_bias) computed
-// by firmnet (no floating point in the firmware).
+// y = out_values[#{t : x >= thresholds[c][t]}]: out_values[k] = Q_res(out_scale*k + out_bias) is the levels
+// table of passes/build_tables (the emulator reads the same table), and the thresholds lie on the grid of
+// data_T (passes/snap_thresholds), so the compare is exact and the firmware has no floating point.
 template <class data_T, class res_T, typename CONFIG_T>
 void multithreshold(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
                     const typename CONFIG_T::threshold_t thresholds[CONFIG_T::n_rows * CONFIG_T::n_thresholds],
