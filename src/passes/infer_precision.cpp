@@ -25,27 +25,18 @@ constexpr int kResultFrac = 16;
 constexpr int kMinResultFrac = 10;
 constexpr int kMaxResultWidth = 48;
 
-FixedType make(int width, int int_bits, bool is_signed, numeric::Rounding q = numeric::Rounding::TRN,
-               numeric::Overflow o = numeric::Overflow::WRAP) {
-  FixedType t;
-  t.width = width;
-  t.int_bits = int_bits;
-  t.is_signed = is_signed;
-  t.rounding = q;
-  t.overflow = o;
-  return t;
-}
+using numeric::make_type;
 
 FixedType dense_accum(const ir::Graph& g, const ir::Node& n, PassContext& ctx) {
   const FixedType& tx = *g.tensor(n.inputs.at(0)).type;
   const Interval b = dense_bounds(g, n, Interval::of_type(tx));
   const int w = signed_width(b.lo, b.hi);
   const int i = w - b.frac;
-  if (w <= numeric::kMaxWidth) return make(w, i, true);
+  if (w <= numeric::kMaxWidth) return make_type(w, i, true);
   if (i > numeric::kMaxWidth)
     throw Error(layer_where(n), fmt::format("the accumulator needs {} integer bits (sums up to {})", i, b.str()),
                 "give narrower input/weight precisions or an explicit accum precision");
-  const FixedType t = make(numeric::kMaxWidth, i, true);
+  const FixedType t = make_type(numeric::kMaxWidth, i, true);
   ctx.warnings.push_back({layer_where(n), fmt::format("a lossless accumulator needs fixed<{},{}>; using {} ({} "
                                                       "fractional bits dropped, truncated at every step)",
                                                       w, i, t.str(), w - numeric::kMaxWidth)});
@@ -56,7 +47,7 @@ FixedType softmax_accum(const ir::Graph& g, const ir::Node& n) {
   const FixedType& e = n.types.at("exp_table");
   const ir::Shape& s = g.tensor(n.inputs.at(0)).shape;
   const int grow = ceil_log2(s.empty() ? 1 : s.back());
-  const FixedType t = make(e.width + grow, e.int_bits + grow, e.is_signed);
+  const FixedType t = make_type(e.width + grow, e.int_bits + grow, e.is_signed);
   if (t.width > numeric::kMaxWidth - (t.is_signed ? 0 : 1))
     throw Error(layer_where(n), fmt::format("the lossless sum of {} exp table entries needs {} bits", s.back(), t.width),
                 "give a narrower exp_table precision or an explicit accum precision");
@@ -76,9 +67,9 @@ FixedType bounded_type(const ir::Node& n, const Interval& v, int f, PassContext&
   const int w = signed_width(lo, hi);
   const int i = w - f;
   why = "auto: bound " + v.str();
-  if (w <= kMaxResultWidth) return make(w, i, true);
-  if (i <= kMaxResultWidth - kMinResultFrac) return make(kMaxResultWidth, i, true);  // fewer fractional bits
-  const FixedType t = make(kMaxResultWidth, kMaxResultWidth - kMinResultFrac, true, numeric::Rounding::TRN,
+  if (w <= kMaxResultWidth) return make_type(w, i, true);
+  if (i <= kMaxResultWidth - kMinResultFrac) return make_type(kMaxResultWidth, i, true);  // fewer fractional bits
+  const FixedType t = make_type(kMaxResultWidth, kMaxResultWidth - kMinResultFrac, true, numeric::Rounding::TRN,
                            numeric::Overflow::SAT);
   why += ", capped at 48 bits (SAT)";
   ctx.warnings.push_back({layer_where(n), fmt::format("the result needs {} integer bits to never overflow (bound {}); "
@@ -100,7 +91,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
     }
     case ir::OpKind::Softmax:
       why = "auto: softmax default";
-      return make(18, 1, false, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+      return make_type(18, 1, false, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
     case ir::OpKind::Activation: {
       const std::string& fn = n.attr_str("function");
       if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") {

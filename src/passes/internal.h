@@ -39,6 +39,16 @@ inline bool has_float_values(const ir::Graph& g, const ir::Node& dense) {
          w.raw.empty() && b.raw.empty() && b.size() > 0 && w.size() % b.size() == 0;
 }
 
+// Dense fusions (dense_fusion.cpp). The index of the one node reading Dense i's output when it can be
+// folded into the Dense (float constants, output neither typed nor a graph output), else -1.
+int fusable_consumer_of_dense(const ir::Graph& g, size_t i);
+// Folds y'_j = y_j * scale_j + shift_j (scale/shift broadcast: size 1 or n_out) into Dense i's float weight
+// and bias, which then produces the absorbed node's output; the caller erases the absorbed node.
+void fold_affine_into_dense(ir::Graph& g, size_t dense_index, size_t absorbed_index, const std::vector<double>& scale,
+                            const std::vector<double>& shift, const std::string& suffix);
+// Runs try_fuse(g, i) over every node, erases the nodes it returns (>= 0), and repeats until none.
+bool sweep_until_stable(ir::Graph& g, const std::function<int(ir::Graph&, size_t)>& try_fuse);
+
 // The value of a broadcast constant operand (size 1, size of the last axis, or full size) at flat index i.
 double broadcast_at(const std::vector<double>& c, size_t i);
 // Whether a constant of `size` elements broadcasts onto a tensor of shape `shape` as IR.md allows.
