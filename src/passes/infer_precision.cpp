@@ -3,7 +3,8 @@
 //    partial sum over the input type's whole range with the quantized weights; > 64 bits drops frac bits.
 //  - Softmax accum: the exp table type grown by ceil(log2 n) bits (a lossless sum of n entries).
 //  - results: exact value intervals propagated from the input types through every op; integer bits so
-//    that nothing overflows, 16 fractional bits (more if the input has more), signed, TRN/WRAP, width <= 48
+//    that nothing overflows, 16 fractional bits (more if the input has more, fewer if the exact value has
+//    fewer), signed, TRN/WRAP, width <= 48
 //    (beyond: fractional bits down to 10, then SAT and a warning). Table functions give the table type,
 //    softmax ufixed<18,1,RND_CONV,SAT>,
 //    Reshape/Concat the (union of the) input types.
@@ -56,6 +57,9 @@ FixedType softmax_accum(const ir::Graph& g, const ir::Node& n) {
 
 // The generic rule: no overflow for any value in `v`, F fractional bits, TRN/WRAP, capped at 48 bits.
 FixedType bounded_type(const ir::Node& n, const Interval& v, int f, PassContext& ctx, std::string& why) {
+  // The interval holds exact values on a grid of 2^-v.frac: more fractional bits than that carry only zeros
+  // (e.g. a Dense of integer levels and integer weights).
+  if (v.frac >= 0) f = std::min(f, v.frac);
   i128 lo, hi;
   if (f >= v.frac) {
     const Interval a = align(v, f, layer_where(n));
