@@ -54,9 +54,8 @@ std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const st
     const auto& t = g.tensor(g.inputs[k]);
     const auto& a = arrays[k];
     const int64_t n = t.size();
-    const int64_t total = static_cast<int64_t>(a.data.size());
     int64_t rows;
-    std::string shape = ir::to_string(a.shape);
+    const std::string shape = ir::to_string(a.shape);
     if (a.shape.size() == 1 && a.shape[0] == n) rows = 1;
     else if (!a.shape.empty() && a.row_size() == n) rows = a.shape[0];
     else
@@ -68,7 +67,6 @@ std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const st
     if (k > 0 && static_cast<size_t>(rows) != batch)
       throw Error("input '" + t.name + "'", fmt::format("{} samples, but the first input has {}", rows, batch));
     batch = static_cast<size_t>(rows);
-    (void)total;
     out.push_back(a.data);
   }
   return out;

@@ -16,11 +16,6 @@
 namespace aptest {
 namespace {
 
-struct Geometry {
-  int w, i;
-  bool s;
-};
-
 constexpr int kIdChoices = 5;
 constexpr std::size_t kGeometries = 6 * kIdChoices * 2;
 
@@ -63,32 +58,10 @@ std::vector<double> test_values() {
   return v;
 }
 
-template <std::size_t K, int M>
-void run_geometry_mode(Recorder& rec, const std::vector<double>& values) {
-  constexpr Geometry g = kGeometryList[K];
-  using Dst = typename Ap<g.w, g.i, g.s, kApQ[M / 4], kApO[M % 4]>::type;
-  const FixedType to = fixed_type(g.w, g.i, g.s, M);
-  for (double d : values) {
-    const Dst x = d;
-    rec.check(firmnet::numeric::quantize_double(d, to).raw, raw_of<g.w, g.s>(x), to,
-              [&] { return fmt::format("double {:a} ({})", d, d); });
-  }
-}
-
-template <std::size_t K, int... M>
-void run_geometry(Recorder& rec, const std::vector<double>& values, std::integer_sequence<int, M...>) {
-  (run_geometry_mode<K, M>(rec, values), ...);
-}
-
-template <std::size_t... K>
-void run_all(Recorder& rec, const std::vector<double>& values, std::index_sequence<K...>) {
-  (run_geometry<K>(rec, values, std::make_integer_sequence<int, kModes>{}), ...);
-}
-
 TEST(ApTypesDoubleToFixed, SmallDestinations) {
   const std::vector<double> values = test_values();
   Recorder rec;
-  run_all(rec, values, std::make_index_sequence<kGeometries>{});
+  check_doubles<kGeometryList>(rec, values);
   std::cout << "[ compared ] " << rec.compared << " double->fixed casts (" << values.size() << " doubles x "
             << kGeometries * kModes << " destination types)\n";
   EXPECT_EQ(rec.compared, static_cast<int64_t>(values.size() * kGeometries * kModes));

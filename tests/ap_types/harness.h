@@ -9,7 +9,9 @@
 
 #include <ap_fixed.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -85,5 +87,40 @@ struct Recorder {
     return s;
   }
 };
+
+// A destination geometry: ap_fixed<w, i> (signed) or ap_ufixed<w, i>.
+struct Geometry {
+  int w, i;
+  bool s;
+};
+
+// For every geometry of List (a constexpr std::array<Geometry, N>) and every rounding x overflow mode:
+// assigns each double to that ap_fixed type and compares the raw bits with numeric::quantize_double.
+template <const auto& List, std::size_t K, int M>
+void check_doubles_mode(Recorder& rec, const std::vector<double>& values) {
+  constexpr Geometry g = List[K];
+  using Dst = typename Ap<g.w, g.i, g.s, kApQ[M / 4], kApO[M % 4]>::type;
+  const FixedType to = fixed_type(g.w, g.i, g.s, M);
+  for (double d : values) {
+    const Dst x = d;
+    rec.check(firmnet::numeric::quantize_double(d, to).raw, raw_of<g.w, g.s>(x), to,
+              [&] { return fmt::format("double {:a} ({})", d, d); });
+  }
+}
+
+template <const auto& List, std::size_t K, int... M>
+void check_doubles_geometry(Recorder& rec, const std::vector<double>& values, std::integer_sequence<int, M...>) {
+  (check_doubles_mode<List, K, M>(rec, values), ...);
+}
+
+template <const auto& List, std::size_t... K>
+void check_doubles_impl(Recorder& rec, const std::vector<double>& values, std::index_sequence<K...>) {
+  (check_doubles_geometry<List, K>(rec, values, std::make_integer_sequence<int, kModes>{}), ...);
+}
+
+template <const auto& List>
+void check_doubles(Recorder& rec, const std::vector<double>& values) {
+  check_doubles_impl<List>(rec, values, std::make_index_sequence<List.size()>{});
+}
 
 }  // namespace aptest

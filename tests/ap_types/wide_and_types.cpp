@@ -90,34 +90,8 @@ TEST(ApTypesWide, FixedToFixed) {
   EXPECT_EQ(rec.mismatched, 0) << rec.report();
 }
 
-struct WideGeometry {
-  int w, i;
-  bool s;
-};
-constexpr std::array<WideGeometry, 6> kWideDoubles = {
+constexpr std::array<Geometry, 6> kWideDoubles = {
     {{64, 32, true}, {53, 20, true}, {60, -3, false}, {64, 64, true}, {40, 70, true}, {63, 63, false}}};
-
-template <std::size_t K, int M>
-void run_wide_double_mode(Recorder& rec, const std::vector<double>& values) {
-  constexpr WideGeometry g = kWideDoubles[K];
-  using Dst = typename Ap<g.w, g.i, g.s, kApQ[M / 4], kApO[M % 4]>::type;
-  const FixedType to = fixed_type(g.w, g.i, g.s, M);
-  for (double d : values) {
-    const Dst x = d;
-    rec.check(firmnet::numeric::quantize_double(d, to).raw, raw_of<g.w, g.s>(x), to,
-              [&] { return fmt::format("double {:a} ({})", d, d); });
-  }
-}
-
-template <std::size_t K, int... M>
-void run_wide_double(Recorder& rec, const std::vector<double>& values, std::integer_sequence<int, M...>) {
-  (run_wide_double_mode<K, M>(rec, values), ...);
-}
-
-template <std::size_t... K>
-void run_wide_doubles(Recorder& rec, const std::vector<double>& values, std::index_sequence<K...>) {
-  (run_wide_double<K>(rec, values, std::make_integer_sequence<int, kModes>{}), ...);
-}
 
 TEST(ApTypesWide, DoubleToFixed) {
   std::mt19937_64 rng(11);
@@ -130,7 +104,7 @@ TEST(ApTypesWide, DoubleToFixed) {
   }
   for (int k = 0; k < 500; ++k) values.push_back(std::ldexp(static_cast<double>(mant(rng)), any_exp(rng) - 52));
   Recorder rec;
-  run_wide_doubles(rec, values, std::make_index_sequence<kWideDoubles.size()>{});
+  check_doubles<kWideDoubles>(rec, values);
   std::cout << "[ compared ] " << rec.compared << " wide double->fixed casts\n";
   EXPECT_EQ(rec.compared, static_cast<int64_t>(values.size() * kWideDoubles.size() * kModes));
   EXPECT_EQ(rec.mismatched, 0) << rec.report();

@@ -3,6 +3,7 @@
 // the MultiThreshold levels table of build_tables and its exact result type.
 #include <gtest/gtest.h>
 
+#include "passes/builder.h"
 #include "passes/pass.h"
 
 namespace firmnet::passes {
@@ -11,22 +12,8 @@ namespace {
 using ir::OpKind;
 using ir::TensorId;
 
-struct Graph {
-  ir::Graph g;
-  TensorId tensor(const std::string& name, ir::Shape shape) {
-    ir::Tensor t;
-    t.name = name;
-    t.shape = std::move(shape);
-    return g.add_tensor(std::move(t));
-  }
-  TensorId constant(const std::string& name, ir::Shape shape, std::vector<double> v) {
-    ir::Tensor t;
-    t.name = name;
-    t.shape = std::move(shape);
-    t.kind = ir::TensorKind::Constant;
-    t.values = std::move(v);
-    return g.add_tensor(std::move(t));
-  }
+// The shared pass-test builder, with a typed input and single-input nodes returned for editing.
+struct Graph : testing_support::Builder {
   TensorId input(ir::Shape shape, const std::string& type) {
     const TensorId t = tensor("x", std::move(shape));
     g.tensor(t).type = numeric::FixedType::parse(type);
