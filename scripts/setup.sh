@@ -9,6 +9,8 @@ PKGS=(build-essential cmake ninja-build pkg-config
       libyaml-cpp-dev                                 # hls4ml-style YAML configs
       libcli11-dev                                    # command line
       libfmt-dev                                      # formatting
+      nlohmann-json3-dev                              # estimate.json, vendor report JSON, test cases
+      libpugixml-dev                                  # reading Vivado/Vitis HLS csynth.xml
       libgtest-dev libgmock-dev                       # tests
       libbenchmark-dev                                # bench/
       python3 python3-pip unzip)                      # fetching ap_types from PyPI

@@ -1,4 +1,4 @@
-// firmnet: the command line. Four commands a trigger physicist needs: convert, predict, inspect, csim.
+// firmnet: the command line: convert, predict, inspect, csim, estimate, report.
 // Every failure prints one line "firmnet: error: ..." and exits non-zero.
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -9,6 +9,8 @@
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
 #include "emulator/emulator.h"
+#include "estimate/vendor_report.h"
+#include <fstream>
 
 using namespace firmnet;
 
@@ -43,6 +45,17 @@ void report_overflows(const std::map<std::string, int64_t>& ovf, size_t batch, b
                  layer, count, batch);
 }
 
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << text)) throw Error(path, "cannot be written");
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path, "cannot be read");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,6 +69,8 @@ int main(int argc, char** argv) {
       "  firmnet convert model.onnx -c config.yml -o prj/ --input x.npy\n"
       "  firmnet predict model.onnx -c config.yml --input x.npy --output y.npy [--float] [--trace tr/]\n"
       "  firmnet csim prj/ --input x.npy --output y_csim.npy\n"
+      "  firmnet estimate model.onnx -c config.yml [--json estimate.json]\n"
+      "  firmnet report prj/ [--json]\n"
       "Run 'firmnet COMMAND --help' for a command's options. Docs: README.md, docs/NUMERICS.md.");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("firmnet ") + FIRMNET_VERSION);
@@ -64,7 +79,8 @@ int main(int argc, char** argv) {
 
   std::string model, cfg_path, outdir, prj;
   std::vector<std::string> inputs, outputs;
-  std::string trace_dir, print_after, stop_after;
+  std::string trace_dir, print_after, stop_after, json_out;
+  bool json_flag = false;
   bool use_float = false;
   int threads = 0;
 
@@ -99,6 +115,15 @@ int main(int argc, char** argv) {
   csim->add_option("--input", inputs, "Input data (.npy/.csv/.dat), one per model input")->required();
   csim->add_option("--output", outputs, "Where to write the outputs, one per model output")->required();
 
+  auto* est = app.add_subcommand("estimate", "Estimate latency, II, DSP, LUT, FF, BRAM, URAM per layer (no vendor tool)");
+  add_model(est);
+  est->add_option("--json", json_out, "Also write the estimate as JSON to this file");
+
+  auto* report = app.add_subcommand("report", "Read a synthesised project's HLS/Vivado reports (vs estimate.json)");
+  report->add_option("project", prj, "Project directory (searched for csynth.xml, *_csynth.rpt, vivado_synth.rpt)")
+      ->required();
+  report->add_flag("--json", json_flag, "Print the report as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +150,7 @@ int main(int argc, char** argv) {
         tvp = &tv;
       }
       backends::write_vitis_project(c.graph, c.config, dir, tvp);
+      write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(driver::estimate(c)));
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {
       auto c = driver::compile(model, cfg_path, popts);
@@ -167,6 +193,25 @@ int main(int argc, char** argv) {
       auto c = driver::compile(model, cfg_path, popts);
       print_warnings(c.warnings, quiet);
       fmt::print("{}", ir::print(c.graph));
+    } else if (*est) {
+      auto c = driver::compile(model, cfg_path, popts);
+      print_warnings(c.warnings, quiet);
+      const auto e = driver::estimate(c);
+      fmt::print("{}", estimate::to_table(e));
+      if (!json_out.empty()) write_text(json_out, estimate::to_json(e));
+    } else if (*report) {
+      const auto r = estimate::read_project_reports(prj);
+      if (json_flag) {
+        fmt::print("{}", estimate::report_json(r));
+      } else {
+        // Side by side with the estimate convert wrote into the project, when there is one.
+        const auto est_path = std::filesystem::path(prj) / "estimate.json";
+        std::error_code ec;
+        if (std::filesystem::exists(est_path, ec))
+          fmt::print("{}", estimate::compare_table(estimate::read_estimate_json(read_text(est_path.string())), r));
+        else
+          fmt::print("{}", estimate::report_table(r));
+      }
     } else if (*csim) {
       backends::CsimOptions co;
       co.ap_types_dir = driver::ap_types_dir();

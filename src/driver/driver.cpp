@@ -86,3 +86,18 @@ std::string ap_types_dir() {
 }
 
 }  // namespace firmnet::driver
+
+namespace firmnet::driver {
+
+estimate::Target estimate_target(const config::Config& cfg) {
+  estimate::Target t;
+  t.part = cfg.part;
+  t.clock_ns = cfg.clock_period;
+  t.uncertainty_pct = cfg.clock_uncertainty;
+  t.io_type = cfg.io_type;
+  return t;
+}
+
+estimate::Estimate estimate(const Compiled& c) { return estimate::estimate(c.graph, estimate_target(c.config)); }
+
+}  // namespace firmnet::driver

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "estimate/estimate.h"
 #include "ir/graph.h"
 #include "passes/pass.h"
 #include "support/data_io.h"
@@ -26,6 +27,10 @@ ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings);
 Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts = {});
 Compiled compile(const std::string& model_path, const std::string& config_path,
                  const passes::PipelineOptions& opts = {});
+
+// The resource/latency estimate of a compiled graph for the configured part, clock and io type.
+estimate::Target estimate_target(const config::Config& cfg);
+estimate::Estimate estimate(const Compiled& c);
 
 // Sample data ↔ graph inputs/outputs. An array for an input of n elements may be [N, n], [N, ...shape] or
 // [n] (one sample). Errors name the input, the expected and the given shape.

@@ -211,3 +211,43 @@ TEST(Cli, HelpExplainsCommands) {
   EXPECT_EQ(r.code, 0);
   for (const char* cmd : {"convert", "predict", "inspect", "csim"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
 }
+
+TEST(Cli, EstimatePrintsTheTableAndWritesJson) {
+  const fs::path json = work_dir() / "est.json";
+  const auto r = run_firmnet("estimate " + jet() + " --json " + json.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("DSP"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("utilisation of VU13P"), std::string::npos) << r.out;
+  const std::string j = slurp(json);
+  EXPECT_NE(j.find("\"bram_18k\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"feasibility\""), std::string::npos) << j;
+}
+
+TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
+  const fs::path prj = work_dir() / "prj";
+  const auto c = run_firmnet("convert " + jet() + " -o " + prj.string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  ASSERT_TRUE(fs::exists(prj / "estimate.json"));
+  // Without synthesis reports: a clear error.
+  const auto none = run_firmnet("report " + prj.string());
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.err.find("csynth"), std::string::npos) << none.err;
+  const fs::path pair = fs::path(FIRMNET_SHARED_MODELS).parent_path() / "estimation" / "reports" /
+                        "hls4ml_test_report_dense16x5";
+  if (!fs::exists(pair)) GTEST_SKIP() << "shared report pair absent: " << pair;
+  // The shared reports placed where Vivado HLS writes them: estimate and report side by side.
+  const fs::path rep = prj / "myproject_prj" / "solution1" / "syn" / "report";
+  fs::create_directories(rep);
+  fs::copy_file(pair / "myproject_csynth.rpt", rep / "myproject_csynth.rpt", fs::copy_options::overwrite_existing);
+  fs::copy_file(pair / "vivado_synth.rpt", prj / "vivado_synth.rpt", fs::copy_options::overwrite_existing);
+  const auto r = run_firmnet("report " + prj.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("estimate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2532"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1526"), std::string::npos) << r.out;
+  const auto j = run_firmnet("report " + prj.string() + " --json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_NE(j.out.find("\"dsp\": 73"), std::string::npos) << j.out;
+  EXPECT_NE(j.out.find("\"dsp\": 66"), std::string::npos) << j.out;
+}

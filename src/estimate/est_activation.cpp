@@ -1,0 +1,150 @@
+// Activations and Softmax: compare-selects, products by the activation's constants, and lookup tables
+// as LUT or BRAM ROMs, one ROM copy per two parallel reads (backends/vitis/kernels: activation, softmax).
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "estimate/model.h"
+
+namespace firmnet::estimate {
+namespace {
+
+int ceil_log2(int64_t n) {
+  int l = 0;
+  while ((int64_t{1} << l) < n) ++l;
+  return l;
+}
+
+// Per element: a compare of x and a select of the result bits.
+int64_t cmp_sel_lut(int x_width, int res_width) { return cmp_lut(x_width) + sel_lut(res_width); }
+
+int64_t raw_param(const ir::Graph& g, const ir::Node& n, const std::string& key) {
+  const ir::Tensor& t = g.tensor(n.param(key));
+  return t.raw.at(0);
+}
+
+// Index of a table read: the shifted raw value plus the offset, clamped to the table.
+struct Index {
+  int64_t lut;
+  double ns;
+};
+// The position is the raw value shifted (wires) plus the offset on x's width + 1 bits; the two clamps are
+// compares of that width and selects of the index bits.
+Index table_index(const numeric::FixedType& x, const numeric::TableSpec& s) {
+  const int w = x.width + 1 - std::max(0, x.frac() + s.log2_step);  // bits left after the right shift
+  const int pw = std::max(w, s.log2_size) + 1;
+  return {pw + 2 * cmp_lut(pw) + 2 * sel_lut(s.log2_size), add_ns(pw) + kCmpSelNs};
+}
+
+}  // namespace
+
+Row estimate_activation(const Context& c, const ir::Node& n) {
+  Row row = start_row(n);
+  const ir::Graph& g = c.g;
+  const auto& xt = type_of(g, n.inputs.at(0));
+  const auto& rt = type_of(g, n.outputs.at(0));
+  const int64_t N = elements(g, n.outputs.at(0));
+  const std::string f = n.attr_str("function");
+  const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
+  const int64_t x_bits = N * xt.width;
+  const bool e2 = c.dsp48e2();
+  row.res.lut = cast_lut(xt, rt) * N;
+
+  auto product = [&](const std::string& key) {
+    const Product p = constant_product(xt.width, raw_param(g, n, key), e2);
+    row.res.dsp += p.dsp * N;
+    row.res.lut += p.lut * N;
+    return p;
+  };
+
+  if (f == "linear") {
+    // a cast only
+  } else if (f == "relu") {
+    row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
+    c.chain.op(kCmpSelNs, x_bits);
+  } else if (f == "leaky_relu") {
+    const ir::Tensor& a = g.tensor(n.param("alpha"));
+    // alpha = 1 exactly: both branches are x and HLS removes the select.
+    const bool identity = a.type && a.raw.at(0) == (int64_t{1} << std::max(0, a.type->frac())) && a.type->frac() >= 0;
+    if (!identity) {
+      const Product p = product("alpha");
+      row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
+      c.chain.op(p.ns + kCmpSelNs, x_bits);
+    }
+  } else if (f == "hard_tanh") {
+    row.res.lut += (2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
+    c.chain.op(2 * kCmpSelNs, x_bits);
+  } else if (f == "hard_sigmoid") {
+    const Product p = product("slope");
+    row.res.lut += (xt.width + 2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
+    c.chain.op(p.ns + add_ns(xt.width) + 2 * kCmpSelNs, x_bits);
+  } else {
+    // Table functions: index, ROM read, and for elu/selu/softplus the select against the direct branch.
+    const auto& spec = n.tables.at("table");
+    const Index ix = table_index(xt, spec);
+    const Rom r = rom(spec.size(), spec.entry.width, N);
+    row.res += r.res;
+    row.res.lut += ix.lut * N;
+    const bool select = f == "elu" || f == "selu" || f == "softplus";
+    double after = 0;
+    if (select) {
+      row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
+      after = kCmpSelNs;
+      if (f == "selu") after += product("gamma").ns;
+    }
+    c.chain.op(ix.ns, x_bits + N * spec.log2_size);
+    c.chain.rom_read(N * spec.log2_size, select ? x_bits : 0);
+    c.chain.op(after, N * rt.width);
+    row.detail = fmt::format("{} reads of a {} x {} bit table in {}", N, spec.size(), spec.entry.width,
+                             r.bram ? fmt::format("{} BRAM_18K", r.res.bram_18k) : "LUTs");
+  }
+  row.latency_min = row.latency_max = c.chain.cycles() - start;
+  row.res.ff += c.chain.ff() - ff0;
+  return row;
+}
+
+Row estimate_softmax(const Context& c, const ir::Node& n) {
+  Row row = start_row(n);
+  const ir::Graph& g = c.g;
+  const auto& xt = type_of(g, n.inputs.at(0));
+  const auto& rt = type_of(g, n.outputs.at(0));
+  const int64_t N = elements(g, n.outputs.at(0));
+  const auto& shape = g.tensor(n.outputs.at(0)).shape;
+  const int64_t n_row = shape.empty() ? N : shape.back();
+  const int64_t rows = n_row ? N / n_row : 0;
+  const auto& hi = n.tables.at("exp_hi");
+  const auto& lo = n.tables.at("exp_lo");
+  const auto& inv = n.tables.at("inv");
+  const auto& acc = n.types.count("accum") ? n.types.at("accum") : rt;
+  const bool e2 = c.dsp48e2();
+  const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
+
+  // max tree, differences, two exp ROM reads and their product, sum tree, 1/sum ROM, normalising product.
+  const int dw = xt.width + 1;
+  const Index ihi = table_index(xt, hi), ilo = table_index(xt, lo), iinv = table_index(acc, inv);
+  const Rom rhi = rom(hi.size(), hi.entry.width, N), rlo = rom(lo.size(), lo.entry.width, N);
+  const Rom rinv = rom(inv.size(), inv.entry.width, rows);
+  const Product pe = variable_product(hi.entry.width, lo.entry.width, e2);
+  const Product pn = variable_product(hi.entry.width, inv.entry.width, e2);
+  row.res += rhi.res;
+  row.res += rlo.res;
+  row.res += rinv.res;
+  row.res.dsp += N * (pe.dsp + pn.dsp);
+  row.res.lut += rows * (n_row - 1) * cmp_sel_lut(xt.width, xt.width) + N * dw + N * (ihi.lut + ilo.lut) +
+                 rows * (n_row - 1) * acc.width + rows * iinv.lut + N * (pe.lut + pn.lut);
+
+  const int depth = ceil_log2(n_row);
+  for (int l = 0; l < depth; ++l) c.chain.op(kCmpSelNs, N * xt.width);
+  c.chain.op(add_ns(dw) + ihi.ns, N * dw);
+  c.chain.rom_read(N * (hi.log2_size + lo.log2_size), 0);
+  c.chain.op(pe.ns, N * (hi.entry.width + lo.entry.width));
+  for (int l = 0; l < depth; ++l) c.chain.op(add_ns(acc.width), N * acc.width);
+  c.chain.op(iinv.ns, N * hi.entry.width + rows * acc.width);
+  c.chain.rom_read(rows * inv.log2_size, N * hi.entry.width);
+  c.chain.op(pn.ns, N * hi.entry.width + rows * inv.entry.width);
+  row.latency_min = row.latency_max = c.chain.cycles() - start;
+  row.res.ff += c.chain.ff() - ff0;
+  row.detail = fmt::format("{} row(s) of {}: 3 tables, {} products", rows, n_row, 2 * N);
+  return row;
+}
+
+}  // namespace firmnet::estimate

@@ -1,0 +1,78 @@
+// The estimate of a whole graph: every layer through one chained schedule (the io_parallel top function
+// is one pipeline), totals, the block-level control, feasibility.
+#include "estimate/estimate.h"
+
+#include <algorithm>
+
+#include "estimate/model.h"
+#include "support/error.h"
+
+namespace firmnet::estimate {
+namespace {
+
+Row estimate_node(const Context& c, const ir::Node& n) {
+  switch (n.kind) {
+    case ir::OpKind::Dense: return estimate_dense(c, n);
+    case ir::OpKind::Activation: return estimate_activation(c, n);
+    case ir::OpKind::Softmax: return estimate_softmax(c, n);
+    case ir::OpKind::Elementwise: return estimate_elementwise(c, n);
+    case ir::OpKind::BatchNorm: return estimate_batchnorm(c, n);
+    case ir::OpKind::Rescale: return estimate_rescale(c, n);
+    case ir::OpKind::MultiThreshold: return estimate_multithreshold(c, n);
+    case ir::OpKind::ArgMax: return estimate_argmax(c, n);
+    case ir::OpKind::Input:
+    case ir::OpKind::Reshape:
+    case ir::OpKind::Concat: return estimate_shape(c, n);
+  }
+  return start_row(n);
+}
+
+// The top function's block-level handshake (ap_ctrl_hs) and pipeline enables: one register per stage.
+inline constexpr int64_t kControlFF = 16;
+inline constexpr int64_t kControlLut = 8;
+
+}  // namespace
+
+Estimate estimate(const ir::Graph& g, const Target& t) {
+  if (t.io_type != "io_parallel")
+    throw Error("estimate", "IOType '" + t.io_type + "' is not modelled yet", "estimate with IOType: io_parallel");
+  g.verify(true);
+  Estimate e;
+  e.part = t.part;
+  e.part_info = find_part(t.part);
+  e.clock_ns = t.clock_ns;
+  const bool slow = e.part_info && !e.part_info->dsp48e2;  // 7-series fabric
+  Chain chain(t.budget_ns(), slow ? kSlowFamily : 1.0);
+  Context c{g, t, e.part_info, chain};
+  e.total.name = g.name;
+  e.total.op = "total";
+  for (const ir::Node& n : g.nodes) {
+    if (n.kind == ir::OpKind::Input) continue;
+    Row r = estimate_node(c, n);
+    e.total.res += r.res;
+    e.total.ii = std::max(e.total.ii, r.ii);
+    e.layers.push_back(std::move(r));
+    check_layer_limits(g, n, t, e.feasibility);
+  }
+  e.total.latency_min = e.total.latency_max = chain.cycles();
+  e.total.res.ff += kControlFF + 2 * chain.cycles();
+  e.total.res.lut += kControlLut + chain.cycles();
+  check_capacity(e, e.feasibility);
+  return e;
+}
+
+std::vector<std::pair<std::string, double>> utilisation(const Estimate& e) {
+  std::vector<std::pair<std::string, double>> u;
+  if (!e.part_info) return u;
+  const Resources& cap = e.part_info->capacity;
+  const Resources& r = e.total.res;
+  auto pct = [](int64_t used, int64_t avail) { return avail > 0 ? 100.0 * double(used) / double(avail) : 0.0; };
+  u.emplace_back("dsp", pct(r.dsp, cap.dsp));
+  u.emplace_back("lut", pct(r.lut, cap.lut));
+  u.emplace_back("ff", pct(r.ff, cap.ff));
+  u.emplace_back("bram_18k", pct(r.bram_18k, cap.bram_18k));
+  u.emplace_back("uram", pct(r.uram, cap.uram));
+  return u;
+}
+
+}  // namespace firmnet::estimate

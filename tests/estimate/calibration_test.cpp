@@ -1,0 +1,128 @@
+// The estimator against real synthesis results (shared/estimation: hls4ml's CI baselines). Every Xilinx
+// case firmnet can load is estimated with the case's own part, clock, uncertainty and precision, printed
+// next to the report, and the accuracy targets are asserted over the covered cases:
+//   latency and II within +-10 % or +-2 cycles on >= 80 %; DSP within +-15 % or +-2 on >= 80 %;
+//   LUT and FF median relative error <= 30 %.
+// Cases firmnet cannot load yet (convolutions, pooling, io_stream, PReLU) are listed with the reason.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "driver/driver.h"
+#include "estimate/estimate.h"
+#include "support/error.h"
+
+namespace fs = std::filesystem;
+using namespace firmnet;
+
+namespace {
+
+struct Reported {
+  int64_t latency = 0, ii = 0, dsp = 0, lut = 0, ff = 0, bram = 0;
+};
+
+Reported reported_of(const nlohmann::json& r) {
+  const nlohmann::json& c = r.contains("csynth") ? r.at("csynth") : r;
+  auto i = [&](const char* k) { return static_cast<int64_t>(std::llround(c.at(k).get<double>())); };
+  return {i("WorstLatency"), i("IntervalMax"), i("DSP"), i("LUT"), i("FF"), i("BRAM_18K")};
+}
+
+std::string config_yaml(const nlohmann::json& cs) {
+  const nlohmann::json& cfg = cs.at("config");
+  const std::string tool = cs.at("tool").get<std::string>();
+  std::string backend = cs.value("backend", tool.rfind("Vitis", 0) == 0 ? "Vitis" : "Vivado");
+  std::string unc = cfg.value("ClockUncertainty", "12.5%");
+  if (!unc.empty() && unc.back() == '%') unc.pop_back();
+  // The baselines use one precision everywhere ("fixed<16,6> (everything ...)", "ap_fixed<16,6> everywhere").
+  std::string prec = cfg.at("Precision").get<std::string>();
+  prec = prec.substr(0, prec.find(' '));
+  if (prec.rfind("ap_", 0) == 0) prec = prec.substr(3);
+  std::string y = "Backend: " + backend + "\nPart: " + cs.at("part").get<std::string>() +
+                  "\nClockPeriod: " + std::to_string(cs.at("clock_ns").get<double>()) + "\nClockUncertainty: \"" + unc + "%\"" +
+                  "\nIOType: " + cfg.at("IOType").get<std::string>() + "\nHLSConfig:\n  Model:\n    Precision: " + prec +
+                  "\n    ReuseFactor: " + std::to_string(cfg.at("ReuseFactor").get<int>()) +
+                  "\n    Strategy: " + cfg.at("Strategy").get<std::string>() + "\n";
+  // hls4ml's table defaults (table_t ap_fixed<18,8>, 1024 entries) where the case names them.
+  if (cfg.contains("table"))
+    y += "  LayerType:\n    Activation:\n      TableSize: 1024\n      Precision: {table: \"fixed<18,8>\"}\n";
+  return y;
+}
+
+bool within(int64_t est, int64_t rep, double rel, int64_t abs) {
+  return std::llabs(est - rep) <= std::max<double>(double(abs), rel * double(rep));
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+TEST(EstimateCalibration, SharedXilinxCases) {
+  const fs::path root(FIRMNET_SHARED_ESTIMATION);
+  if (!fs::exists(root / "cases")) GTEST_SKIP() << "shared estimation cases absent: " << root;
+  std::vector<fs::path> files;
+  for (const auto& f : fs::directory_iterator(root / "cases"))
+    if (f.path().extension() == ".json") files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+
+  int covered = 0, lat_ok = 0, ii_ok = 0, dsp_ok = 0;
+  std::vector<double> lut_err, ff_err;
+  std::printf("%-68s %9s %7s %11s %13s %13s %9s\n", "case", "latency", "II", "DSP", "LUT", "FF", "BRAM");
+  std::printf("%-68s %9s %7s %11s %13s %13s %9s\n", "", "est/rep", "est/rep", "est/rep", "est/rep", "est/rep",
+              "est/rep");
+  std::vector<std::string> skipped;
+  for (const fs::path& f : files) {
+    std::ifstream in(f);
+    const nlohmann::json cs = nlohmann::json::parse(in);
+    const std::string id = cs.at("id").get<std::string>();
+    const std::string tool = cs.at("tool").get<std::string>();
+    if (tool.find("oneAPI") != std::string::npos) {
+      skipped.push_back(id + ": Intel oneAPI backend not modelled");
+      continue;
+    }
+    estimate::Estimate e;
+    try {
+      const auto cfg = config::Config::parse(config_yaml(cs), id);
+      auto c = driver::compile((root / cs.at("model").at("onnx").get<std::string>()).string(), cfg);
+      e = driver::estimate(c);
+    } catch (const Error& err) {
+      skipped.push_back(id + ": " + err.what());
+      continue;
+    } catch (const nlohmann::json::exception& err) {
+      skipped.push_back(id + ": the case's configuration is not in the flat form this test reads (" +
+                        std::string(err.what()) + ")");
+      continue;
+    }
+    const Reported r = reported_of(cs.at("reported"));
+    ++covered;
+    lat_ok += within(e.total.latency_max, r.latency, 0.10, 2);
+    ii_ok += within(e.total.ii, r.ii, 0.10, 2);
+    dsp_ok += within(e.total.res.dsp, r.dsp, 0.15, 2);
+    lut_err.push_back(std::fabs(double(e.total.res.lut - r.lut)) / double(std::max<int64_t>(r.lut, 1)));
+    ff_err.push_back(std::fabs(double(e.total.res.ff - r.ff)) / double(std::max<int64_t>(r.ff, 1)));
+    std::printf("%-68s %4lld/%-4lld %3lld/%-3lld %5lld/%-5lld %6lld/%-6lld %6lld/%-6lld %4lld/%-4lld\n", id.c_str(),
+                (long long)e.total.latency_max, (long long)r.latency, (long long)e.total.ii, (long long)r.ii,
+                (long long)e.total.res.dsp, (long long)r.dsp, (long long)e.total.res.lut, (long long)r.lut,
+                (long long)e.total.res.ff, (long long)r.ff, (long long)e.total.res.bram_18k, (long long)r.bram);
+  }
+  std::printf("\nskipped (%zu):\n", skipped.size());
+  for (const auto& s : skipped) std::printf("  %s\n", s.c_str());
+  ASSERT_GT(covered, 0) << "no case could be estimated";
+  const double lut_med = median(lut_err), ff_med = median(ff_err);
+  std::printf("\ncovered %d: latency within 10%%/2 on %d, II on %d, DSP within 15%%/2 on %d; median relative "
+              "error LUT %.1f%%, FF %.1f%%\n",
+              covered, lat_ok, ii_ok, dsp_ok, 100 * lut_med, 100 * ff_med);
+  EXPECT_GE(lat_ok, 0.8 * covered) << "latency target";
+  EXPECT_GE(ii_ok, 0.8 * covered) << "II target";
+  EXPECT_GE(dsp_ok, 0.8 * covered) << "DSP target";
+  EXPECT_LE(lut_med, 0.30) << "LUT median relative error";
+  EXPECT_LE(ff_med, 0.30) << "FF median relative error";
+}

@@ -1,0 +1,201 @@
+// The estimator's cost library and its behaviour on whole models: zeros and powers of two are free,
+// reuse folds DSPs as 1/R, tables become BRAM ROMs, over-limit layers are reported with their fix.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/model_builder.h"
+#include "driver/driver.h"
+#include "estimate/estimate.h"
+#include "estimate/model.h"
+
+namespace fs = std::filesystem;
+using namespace firmnet;
+using namespace firmnet::estimate;
+
+namespace {
+
+std::string tmp_model(const std::string& name, int n_in, const std::vector<testmodels::LayerSpec>& layers) {
+  const fs::path dir = fs::temp_directory_path() / "firmnet_estimate_tests";
+  fs::create_directories(dir);
+  return testmodels::write_mlp((dir / name).string(), n_in, layers, 7);
+}
+
+driver::Compiled compile(const std::string& model, const std::string& yaml) {
+  return driver::compile(model, config::Config::parse(yaml, "test config"));
+}
+
+}  // namespace
+
+TEST(EstimateCost, SignificantBitsAndCsd) {
+  EXPECT_EQ(significant_bits(0), 0);
+  EXPECT_EQ(significant_bits(8), 1);
+  EXPECT_EQ(significant_bits(-8), 1);
+  EXPECT_EQ(significant_bits(12), 2);   // 0b11 << 2
+  EXPECT_EQ(significant_bits(307), 9);  // 0b100110011
+  EXPECT_EQ(csd_digits(7), 2);          // 8 - 1
+  EXPECT_EQ(csd_digits(5), 2);          // 4 + 1
+  EXPECT_EQ(csd_digits(-15), 2);
+  EXPECT_EQ(csd_digits(0), 0);
+}
+
+TEST(EstimateCost, ConstantProducts) {
+  EXPECT_EQ(constant_product(16, 0, true).kind, Product::Zero);
+  const Product s = constant_product(16, 64, true);
+  EXPECT_EQ(s.kind, Product::Shift);
+  EXPECT_EQ(s.lut, 0);
+  EXPECT_EQ(constant_product(16, -64, true).lut, 16);  // a negation
+  const Product l = constant_product(16, 5 << 3, true);
+  EXPECT_EQ(l.kind, Product::Lut);
+  EXPECT_EQ(l.dsp, 0);
+  EXPECT_EQ(l.lut, 2 * (16 + 3));  // x*4 + x: two digits, an adder each (with the alignment)
+  const Product d = constant_product(16, 307, true);
+  EXPECT_EQ(d.kind, Product::Dsp);
+  EXPECT_EQ(d.dsp, 1);
+  EXPECT_EQ(d.lut, kDspGlueLut);
+  // 8-bit data: every product goes to LUTs.
+  EXPECT_EQ(constant_product(6, 307, true).kind, Product::Lut);
+  EXPECT_EQ(dsp_slices(16, 16, true), 1);
+  EXPECT_EQ(dsp_slices(27, 18, true), 1);
+  EXPECT_EQ(dsp_slices(35, 25, false), 2);
+  EXPECT_EQ(dsp_slices(26, 26, false), 4);
+  EXPECT_EQ(dsp_slices(32, 32, true), 4);
+}
+
+TEST(EstimateCost, RomsAsLutsOrBram) {
+  const Rom small = rom(64, 8, 4);
+  EXPECT_FALSE(small.bram);
+  EXPECT_EQ(small.res.lut, 4 * 1 * 8);
+  const Rom big = rom(1024, 18, 64);  // a 1024 x 18 table read 64 times: 32 dual-port BRAM_18K
+  EXPECT_TRUE(big.bram);
+  EXPECT_EQ(big.res.bram_18k, 32);
+  EXPECT_EQ(rom(1024, 18, 2).res.bram_18k, 1);
+  EXPECT_EQ(rom(4096, 18, 2).res.bram_18k, 4);
+}
+
+TEST(EstimateCost, ChainInsertsRegistersAtTheBudget) {
+  Chain c(4.0);
+  c.op(2.2, 100);
+  c.op(1.0, 100);
+  EXPECT_EQ(c.cycles(), 0);
+  c.op(1.0, 100);  // 4.2 > 4.0: a register stage of 100 bits first
+  EXPECT_EQ(c.cycles(), 1);
+  EXPECT_EQ(c.ff(), 100);
+  c.rom_read(10, 0);
+  EXPECT_EQ(c.cycles(), 2);
+  c.op(9.0, 5);  // does not fit after the read (one stage), then spans three cycles (two more)
+  EXPECT_EQ(c.cycles(), 5);
+}
+
+TEST(EstimateParts, TableLookup) {
+  ASSERT_NE(find_part("xcvu9p-flga2104-2L-e"), nullptr);
+  EXPECT_EQ(find_part("xcvu9p-flga2104-2L-e")->capacity.dsp, 6840);
+  EXPECT_EQ(find_part("xcvu13p-flga2577-2-e")->key, "VU13P");
+  EXPECT_EQ(find_part("XC7Z020CLG400-1")->capacity.bram_18k, 280);
+  EXPECT_EQ(find_part("xcu250-figd2104-2L-e")->key, "U250");
+  EXPECT_EQ(find_part("xczu9eg-ffvb1156-2-e")->capacity.lut, 274080);
+  EXPECT_EQ(find_part("xcku115-flvb2104-2-e")->capacity.dsp, 5520);
+  EXPECT_EQ(find_part("Agilex7")->key, "Agilex7");
+  EXPECT_EQ(find_part("xc7a35t"), nullptr);
+}
+
+TEST(EstimateModel, PrunedWeightsAreFreeAndPowersOfTwoCostNoDsp) {
+  const auto path = tmp_model("dense16x32.onnx", 16, {{32, "Relu"}});
+  auto c = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
+  const Estimate full = driver::estimate(c);
+  ASSERT_EQ(full.layers.size(), 2u);
+  const int64_t dsp_full = full.layers[0].res.dsp;
+  EXPECT_GT(dsp_full, 16 * 32 / 2);
+  // Prune every other weight: their products disappear.
+  ir::Tensor* w = nullptr;
+  for (auto& n : c.graph.nodes)
+    if (n.kind == ir::OpKind::Dense) w = &c.graph.tensor(n.param("weight"));
+  ASSERT_NE(w, nullptr);
+  for (size_t k = 0; k < w->raw.size(); k += 2) w->raw[k] = 0;
+  const Estimate pruned = driver::estimate(c);
+  EXPECT_LT(pruned.layers[0].res.dsp, dsp_full * 6 / 10);
+  EXPECT_LT(pruned.layers[0].res.lut, full.layers[0].res.lut);
+  // Powers of two: shifts, no DSP at all.
+  for (size_t k = 0; k < w->raw.size(); ++k) w->raw[k] = (k % 3 == 0) ? 256 : -32;
+  EXPECT_EQ(driver::estimate(c).layers[0].res.dsp, 0);
+}
+
+TEST(EstimateModel, TableActivationUsesBramCopiesPerTwoReads) {
+  const auto path = tmp_model("dense4x64_sigmoid.onnx", 4, {{64, "Sigmoid"}});
+  auto c = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n  LayerType:\n    Activation: {TableSize: 1024}\n");
+  const Estimate e = driver::estimate(c);
+  ASSERT_EQ(e.layers.size(), 2u);
+  EXPECT_EQ(e.layers[1].op, "activation");
+  EXPECT_EQ(e.layers[1].res.bram_18k, 32);  // 64 reads of one 1024-entry table
+  EXPECT_GE(e.layers[1].latency_max, 1);    // the ROM read is registered
+}
+
+TEST(EstimateModel, JsonHasTheIssueKeys) {
+  const auto path = tmp_model("dense8x4_softmax.onnx", 8, {{4, "Softmax"}});
+  auto c = compile(path, "Part: xcvu9p-flga2104-2L-e\nClockPeriod: 4\n");
+  const auto j = nlohmann::json::parse(to_json(driver::estimate(c)));
+  for (const char* k : {"latency_min", "latency_max", "ii", "dsp", "lut", "ff", "bram_18k", "uram"}) {
+    ASSERT_TRUE(j["total"].contains(k)) << k;
+    EXPECT_TRUE(j["total"][k].is_number_integer()) << k;
+  }
+  ASSERT_EQ(j["layers"].size(), 2u);
+  EXPECT_EQ(j["layers"][1]["op"], "softmax");
+  EXPECT_TRUE(j["layers"][1]["dsp"].is_number_integer());
+  EXPECT_EQ(j["part"], "xcvu9p-flga2104-2L-e");
+  EXPECT_EQ(j["clock_ns"], 4.0);
+  EXPECT_TRUE(j["feasibility"].is_array());
+  EXPECT_GT(j["utilisation_pct"]["lut"].get<double>(), 0.0);
+  // Round trip for `firmnet report`.
+  const Estimate back = read_estimate_json(to_json(driver::estimate(c)));
+  EXPECT_EQ(back.total.res.lut, j["total"]["lut"].get<int64_t>());
+  EXPECT_EQ(back.layers.size(), 2u);
+}
+
+TEST(EstimateFeasibility, DenseOverThePartitionLimitIsReportedWithItsFix) {
+  const auto path = tmp_model("dense400x10.onnx", 400, {{10, ""}});
+  auto c = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Latency\n");
+  const Estimate e = driver::estimate(c);
+  ASSERT_EQ(e.feasibility.size(), 1u);
+  const Finding& f = e.feasibility[0];
+  EXPECT_EQ(f.layer, e.layers[0].name);
+  EXPECT_NE(f.what.find("4000 weights"), std::string::npos) << f.what;
+  EXPECT_NE(f.what.find("1024"), std::string::npos) << f.what;
+  EXPECT_NE(f.fix.find("Strategy: Resource"), std::string::npos) << f.fix;
+  EXPECT_NE(f.fix.find("ReuseFactor >= 4"), std::string::npos) << f.fix;  // 4000/4 = 1000 <= 1024
+  // The fix applied: no finding.
+  auto fixed = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n");
+  EXPECT_TRUE(driver::estimate(fixed).feasibility.empty());
+}
+
+TEST(EstimateFeasibility, CapacityOfTheConfiguredPart) {
+  const auto path = tmp_model("dense64x64.onnx", 64, {{64, ""}});
+  auto c = compile(path, "Part: xc7z020clg400-1\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
+  const Estimate e = driver::estimate(c);
+  bool dsp_over = false;
+  for (const Finding& f : e.feasibility) dsp_over |= f.layer.empty() && f.what.find("DSP") != std::string::npos;
+  EXPECT_GT(e.total.res.dsp, 220);
+  EXPECT_TRUE(dsp_over);
+}
+
+// The jet tagger at ReuseFactor 1, 2, 4, 8 (Latency strategy): DSPs fall about as 1/R, latency rises.
+TEST(EstimateReuse, JetTaggerDspFallsAsOneOverR) {
+  const std::string model = std::string(FIRMNET_SHARED_MODELS) + "/onnx/three_layer_keras.onnx";
+  if (!fs::exists(model)) GTEST_SKIP() << "shared model absent: " << model;
+  std::vector<Estimate> es;
+  for (int r : {1, 2, 4, 8}) {
+    auto c = compile(model, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    ReuseFactor: " + std::to_string(r) + "\n");
+    es.push_back(driver::estimate(c));
+    std::printf("R=%d: latency %lld, II %lld, DSP %lld, LUT %lld, FF %lld\n", r, (long long)es.back().total.latency_max,
+                (long long)es.back().total.ii, (long long)es.back().total.res.dsp, (long long)es.back().total.res.lut,
+                (long long)es.back().total.res.ff);
+  }
+  for (size_t k = 1; k < es.size(); ++k) {
+    const int r = 1 << k;
+    EXPECT_EQ(es[k].total.ii, r);
+    EXPECT_GT(es[k].total.latency_max, es[k - 1].total.latency_max);
+    // DSP(R) within 25 % of DSP(1) / R (shared multipliers are general, so a few LUT products move in).
+    const double ideal = double(es[0].total.res.dsp) / r;
+    EXPECT_NEAR(double(es[k].total.res.dsp), ideal, 0.25 * ideal + 2) << "R=" << r;
+  }
+}
