@@ -1,4 +1,5 @@
-// Benchmarks (not tests): conversion time, emulation throughput, g++ compile time of the generated project.
+// Benchmarks (not tests): conversion and estimation time, emulation throughput, g++ compile time of the
+// generated project.
 // Run: scripts/bench.sh  (Google Benchmark prints the table; items_per_second is samples/s for emulation).
 #include <benchmark/benchmark.h>
 
@@ -34,6 +35,13 @@ void BM_Convert_LoadAndPasses(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(driver::compile(jet_tagger(), cfg));
 }
 BENCHMARK(BM_Convert_LoadAndPasses)->Unit(benchmark::kMillisecond);
+
+// The resource/latency estimate of the compiled jet tagger (no vendor tool): a per-weight walk.
+void BM_Estimate_JetTagger(benchmark::State& st) {
+  const auto c = driver::compile(jet_tagger(), fixed16_6());
+  for (auto _ : st) benchmark::DoNotOptimize(driver::estimate(c));
+}
+BENCHMARK(BM_Estimate_JetTagger)->Unit(benchmark::kMicrosecond);
 
 void BM_Convert_WholeProcess(benchmark::State& st) {
   // `firmnet convert` as a user runs it: process start, load, passes, project written.

@@ -150,7 +150,13 @@ int main(int argc, char** argv) {
         tvp = &tv;
       }
       backends::write_vitis_project(c.graph, c.config, dir, tvp);
-      write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(driver::estimate(c)));
+      const auto est = driver::estimate(c);
+      write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(est));
+      // Layers over an HLS limit or a design over the part: say so now, not when the synthesis dies.
+      std::vector<Warning> findings;
+      for (const auto& f : est.feasibility)
+        findings.push_back({f.layer.empty() ? "estimate" : "layer '" + f.layer + "'", f.what + " (fix: " + f.fix + ")"});
+      print_warnings(findings, quiet);
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {
       auto c = driver::compile(model, cfg_path, popts);

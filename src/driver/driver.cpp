@@ -95,6 +95,7 @@ estimate::Target estimate_target(const config::Config& cfg) {
   t.clock_ns = cfg.clock_period;
   t.uncertainty_pct = cfg.clock_uncertainty;
   t.io_type = cfg.io_type;
+  t.backend = cfg.backend;
   return t;
 }
 

@@ -72,8 +72,9 @@ Row estimate_dense(const Context& c, const ir::Node& n) {
     for (int l = 0; l < depth; ++l)
       c.chain.op(add_ns(acc.width), acc_bits * (tree ? std::max<int64_t>(1, max_terms >> l) : 1));
   };
-  if (n.strategy == ir::Strategy::Latency && R == 1) {
-    // Fully unrolled: one constant product per non-zero weight, an adder tree (or chain) per output.
+  if (R == 1) {
+    // Fully unrolled (either strategy: one ROM word of all weights is constants): one constant product
+    // per non-zero weight, an adder tree (or chain) per output.
     row.res.dsp = dsp_slices_const;
     row.res.lut = lut_const + adders * acc.width + cast;
     c.chain.op(mul_ns, in_bits);

@@ -56,6 +56,7 @@ struct Target {
   double clock_ns = 5.0;
   double uncertainty_pct = 12.5;
   std::string io_type = "io_parallel";
+  std::string backend = "Vitis";  // Vitis | Vivado: the HLS tool's limits differ
   double budget_ns() const { return clock_ns * (1.0 - uncertainty_pct / 100.0); }
 };
 

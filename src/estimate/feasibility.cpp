@@ -7,9 +7,10 @@
 namespace firmnet::estimate {
 namespace {
 
-// Vitis HLS refuses to partition an array completely into more than this many elements (and Vivado
-// HLS's XFORM limit is reached soon after); firmnet's io_parallel Latency Dense partitions its weights.
-inline constexpr int64_t kPartitionLimit = 1024;
+// The most elements HLS partitions an array into: Vivado HLS's config_array_partition -maximum_size, which
+// build_prj.tcl raises to 4096, and 1024 for Vitis HLS, whose newer releases dropped the option.
+// firmnet's io_parallel Latency Dense partitions its weights completely.
+int64_t partition_limit(const Target& t) { return t.backend == "Vivado" ? 4096 : 1024; }
 
 // The smallest valid reuse factor (a divisor of the weight count) that brings each multiplier block
 // under the limit.
@@ -22,22 +23,22 @@ int64_t reuse_for(int64_t weights, int64_t limit) {
 }  // namespace
 
 void check_layer_limits(const ir::Graph& g, const ir::Node& n, const Target& t, std::vector<Finding>& out) {
-  (void)t;
+  const int64_t kPartitionLimit = partition_limit(t);
   if (n.kind != ir::OpKind::Dense) return;
   const int64_t weights = g.tensor(n.param("weight")).size();
   const int64_t R = std::max(1, n.reuse_factor);
   if (n.strategy == ir::Strategy::Latency && weights > kPartitionLimit) {
     const int64_t r = reuse_for(weights, kPartitionLimit);
     out.push_back({n.name,
-                   fmt::format("Latency strategy partitions all {} weights completely (limit {}: HLS fails or "
-                               "takes hours)", weights, kPartitionLimit),
+                   fmt::format("Latency strategy partitions all {} weights completely, over the {} HLS limit "
+                               "of {} elements", weights, t.backend, kPartitionLimit),
                    fmt::format("set Strategy: Resource with ReuseFactor >= {} for this layer (LayerName: {{{}: "
                                "{{Strategy: Resource, ReuseFactor: {}}}}})", r, n.name, r)});
   } else if (n.strategy == ir::Strategy::Resource && weights / R > kPartitionLimit) {
     const int64_t r = reuse_for(weights, kPartitionLimit);
     out.push_back({n.name,
-                   fmt::format("Resource strategy reshapes the weights into blocks of {} (limit {})", weights / R,
-                               kPartitionLimit),
+                   fmt::format("Resource strategy reshapes the weights into blocks of {}, over the {} HLS limit of {}",
+                               weights / R, t.backend, kPartitionLimit),
                    fmt::format("raise ReuseFactor to {} or more for this layer", r)});
   }
 }

@@ -229,6 +229,9 @@ TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
   const auto c = run_firmnet("convert " + jet() + " -o " + prj.string());
   ASSERT_EQ(c.code, 0) << c.err;
   ASSERT_TRUE(fs::exists(prj / "estimate.json"));
+  // The 64x32 layer's 2048 weights exceed Vitis HLS's partition limit: a warning with the fix.
+  EXPECT_NE(c.err.find("2048 weights"), std::string::npos) << c.err;
+  EXPECT_NE(c.err.find("fix: set Strategy: Resource with ReuseFactor >= 2"), std::string::npos) << c.err;
   // Without synthesis reports: a clear error.
   const auto none = run_firmnet("report " + prj.string());
   EXPECT_NE(none.code, 0);

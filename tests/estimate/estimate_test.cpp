@@ -164,6 +164,9 @@ TEST(EstimateFeasibility, DenseOverThePartitionLimitIsReportedWithItsFix) {
   EXPECT_NE(f.fix.find("Strategy: Resource"), std::string::npos) << f.fix;
   EXPECT_NE(f.fix.find("ReuseFactor >= 4"), std::string::npos) << f.fix;  // 4000/4 = 1000 <= 1024
   // The fix applied: no finding.
+  // Vivado HLS partitions up to 4096 (build_prj.tcl raises its limit): no finding there.
+  auto vivado = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
+  EXPECT_TRUE(driver::estimate(vivado).feasibility.empty());
   auto fixed = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n");
   EXPECT_TRUE(driver::estimate(fixed).feasibility.empty());
 }
