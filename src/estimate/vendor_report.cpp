@@ -52,13 +52,14 @@ bool is_int(const std::string& s) {
 int64_t to_int(const std::string& s, const std::string& file, const std::string& what) {
   // "-" means none in the HLS tables; "0.5" block RAM tiles are rounded up by callers that need halves.
   if (s == "-" || s.empty()) return 0;
+  double v = 0;
   try {
-    size_t pos = 0;
-    const double v = std::stod(s, &pos);
-    return static_cast<int64_t>(v);
+    v = std::stod(s);
   } catch (const std::exception&) {
     throw Error(file, "cannot read " + what + " from '" + s + "'");
   }
+  if (!(v >= 0 && v < 9.0e15)) throw Error(file, what + " '" + s + "' is not a plausible count");
+  return static_cast<int64_t>(v);
 }
 
 double leading_number(const std::string& s) {
@@ -127,8 +128,8 @@ CsynthReport parse_csynth_rpt(const std::string& text, const std::string& file) 
       r.estimated_clock_ns = leading_number(c[2]);
     } else if (section == Latency && !have_latency && c.size() >= 6 && is_int(c[0]) && is_int(c[1])) {
       // | min | max | abs min | abs max | II min | II max | type |  (the first data row is the summary)
-      r.latency_min = std::stoll(c[0]);
-      r.latency_max = std::stoll(c[1]);
+      r.latency_min = to_int(c[0], file, "the latency");
+      r.latency_max = to_int(c[1], file, "the latency");
       r.ii_min = to_int(c[4], file, "the interval");
       r.ii_max = to_int(c[5], file, "the interval");
       if (c.size() >= 7) r.pipeline = c[6];

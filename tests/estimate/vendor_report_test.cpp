@@ -109,6 +109,12 @@ TEST(VendorReport, MalformedInputIsAClearError) {
   EXPECT_THROW(parse_csynth_xml("<other/>", "csynth.xml"), Error);
   EXPECT_THROW(parse_csynth_rpt("not a report\n| a | b |\n", "x_csynth.rpt"), Error);
   EXPECT_THROW(parse_vivado_synth("", "vivado_synth.rpt"), Error);
+  // Numbers no report holds: an error, not an overflowing cast.
+  EXPECT_THROW(parse_csynth_xml("<profile><PerformanceEstimates><SummaryOfOverallLatency><Best-caseLatency>1e300"
+                                "</Best-caseLatency></SummaryOfOverallLatency></PerformanceEstimates></profile>",
+                                "csynth.xml"),
+               Error);
+  EXPECT_THROW(parse_vivado_synth("| Slice LUTs | 1e30 | 0 | 5 | 1 |\n", "vivado_synth.rpt"), Error);
   const fs::path empty = fs::temp_directory_path() / "firmnet_empty_report_dir";
   fs::create_directories(empty);
   try {
