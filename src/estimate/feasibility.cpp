@@ -7,10 +7,11 @@
 namespace firmnet::estimate {
 namespace {
 
-// The most elements HLS partitions an array into: Vivado HLS's config_array_partition -maximum_size, which
-// build_prj.tcl raises to 4096, and 1024 for Vitis HLS, whose newer releases dropped the option.
-// firmnet's io_parallel Latency Dense partitions its weights completely.
-int64_t partition_limit(const Target& t) { return t.backend == "Vivado" ? 4096 : 1024; }
+// The most elements HLS partitions an array into completely: 1024 in Vivado HLS (XFORM 203-103 stops
+// synthesis), 4096 in Vitis HLS (config_array_partition -maximum_size in build_prj.tcl). firmnet's
+// io_parallel Latency Dense partitions its weights completely. (The same limits as the backend's own
+// feasibility check on the hls branch, docs/BACKEND_VITIS.md.)
+int64_t partition_limit(const Target& t) { return t.backend == "Vivado" ? 1024 : 4096; }
 
 // The smallest valid reuse factor (a divisor of the weight count) that brings each multiplier block
 // under the limit.

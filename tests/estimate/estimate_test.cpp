@@ -154,7 +154,7 @@ TEST(EstimateModel, JsonHasTheIssueKeys) {
 
 TEST(EstimateFeasibility, DenseOverThePartitionLimitIsReportedWithItsFix) {
   const auto path = tmp_model("dense400x10.onnx", 400, {{10, ""}});
-  auto c = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Latency\n");
+  auto c = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Latency\n");
   const Estimate e = driver::estimate(c);
   ASSERT_EQ(e.feasibility.size(), 1u);
   const Finding& f = e.feasibility[0];
@@ -164,10 +164,10 @@ TEST(EstimateFeasibility, DenseOverThePartitionLimitIsReportedWithItsFix) {
   EXPECT_NE(f.fix.find("Strategy: Resource"), std::string::npos) << f.fix;
   EXPECT_NE(f.fix.find("ReuseFactor >= 4"), std::string::npos) << f.fix;  // 4000/4 = 1000 <= 1024
   // The fix applied: no finding.
-  // Vivado HLS partitions up to 4096 (build_prj.tcl raises its limit): no finding there.
-  auto vivado = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
-  EXPECT_TRUE(driver::estimate(vivado).feasibility.empty());
-  auto fixed = compile(path, "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n");
+  // Vitis HLS partitions up to 4096 (build_prj.tcl raises its limit): no finding there.
+  auto vitis = compile(path, "Backend: Vitis\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
+  EXPECT_TRUE(driver::estimate(vitis).feasibility.empty());
+  auto fixed = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n");
   EXPECT_TRUE(driver::estimate(fixed).feasibility.empty());
 }
 
