@@ -232,9 +232,17 @@ VendorReport read_project_reports(const std::string& dir) {
     std::sort(xmls.begin(), xmls.end());
     r.csynth = parse_csynth_xml(read_text(xmls.front()), xmls.front().string());
   } else if (!rpts.empty()) {
-    // One report per module; the top's is the one no other report lists as an instance, in practice the
-    // shortest name (myproject_csynth.rpt next to dense_..._csynth.rpt).
-    std::sort(rpts.begin(), rpts.end(), [](const fs::path& a, const fs::path& b) {
+    // One report per module. The top's: <top>_csynth.rpt with the top from build_prj.tcl's set_top when
+    // the project has one, else the shortest name (myproject_csynth.rpt next to dense_..._csynth.rpt).
+    std::string top;
+    if (fs::exists(root / "build_prj.tcl", ec)) {
+      std::istringstream tcl(read_text(root / "build_prj.tcl"));
+      for (std::string l; std::getline(tcl, l);)
+        if (l.rfind("set_top ", 0) == 0) top = trim(l.substr(8));
+    }
+    std::stable_sort(rpts.begin(), rpts.end(), [&](const fs::path& a, const fs::path& b) {
+      const bool ta = a.filename().string() == top + "_csynth.rpt", tb = b.filename().string() == top + "_csynth.rpt";
+      if (ta != tb) return ta;
       return a.filename().string().size() != b.filename().string().size()
                  ? a.filename().string().size() < b.filename().string().size()
                  : a < b;

@@ -248,6 +248,8 @@ TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
   fs::create_directories(rep);
   fs::copy_file(pair / "myproject_csynth.rpt", rep / "myproject_csynth.rpt", fs::copy_options::overwrite_existing);
   fs::copy_file(pair / "vivado_synth.rpt", prj / "vivado_synth.rpt", fs::copy_options::overwrite_existing);
+  // A sub-module's report with a shorter name: the top's (build_prj.tcl's set_top) is the one read.
+  write(rep / "relu_csynth.rpt", "a sub-module report\n");
   const auto r = run_firmnet("report " + prj.string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("estimate"), std::string::npos) << r.out;
