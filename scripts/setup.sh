@@ -13,6 +13,7 @@ PKGS=(build-essential cmake ninja-build pkg-config
       libpugixml-dev                                  # reading Vivado/Vitis HLS csynth.xml
       libgtest-dev libgmock-dev                       # tests
       libbenchmark-dev                                # bench/
+      clang                                           # tests: generated firmware is warning-free in clang++ -std=c++11 too
       python3 python3-pip unzip)                      # fetching ap_types from PyPI
 
 missing=()

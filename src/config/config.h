@@ -27,7 +27,7 @@ struct Config {
   std::string backend = "Vitis";          // Vitis | Vivado
   std::string part = "xcvu13p-flga2577-2-e";
   double clock_period = 5.0;               // ns
-  double clock_uncertainty = 12.5;         // percent
+  std::optional<double> clock_uncertainty; // percent; unset: the HLS tool's own default (backend)
   std::string io_type = "io_parallel";
   std::string project_name = "myproject";
   std::string output_dir;                  // empty: the CLI's -o decides

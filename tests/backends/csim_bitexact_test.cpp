@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 
 #include "backend_test_util.h"
@@ -216,6 +217,113 @@ TEST(VitisCsim, BatchNormElementwiseRescaleThresholdArgmaxAreBitExact) {
   b.node("argmax", ir::OpKind::ArgMax, {rs}, am);
   b.g.outputs = {flat, am};
   check_bit_exact(b.g, "elementwise_family");
+}
+
+// The Resource schedules of dense_schedule: RF not dividing n_in (padded last iteration), RF > n_in
+// (output blocks) and RF <= n_in, with lossy wrapping accumulators so that any change of order shows.
+TEST(VitisCsim, ResourceSchedulesOfEveryShapeAreBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {5}, "fixed<10,3>");
+  ir::TensorId h = b.dense("fc_a", x, 6, "fixed<10,3>", "fixed<10,4,RND_CONV>", "fixed<7,1,RND>");  // 5x6, RF 3
+  h = b.dense("fc_b", h, 10, "fixed<9,3>", "fixed<9,3,TRN_ZERO,SAT>", "fixed<7,1,RND>");               // 6x10, RF 30
+  h = b.dense("fc_c", h, 4, "fixed<12,4>", "fixed<11,4>", "fixed<7,1,RND>");                            // 10x4, RF 8
+  b.g.outputs = {h};
+  const int rf[] = {3, 30, 8};
+  int k = 0;
+  for (ir::Node& n : b.g.nodes)
+    if (n.kind == ir::OpKind::Dense) {
+      n.strategy = ir::Strategy::Resource;
+      n.reuse_factor = rf[k++];
+    }
+  const fs::path dir = check_bit_exact(b.g, "resource_shapes");
+  std::ifstream in(dir / "firmware" / "parameters.h");
+  std::stringstream params;
+  params << in.rdbuf();
+  for (const char* s : {"static const unsigned n_chunks = 5;", "static const unsigned in_per_iter = 2;"})
+    EXPECT_NE(params.str().find(s), std::string::npos) << s;
+}
+
+// Accumulation (dense_schedule.h product_cast): x fixed<10,3> times w fixed<8,2> has 13 fractional bits,
+// each accumulator 7, so every step rounds. The cast-and-sum form is used exactly where it gives the
+// serial chain's bits; the test compiles both kinds and compares with the reference.
+struct AccumCase {
+  const char* name;
+  const char* accum;
+  bool cast;
+};
+const AccumCase kAccumCases[] = {
+    {"trn_wrap", "fixed<12,5>", true},           {"rnd_wrap", "fixed<12,5,RND>", true},
+    {"rnd_min_inf", "fixed<12,5,RND_MIN_INF>", true}, {"rnd_conv_wrap", "fixed<12,5,RND_CONV>", false},
+    {"trn_zero_wrap", "fixed<12,5,TRN_ZERO>", false}, {"rnd_inf_wrap", "fixed<12,5,RND_INF>", false},
+    {"trn_sat_narrow", "fixed<9,2,TRN,SAT>", false},   {"rnd_sat_wide", "fixed<20,13,RND,SAT>", true},
+    {"rnd_conv_exact", "fixed<24,11,RND_CONV,SAT_SYM>", true}};
+
+ir::Graph accumulation_graph(ir::Strategy strategy, int reuse) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {12}, "fixed<10,3>");
+  for (const AccumCase& c : kAccumCases) {
+    // rnd_conv_exact: 13 fractional bits, nothing rounds; its range holds every partial sum.
+    b.g.outputs.push_back(b.dense(c.name, x, 6, "fixed<14,6>", c.accum, "fixed<8,2>"));
+    b.g.nodes.back().strategy = strategy;
+    b.g.nodes.back().reuse_factor = reuse;
+  }
+  return b.g;
+}
+
+std::string config_struct(const std::string& params, const std::string& layer) {
+  const size_t at = params.find("struct config_" + layer + " ");
+  return params.substr(at, params.find("};", at) - at);
+}
+
+TEST(VitisCsim, ProductCastOnlyWhereBitIdenticalLatencyAndResource) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  for (const auto& [strategy, reuse] : {std::pair{ir::Strategy::Latency, 1}, std::pair{ir::Strategy::Resource, 4}}) {
+    const std::string label = strategy == ir::Strategy::Latency ? "accum_latency" : "accum_resource";
+    const fs::path dir = check_bit_exact(accumulation_graph(strategy, reuse), label, 300);
+    std::ifstream in(dir / "firmware" / "parameters.h");
+    std::stringstream params;
+    params << in.rdbuf();
+    for (const AccumCase& c : kAccumCases)
+      EXPECT_NE(config_struct(params.str(), c.name)
+                    .find(std::string("static const bool product_cast = ") + (c.cast ? "true" : "false")),
+                std::string::npos)
+          << label << " " << c.name << "\n" << config_struct(params.str(), c.name);
+  }
+}
+
+// The proof obligation matters: forcing the cast-and-sum form on RND_CONV and TRN_ZERO accumulators
+// changes the bits, so the bit-exact tests above would catch a wrong product_cast decision.
+TEST(VitisCsim, ForcedProductCastOnNonCommutingRoundingChangesBits) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  const ir::Graph g = accumulation_graph(ir::Strategy::Latency, 1);
+  const fs::path dir = check_bit_exact(g, "accum_forced", 300);
+  const fs::path p = dir / "firmware" / "parameters.h";
+  std::string params;
+  {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    params = s.str();
+  }
+  for (const char* layer : {"rnd_conv_wrap", "trn_zero_wrap"}) {
+    const size_t at = params.find("static const bool product_cast = false;", params.find("struct config_" + std::string(layer) + " "));
+    ASSERT_NE(at, std::string::npos) << layer;
+    params.replace(at, std::string("static const bool product_cast = false;").size(), "static const bool product_cast = true; ");
+  }
+  std::ofstream(p) << params;
+  const auto inputs = random_inputs(g, 300, 42);
+  const auto got = backends::run_csim(dir, inputs, 300, csim_options());
+  const auto expected = to_doubles(g, reference_run(g, inputs, 300));
+  for (size_t k = 0; k < got.size(); ++k) {
+    size_t diff = 0;
+    for (size_t i = 0; i < got[k].size(); ++i) diff += got[k][i] != expected[k][i];
+    const std::string name = kAccumCases[k].name;
+    if (name == "rnd_conv_wrap" || name == "trn_zero_wrap")
+      EXPECT_GT(diff, 0u) << name << ": the forced cast gave the same bits; the test would not catch it";
+    else
+      EXPECT_EQ(diff, 0u) << name;
+  }
 }
 
 // The jet tagger (16-64-32-32-5, 4,256 weights): compile time of the generated project.

@@ -42,14 +42,14 @@ OutputDir: out/prj
   EXPECT_EQ(c.backend, "Vivado");
   EXPECT_EQ(c.part, "xcu250-figd2104-2L-e");
   EXPECT_DOUBLE_EQ(c.clock_period, 4.0);
-  EXPECT_DOUBLE_EQ(c.clock_uncertainty, 25.0);
+  EXPECT_DOUBLE_EQ(c.clock_uncertainty.value(), 25.0);
   EXPECT_EQ(c.project_name, "jet_tagger");
   EXPECT_EQ(c.output_dir, "out/prj");
 }
 
 TEST(Config, UncertaintyInNanosecondsBecomesPercent) {
   const Config c = Config::parse("ClockPeriod: 4\nClockUncertainty: 0.5\n", "config.yml");
-  EXPECT_DOUBLE_EQ(c.clock_uncertainty, 12.5);
+  EXPECT_DOUBLE_EQ(c.clock_uncertainty.value(), 12.5);
 }
 
 TEST(Config, LevelsAndPrecisionVariables) {

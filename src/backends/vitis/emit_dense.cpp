@@ -1,6 +1,7 @@
 // Dense and BatchNorm: the layers with weight arrays.
 #include <fmt/format.h>
 
+#include "backends/vitis/dense_schedule.h"
 #include "backends/vitis/emit.h"
 #include "support/error.h"
 
@@ -18,18 +19,49 @@ void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   if (n.reuse_factor < 1)
     throw Error(EmitContext::where(n), fmt::format("reuse factor {} is not positive", n.reuse_factor));
   const int64_t n_in = x.size(), n_out = y.size();
-  const int64_t n_mult = (n_in * n_out + n.reuse_factor - 1) / n.reuse_factor;
+  const DenseSchedule sched = dense_schedule(n_in, n_out, n.reuse_factor, n.strategy);
   begin_config(ctx, n, code, "dense_config", "firmnet_hls.h");
   code.uint("n_in", n_in);
   code.uint("n_out", n_out);
   code.uint("reuse_factor", n.reuse_factor);
   code.value(fmt::format("static const unsigned strategy = firmnet_hls::{};",
                          n.strategy == ir::Strategy::Resource ? "resource" : "latency"));
-  code.uint("n_mult", n_mult);
-  internal_type(ctx, n, code, "accum");
+  code.uint("n_mult", sched.n_mult);
+  code.uint("n_weights", sched.n_weights);
+  if (sched.resource) {
+    code.uint("n_chunks", sched.n_chunks);
+    code.uint("n_iters", sched.n_iters);
+    code.uint("in_per_iter", sched.in_per_iter);
+    code.uint("out_per_chunk", sched.out_per_chunk);
+  }
+  const std::string accum = internal_type(ctx, n, code, "accum");
   std::string weight = param_array(ctx, n, code, "weight", "weight_t");
+  if (sched.resource) {  // kernel order: ROM word c*n_iters + r holds the weights of iteration r of block c
+    ConstArray& a = code.arrays.back();
+    std::vector<int64_t> stored(static_cast<size_t>(sched.n_weights), 0);
+    for (int64_t i = 0; i < n_in; ++i)
+      for (int64_t j = 0; j < n_out; ++j)
+        stored[static_cast<size_t>(stored_weight_index(sched, i, j))] = a.raw[static_cast<size_t>(i * n_out + j)];
+    a.raw = std::move(stored);
+    a.comment += fmt::format("; stored in kernel order: {} ROM words of {} (word c*{} + r: inputs r*{}.., outputs "
+                             "c*{}..; zero padding)", sched.rom_words(), sched.n_mult, sched.n_iters,
+                             sched.in_per_iter, sched.out_per_chunk);
+  }
   std::string bias = param_array(ctx, n, code, "bias", "bias_t", {n_out});
-  code.call = kernel_call(ctx, n, code, "dense") +
+  // How the sum is spelled: same bits, but a modular add chain can be balanced by HLS.
+  const numeric::FixedType& acc_t = n.types.at("accum");
+  std::string why;
+  const bool cast = product_cast_is_exact(acc_t, ctx.type(n.inputs[0]), ctx.type(n.param("weight")),
+                                          w, ctx.graph().tensor(n.param("bias")), ctx.type(n.param("bias")), &why);
+  code.value(fmt::format("static const bool product_cast = {};  // {}", cast ? "true" : "false", why));
+  if (cast && acc_t.overflow != numeric::Overflow::WRAP) {
+    numeric::FixedType wrap = acc_t;
+    wrap.overflow = numeric::Overflow::WRAP;
+    add_type(ctx, n, code, "sum", wrap, "sum_t");
+  } else {
+    code.value(fmt::format("typedef {} sum_t;", accum));
+  }
+  code.call = kernel_call(ctx, n, code, sched.resource ? "dense_resource" : "dense_latency") +
               fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), weight, bias);
 }
 

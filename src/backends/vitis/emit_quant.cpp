@@ -57,6 +57,7 @@ void emit_rescale(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   const int64_t last = x.shape.empty() ? 1 : x.shape.back();
   begin_config(ctx, n, code, "rescale_config", "firmnet_hls.h");
   code.uint("n_in", x.size());
+  code.uint("n_last", last);
   code.uint("n_scale", ctx.graph().tensor(n.param("scale")).size());
   code.uint("reuse_factor", n.reuse_factor);
   std::string scale = param_array(ctx, n, code, "scale", "scale_t", {1, last});

@@ -12,6 +12,7 @@
 namespace firmnet::backends::vitis {
 
 inline constexpr const char* kMarkerFile = ".firmnet-project";
+inline constexpr const char* kVivadoXdcFile = "vivado_synth.xdc";
 const char* firmnet_version();
 
 struct Port {
@@ -29,6 +30,7 @@ struct ProjectInterface {
 std::string testbench_cpp(const ProjectInterface& p);
 std::string build_prj_tcl(const ProjectInterface& p, const config::Config& cfg, const VendorSpelling& v);
 std::string vivado_synth_tcl(const ProjectInterface& p, const config::Config& cfg);
+std::string vivado_synth_xdc(const config::Config& cfg);
 
 // Marker file: identifies a firmnet project and records its interface for run_csim.
 std::string marker_text(const ProjectInterface& p);

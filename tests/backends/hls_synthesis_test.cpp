@@ -1,0 +1,234 @@
+// What a Vitis / Vivado HLS engineer checks in a generated project (issue 12): vendor flags and clock,
+// the schedule of each Dense strategy (pragmas, ROM order, loop structure), partitioned small tables,
+// the Vivado synthesis script, and that g++/clang++ compile the firmware without a warning from firmnet's
+// code. Bits are checked separately (csim_bitexact_test.cpp).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "backend_test_util.h"
+#include "backends/vitis/constants.h"
+#include "backends/vitis/dense_schedule.h"
+#include "backends/vitis/vitis_backend.h"
+#include "support/error.h"
+
+namespace firmnet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using backends::vitis::dense_schedule;
+using backends::vitis::DenseSchedule;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has(const std::string& text, const std::string& s) { return text.find(s) != std::string::npos; }
+
+ir::Graph mlp(ir::Strategy strategy, int reuse, int64_t n_in = 16, int64_t n_hidden = 32) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {n_in}, "fixed<16,6>");
+  ir::TensorId h = b.dense("fc1", x, n_hidden, "fixed<16,6>", "fixed<24,10>");
+  h = b.activation("relu1", "relu", h, "fixed<16,6>");
+  b.g.outputs = {b.dense("fc2", h, 5, "fixed<16,6>", "fixed<24,10>")};
+  for (ir::Node& n : b.g.nodes) {
+    n.strategy = strategy;
+    n.reuse_factor = n.kind == ir::OpKind::Dense ? reuse : 1;
+  }
+  return b.g;
+}
+
+fs::path write(const ir::Graph& g, const std::string& test, config::Config cfg = config::Config::defaults()) {
+  const fs::path dir = scratch_dir(test) / "prj";
+  backends::write_vitis_project(g, cfg, dir);
+  return dir;
+}
+
+// The body of one kernel template in the library, from its signature to the next "template <".
+std::string kernel_body(const std::string& name) {
+  std::string lib;
+  for (const auto& [file, content] : backends::embedded_kernel_files()) lib += std::string(content);
+  const size_t at = lib.find("void " + name + "(");
+  EXPECT_NE(at, std::string::npos) << name;
+  const size_t end = lib.find("template <", at);
+  return lib.substr(at, end - at);
+}
+
+TEST(HlsVendor, VivadoGetsCxx0xAndVitisKeepsCxx14) {
+  config::Config cfg;
+  cfg.backend = "Vivado";
+  const std::string vivado = read(write(mlp(ir::Strategy::Latency, 1), "vendor_vivado", cfg) / "build_prj.tcl");
+  EXPECT_TRUE(has(vivado, "add_files firmware/myproject.cpp -cflags \"-std=c++0x\"")) << vivado;
+  EXPECT_TRUE(has(vivado, "add_files -tb tb/myproject_test.cpp -cflags \"-std=c++0x\"")) << vivado;
+  EXPECT_FALSE(has(vivado, "c++14")) << vivado;
+  const std::string vitis = read(write(mlp(ir::Strategy::Latency, 1), "vendor_vitis") / "build_prj.tcl");
+  EXPECT_TRUE(has(vitis, "-cflags \"-std=c++14\"")) << vitis;
+}
+
+TEST(HlsVendor, ClockUncertaintyIsEachToolsDefaultUnlessConfigured) {
+  const ir::Graph g = mlp(ir::Strategy::Latency, 1);
+  EXPECT_TRUE(has(read(write(g, "unc_vitis") / "build_prj.tcl"), "set_clock_uncertainty 27%"));
+  config::Config cfg;
+  cfg.backend = "Vivado";
+  EXPECT_TRUE(has(read(write(g, "unc_vivado", cfg) / "build_prj.tcl"), "set_clock_uncertainty 12.5%"));
+  cfg = config::Config::parse("ClockUncertainty: 20%\n", "config.yml");
+  const fs::path dir = write(g, "unc_configured", cfg);
+  EXPECT_TRUE(has(read(dir / "build_prj.tcl"), "set_clock_uncertainty 20%"));
+  EXPECT_TRUE(has(read(dir / "README.md"), "uncertainty 20%"));
+}
+
+TEST(HlsVendor, CosimWithoutTracesAndReadmeNamesBothLaunchers) {
+  const fs::path dir = write(mlp(ir::Strategy::Latency, 1), "launchers");
+  const std::string tcl = read(dir / "build_prj.tcl");
+  EXPECT_TRUE(has(tcl, "cosim_design -trace_level none")) << tcl;
+  EXPECT_FALSE(has(tcl, "trace_level all"));
+  const std::string readme = read(dir / "README.md");
+  EXPECT_TRUE(has(readme, "`vitis_hls -f build_prj.tcl`")) << readme;
+  EXPECT_TRUE(has(readme, "`vitis-run --mode hls --tcl build_prj.tcl`")) << readme;
+}
+
+TEST(HlsVivadoSynth, AddsRomDataFilesAndReadsTheClockBeforeSynthesis) {
+  const fs::path dir = write(mlp(ir::Strategy::Resource, 4), "vsynth");
+  const std::string tcl = read(dir / "vivado_synth.tcl");
+  EXPECT_TRUE(has(tcl, "glob -nocomplain myproject_prj/solution1/syn/verilog/*.dat")) << tcl;
+  EXPECT_TRUE(has(tcl, "add_files $roms")) << tcl;
+  const size_t xdc = tcl.find("read_xdc -mode out_of_context vivado_synth.xdc");
+  const size_t synth = tcl.find("synth_design -top myproject");
+  ASSERT_NE(xdc, std::string::npos) << tcl;
+  ASSERT_NE(synth, std::string::npos) << tcl;
+  EXPECT_LT(xdc, synth) << "the clock must constrain synthesis";
+  EXPECT_FALSE(has(tcl, "create_clock")) << "the clock lives in the XDC";
+  EXPECT_EQ(read(dir / "vivado_synth.xdc").find("create_clock -period 5 -name ap_clk [get_ports ap_clk]") ==
+                std::string::npos,
+            false);
+}
+
+TEST(HlsTop, ResourceTopIsADataflowRegionAndLatencyTopIsPipelined) {
+  const std::string res = read(write(mlp(ir::Strategy::Resource, 4), "top_resource") / "firmware/myproject.cpp");
+  EXPECT_TRUE(has(res, "#pragma HLS DATAFLOW")) << res;
+  EXPECT_FALSE(has(res, "#pragma HLS PIPELINE")) << res;
+  EXPECT_TRUE(has(res, "firmnet_hls::dense_resource<input_t, fc1_result_t, config_fc1>")) << res;
+  const std::string lat = read(write(mlp(ir::Strategy::Latency, 4), "top_latency") / "firmware/myproject.cpp");
+  EXPECT_TRUE(has(lat, "#pragma HLS PIPELINE II=4")) << lat;
+  EXPECT_FALSE(has(lat, "DATAFLOW")) << lat;
+  EXPECT_TRUE(has(lat, "firmnet_hls::dense_latency<")) << lat;
+  // Inputs as one reshaped word, outputs as registers.
+  EXPECT_TRUE(has(lat, "#pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0")) << lat;
+  EXPECT_TRUE(has(lat, "#pragma HLS ARRAY_PARTITION variable=out0 complete dim=0")) << lat;
+}
+
+TEST(HlsDenseSchedule, ResourceIterationsReadOneWordWithConstantAccumulators) {
+  // RF <= n_in: one block, in_per_iter consecutive inputs per iteration.
+  DenseSchedule s = dense_schedule(16, 32, 4, ir::Strategy::Resource);
+  EXPECT_TRUE(s.resource);
+  EXPECT_EQ(s.in_per_iter, 4);
+  EXPECT_EQ(s.n_iters, 4);
+  EXPECT_EQ(s.n_chunks, 1);
+  EXPECT_EQ(s.n_mult, 128);
+  EXPECT_EQ(s.n_weights, 512);
+  // RF not dividing n_in: 3 iterations of 2 inputs (12 multipliers, the last iteration half used).
+  s = dense_schedule(5, 6, 3, ir::Strategy::Resource);
+  EXPECT_EQ(s.in_per_iter, 2);
+  EXPECT_EQ(s.n_iters, 3);
+  EXPECT_EQ(s.n_mult, 12);
+  EXPECT_EQ(s.n_weights, 36);
+  // RF > n_in: blocks of outputs, one input per iteration.
+  s = dense_schedule(3, 10, 15, ir::Strategy::Resource);
+  EXPECT_EQ(s.in_per_iter, 1);
+  EXPECT_EQ(s.n_iters, 3);
+  EXPECT_EQ(s.n_chunks, 5);
+  EXPECT_EQ(s.out_per_chunk, 2);
+  EXPECT_EQ(s.n_mult, 2);
+  EXPECT_EQ(s.rom_words(), 15);
+  s = dense_schedule(4, 6, 24, ir::Strategy::Resource);
+  EXPECT_EQ(s.n_mult, 1);
+  EXPECT_EQ(s.rom_words(), 24);
+  // Every (i, j) has its own stored slot, inside the word of the iteration that reads it.
+  for (const auto& [ni, no, rf] : std::vector<std::tuple<int, int, int>>{{16, 32, 4}, {5, 6, 3}, {3, 10, 15}, {4, 6, 24}, {7, 3, 7}}) {
+    s = dense_schedule(ni, no, rf, ir::Strategy::Resource);
+    std::vector<int> seen(static_cast<size_t>(s.n_weights), 0);
+    for (int i = 0; i < ni; ++i)
+      for (int j = 0; j < no; ++j) {
+        const int64_t k = backends::vitis::stored_weight_index(s, i, j);
+        ASSERT_LT(k, s.n_weights);
+        ++seen[static_cast<size_t>(k)];
+        const int64_t word = k / s.n_mult;
+        EXPECT_EQ(word, (j / s.out_per_chunk) * s.n_iters + i / s.in_per_iter) << ni << "x" << no << " rf " << rf;
+      }
+    for (int v : seen) EXPECT_LE(v, 1);
+  }
+  // Latency and Resource at RF 1 keep the model order and all multipliers.
+  s = dense_schedule(16, 32, 1, ir::Strategy::Resource);
+  EXPECT_FALSE(s.resource);
+  EXPECT_EQ(s.n_mult, 512);
+  s = dense_schedule(16, 32, 4, ir::Strategy::Latency);
+  EXPECT_FALSE(s.resource);
+  EXPECT_EQ(s.n_mult, 128);
+}
+
+TEST(HlsDenseSchedule, ResourceKernelReshapesCyclicallyBindsARomAndHasNoDivision) {
+  const std::string body = kernel_body("dense_resource");
+  EXPECT_TRUE(has(body, "#pragma HLS ARRAY_RESHAPE variable = weights cyclic factor = CONFIG_T::n_mult")) << body;
+  EXPECT_TRUE(has(body, "#pragma HLS BIND_STORAGE variable = weights type = rom_2p")) << body;
+  EXPECT_TRUE(has(body, "#pragma HLS RESOURCE variable = weights core = ROM_2P_BRAM")) << body;  // Vivado HLS
+  EXPECT_TRUE(has(body, "#pragma HLS PIPELINE II = 1")) << body;
+  EXPECT_TRUE(has(body, "weights[word * CONFIG_T::n_mult + ii * CONFIG_T::out_per_chunk + jj]")) << body;
+  EXPECT_TRUE(has(body, "multiply_accumulate<CONFIG_T>(\n                acc[jj]")) << body;  // unrolled index
+  // No division or modulo anywhere in the Dense kernels (comments aside).
+  for (const char* k : {"dense_resource", "dense_latency"}) {
+    const std::string code = std::regex_replace(kernel_body(k), std::regex("//[^\n]*"), "");
+    EXPECT_FALSE(has(code, " / ")) << k;
+    EXPECT_FALSE(has(code, " % ")) << k;
+  }
+}
+
+TEST(HlsDenseSchedule, ResourceWeightsAreWrittenInKernelOrder) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {3}, "fixed<16,6>");
+  b.g.outputs = {b.dense("fc", x, 10, "fixed<16,6>", "fixed<24,10>")};
+  b.g.nodes.back().strategy = ir::Strategy::Resource;
+  b.g.nodes.back().reuse_factor = 15;
+  const fs::path dir = write(b.g, "kernel_order");
+  const std::string params = read(dir / "firmware/parameters.h");
+  for (const char* s : {"static const unsigned n_mult = 2;", "static const unsigned n_weights = 30;",
+                        "static const unsigned n_chunks = 5;", "static const unsigned n_iters = 3;",
+                        "static const unsigned in_per_iter = 1;", "static const unsigned out_per_chunk = 2;"})
+    EXPECT_TRUE(has(params, s)) << s << "\n" << params;
+  // Word c*3 + i holds W[i][2c], W[i][2c+1]: the stored array is the model's, permuted.
+  const ir::Tensor& w = b.g.tensor(b.g.nodes.back().param("weight"));
+  std::string expected;
+  for (int c = 0; c < 5; ++c)
+    for (int i = 0; i < 3; ++i)
+      for (int jj = 0; jj < 2; ++jj)
+        expected += (expected.empty() ? "" : ", ") +
+                    backends::vitis::exact_decimal(w.raw[static_cast<size_t>(i * 10 + 2 * c + jj)], w.type->frac());
+  std::string file = read(dir / "firmware/weights/fc_weight.h");
+  file = file.substr(file.find("] = {") + 5);
+  file = file.substr(0, file.find("};"));
+  auto squeeze = [](std::string t) { return std::regex_replace(t, std::regex("\\s+"), ""); };
+  EXPECT_EQ(squeeze(file), squeeze(expected));
+}
+
+TEST(HlsMultiThreshold, SmallTablesArePartitioned) {
+  const std::string body = kernel_body("multithreshold");
+  EXPECT_TRUE(has(body, "#pragma HLS ARRAY_PARTITION variable = thresholds complete")) << body;
+  EXPECT_TRUE(has(body, "#pragma HLS ARRAY_PARTITION variable = out_values complete")) << body;
+}
+
+TEST(HlsKernels, NoLoopLabels) {
+  // Labels nothing jumps to are the only warnings g++ -Wall gave on firmnet's kernels.
+  std::string lib;
+  for (const auto& [file, content] : backends::embedded_kernel_files()) lib += std::string(content);
+  std::smatch m;
+  EXPECT_FALSE(std::regex_search(lib, m, std::regex("\n *[A-Za-z_]+:\n"))) << m.str();
+}
+
+}  // namespace
+}  // namespace firmnet::testing
