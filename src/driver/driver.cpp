@@ -1,5 +1,7 @@
 #include "driver/driver.h"
 
+#include "backends/vitis/vitis_backend.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -36,6 +38,11 @@ Compiled compile(const std::string& model_path, const config::Config& cfg, const
   c.graph.name = cfg.project_name;
   passes::PassContext ctx{c.config, c.warnings};
   passes::run_pipeline(c.graph, ctx, opts);
+  // The HLS limits, reported at conversion (and by inspect/predict) rather than hours into synthesis.
+  for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config))
+    c.warnings.push_back({f.where, "HLS: " + f.what +
+                                       (f.error ? "; " + c.config.backend + " HLS would refuse it, so convert does" : "") +
+                                       " (fix: " + f.hint + ")"});
   return c;
 }
 

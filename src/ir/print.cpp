@@ -2,6 +2,7 @@
 // from, every tensor with shape, type and the origin of that type, internal types, tables and settings.
 #include <fmt/format.h>
 
+#include "ir/dsp_usage.h"
 #include "ir/graph.h"
 
 namespace firmnet::ir {
@@ -33,10 +34,15 @@ std::string attr_str(const AttrValue& v) {
 }  // namespace
 
 std::string print(const Graph& g) {
-  int64_t mults = 0;
-  for (const auto& n : g.nodes) mults += multiplier_count(g, n);
-  std::string s = fmt::format("model '{}': {} input(s), {} output(s), {} layers, {} multipliers\n", g.name,
+  int64_t mults = 0, wide = 0;
+  for (const auto& n : g.nodes) {
+    mults += multiplier_count(g, n);
+    wide += dsp_products(g, n).wide;
+  }
+  std::string s = fmt::format("model '{}': {} input(s), {} output(s), {} layers, {} multipliers", g.name,
                               g.inputs.size(), g.outputs.size(), g.nodes.size(), mults);
+  if (wide) s += fmt::format(", {} of the products wider than one DSP48E2 ({}x{})", wide, kDspWideBits, kDspNarrowBits);
+  s += "\n";
   for (const auto& n : g.nodes) {
     s += fmt::format("\n{} ({})", n.name, name(n.kind));
     if (n.kind == OpKind::Activation && n.has_attr("function")) s += " " + n.attr_str("function");
@@ -51,8 +57,13 @@ std::string print(const Graph& g) {
                        spec.entry.str(), spec.lo(), spec.hi(), spec.step());
     for (const auto& [k, v] : n.attrs)
       if (!(n.kind == OpKind::Activation && k == "function")) s += fmt::format("    {:<9} {}\n", k, attr_str(v));
-    s += fmt::format("    reuse {}, strategy {}, multipliers {}{}\n", n.reuse_factor, name(n.strategy),
-                     multiplier_count(g, n), n.trace ? ", traced" : "");
+    const DspProducts dsp = dsp_products(g, n);
+    s += fmt::format("    reuse {}, strategy {}, multipliers {}{}{}\n", n.reuse_factor, name(n.strategy),
+                     multiplier_count(g, n),
+                     dsp.wide ? fmt::format(" ({} wider than one DSP48E2 {}x{}: 2+ DSPs each)", dsp.wide, kDspWideBits,
+                                            kDspNarrowBits)
+                              : "",
+                     n.trace ? ", traced" : "");
   }
   return s;
 }

@@ -14,6 +14,8 @@
 #include "backends/vitis/constants.h"
 #include "backends/vitis/dense_schedule.h"
 #include "backends/vitis/vitis_backend.h"
+#include "driver/driver.h"
+#include "ir/dsp_usage.h"
 #include "support/error.h"
 
 namespace firmnet::testing {
@@ -214,6 +216,90 @@ TEST(HlsDenseSchedule, ResourceWeightsAreWrittenInKernelOrder) {
   file = file.substr(0, file.find("};"));
   auto squeeze = [](std::string t) { return std::regex_replace(t, std::regex("\\s+"), ""); };
   EXPECT_EQ(squeeze(file), squeeze(expected));
+}
+
+ir::Graph wide_dense(int64_t n_in, int64_t n_out, ir::Strategy strategy, int reuse) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {n_in}, "fixed<8,3>");
+  b.g.outputs = {b.dense("wide", x, n_out, "fixed<16,6>", "fixed<24,10>", "fixed<6,1>")};
+  b.g.nodes.back().strategy = strategy;
+  b.g.nodes.back().reuse_factor = reuse;
+  return b.g;
+}
+
+TEST(HlsFeasibility, LatencyDenseOverVivadosPartitionLimitIsRefusedWithTheFix) {
+  const ir::Graph g = wide_dense(400, 10, ir::Strategy::Latency, 1);
+  config::Config vivado;
+  vivado.backend = "Vivado";
+  const auto f = backends::check_feasibility(g, vivado);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_TRUE(f[0].error);
+  EXPECT_EQ(f[0].where, "layer 'wide'");
+  EXPECT_TRUE(has(f[0].what, "Dense 400x10, Latency strategy")) << f[0].what;
+  EXPECT_TRUE(has(f[0].what, "4,000 weights completely partitioned")) << f[0].what;
+  EXPECT_TRUE(has(f[0].what, "of 1,024")) << f[0].what;
+  EXPECT_TRUE(has(f[0].hint, "Strategy: Resource with ReuseFactor 2 or larger (a divisor of 4,000; 2,000 multipliers")) << f[0].hint;
+  try {
+    backends::write_vitis_project(g, vivado, scratch_dir("feasible_vivado") / "prj");
+    FAIL() << "wrote a project Vivado HLS refuses";
+  } catch (const Error& e) {
+    EXPECT_TRUE(has(e.what(), "layer 'wide'")) << e.what();
+    EXPECT_TRUE(has(e.what(), "Vivado HLS would refuse it")) << e.what();
+    EXPECT_TRUE(has(e.what(), "ReuseFactor 2 or larger")) << e.what();
+  }
+  // Vitis: under the project's 4,096-element partition limit and the unroll limit: nothing to report.
+  EXPECT_TRUE(backends::check_feasibility(g, config::Config::defaults()).empty());
+  // The suggested fix passes.
+  EXPECT_TRUE(backends::check_feasibility(wide_dense(400, 10, ir::Strategy::Resource, 2), vivado).empty());
+}
+
+TEST(HlsFeasibility, FinnMnistAtLatencyIsWarnedWithItsFix) {
+  const ir::Graph g = wide_dense(784, 64, ir::Strategy::Latency, 1);  // FINN tfc_mnist's first layer
+  const auto f = backends::check_feasibility(g, config::Config::defaults());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_FALSE(f[0].error) << "Vitis synthesizes it (badly): a warning";
+  EXPECT_TRUE(has(f[0].what, "50,176 weights completely partitioned")) << f[0].what;
+  EXPECT_TRUE(has(f[0].what, "config_array_partition -maximum_size of 4,096")) << f[0].what;
+  EXPECT_TRUE(has(f[0].hint, "ReuseFactor 14 or larger (a divisor of 50,176; 3,584 multipliers")) << f[0].hint;
+  EXPECT_TRUE(backends::check_feasibility(wide_dense(784, 64, ir::Strategy::Resource, 14), config::Config::defaults()).empty());
+  // Resource at too small a reuse factor: too many products per iteration.
+  const auto r = backends::check_feasibility(wide_dense(784, 64, ir::Strategy::Resource, 2), config::Config::defaults());
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(has(r[0].what, "25,088 products unrolled per iteration, over the unroll limit of 4,096")) << r[0].what;
+  EXPECT_TRUE(has(r[1].what, "ROM word would be 150,528 bits (25,088 weights of 6 bits), over the reshape limit of "
+                             "65,536 bits")) << r[1].what;
+  const std::string model = std::string(FIRMNET_SHARED_MODELS) + "/finn/tfc_mnist_streamlined.onnx";
+  if (!fs::exists(model)) GTEST_SKIP() << model << " not found (../shared/models is absent): built graph checked only";
+  const auto c = driver::compile(model, config::Config::defaults());
+  size_t found = 0;
+  for (const Warning& w : c.warnings)
+    if (has(w.message, "HLS: Dense 784x64, Latency strategy") && has(w.message, "ReuseFactor 14")) ++found;
+  EXPECT_EQ(found, 1u);
+  config::Config vivado;
+  vivado.backend = "Vivado";
+  const auto cv = driver::compile(model, vivado);
+  EXPECT_THROW(backends::write_vitis_project(cv.graph, cv.config, scratch_dir("finn_vivado") / "prj"), Error);
+}
+
+TEST(HlsDsp, InspectCountsProductsWiderThanOneDsp48e2) {
+  using numeric::FixedType;
+  EXPECT_TRUE(ir::fits_one_dsp(fx("fixed<27,4>"), fx("fixed<18,2>")));
+  EXPECT_TRUE(ir::fits_one_dsp(fx("fixed<18,2>"), fx("fixed<27,4>")));
+  EXPECT_TRUE(ir::fits_one_dsp(fx("ufixed<17,2>"), fx("fixed<27,4>")));   // 18 signed bits
+  EXPECT_FALSE(ir::fits_one_dsp(fx("ufixed<27,4>"), fx("fixed<18,2>")));  // 28 signed bits
+  EXPECT_FALSE(ir::fits_one_dsp(fx("fixed<30,12>"), fx("fixed<18,2>")));
+  EXPECT_FALSE(ir::fits_one_dsp(fx("fixed<20,12>"), fx("fixed<20,2>")));
+  // 16 -> 8 -> 4: the first layer's 16-bit inputs fit with 18-bit weights, the second's 31-bit do not.
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {16}, "fixed<16,6>");
+  ir::TensorId h = b.dense("fc1", x, 8, "fixed<31,12>", "fixed<40,16>", "fixed<18,2>");
+  b.g.outputs = {b.dense("fc2", h, 4, "fixed<16,6>", "fixed<40,16>", "fixed<18,2>")};
+  EXPECT_EQ(ir::dsp_products(b.g, b.g.nodes[1]).products, 128);
+  EXPECT_EQ(ir::dsp_products(b.g, b.g.nodes[1]).wide, 0);
+  EXPECT_EQ(ir::dsp_products(b.g, b.g.nodes[2]).wide, 32);
+  const std::string text = ir::print(b.g);
+  EXPECT_TRUE(has(text, "160 multipliers, 32 of the products wider than one DSP48E2 (27x18)")) << text;
+  EXPECT_TRUE(has(text, "multipliers 32 (32 wider than one DSP48E2 27x18: 2+ DSPs each)")) << text;
 }
 
 TEST(HlsMultiThreshold, SmallTablesArePartitioned) {

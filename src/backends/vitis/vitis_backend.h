@@ -15,9 +15,29 @@ struct TestVectors {                    // written to tb_data/ for the testbench
   std::vector<std::vector<double>> outputs;  // per graph output, expected (emulator) values
 };
 
+// The limits of the HLS tools that check_feasibility holds every layer to (docs/BACKEND_VITIS.md).
+inline constexpr int64_t kVivadoPartitionLimit = 1024;  // Vivado HLS: ARRAY_PARTITION complete, XFORM 203-103
+inline constexpr int64_t kVitisPartitionLimit = 4096;   // Vitis: the project's config_array_partition -maximum_size
+inline constexpr int64_t kUnrollLimit = 4096;           // unrolled loop iterations (products) per pipelined body
+inline constexpr int64_t kReshapeWordBits = 65536;      // widest word of an ARRAY_RESHAPE
+
+// One layer against those limits. `error`: the tool would refuse it (the project writer throws);
+// otherwise a warning: it would synthesize, badly. `hint` is the fix.
+struct FeasibilityFinding {
+  bool error = false;
+  std::string where;
+  std::string what;
+  std::string hint;
+};
+
+// Every layer with the schedule the kernels give it (backends/vitis/feasibility.cpp). Never throws for a
+// finding; write_vitis_project throws the first error.
+std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg);
+
 // Writes the project into `dir` atomically: built in a sibling temporary directory and renamed into
 // place only when complete, so a failure never leaves a half-written project that looks complete.
-// Throws firmnet::Error (e.g. a type the backend cannot express, an existing non-project directory).
+// Throws firmnet::Error (e.g. a type the backend cannot express, an existing non-project directory, a
+// layer over a limit the HLS tool would refuse: check_feasibility).
 void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const std::filesystem::path& dir,
                          const TestVectors* tv = nullptr);
 

@@ -1,0 +1,133 @@
+// check_feasibility: every layer against the limits of the HLS tools, with the schedule the kernels ask
+// for (dense_schedule.h). A layer the tool would refuse is an error of the project writer; one that would
+// synthesize into something unreasonable is a warning. Each names the layer, the number, the limit and
+// the fix.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backends/vitis/dense_schedule.h"
+#include "backends/vitis/vendor.h"
+#include "backends/vitis/vitis_backend.h"
+
+namespace firmnet::backends {
+
+using namespace vitis;
+
+namespace {
+
+std::string big(int64_t v) {  // 50176 -> "50,176"
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > (s[0] == '-' ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string where(const ir::Node& n) { return "layer '" + n.name + "'"; }
+
+struct Limits {
+  bool vivado;
+  int64_t partition;  // elements of one ARRAY_PARTITION complete
+  std::string partition_what;
+};
+
+Limits limits_of(const config::Config& cfg) {
+  const bool vivado = vendor_spelling(cfg.backend).tool == "vivado_hls";
+  if (vivado)
+    return {true, kVivadoPartitionLimit, "Vivado HLS's complete-partition limit (XFORM 203-103 stops synthesis)"};
+  return {false, kVitisPartitionLimit, "the project's config_array_partition -maximum_size"};
+}
+
+// The smallest valid reuse factor whose Resource schedule fits the limits, or 0 when none does.
+int suggest_reuse(int64_t n_in, int64_t n_out, int weight_bits) {
+  const int64_t total = n_in * n_out;
+  for (int64_t d = 2; d <= total && d <= (int64_t{1} << 30); ++d) {
+    if (total % d != 0) continue;
+    const DenseSchedule s = dense_schedule(n_in, n_out, static_cast<int>(d), ir::Strategy::Resource);
+    if (s.n_mult <= kUnrollLimit && s.n_mult * weight_bits <= kReshapeWordBits) return static_cast<int>(d);
+  }
+  return 0;
+}
+
+void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+  if (!n.has_param("weight") || n.inputs.empty() || n.outputs.empty()) return;
+  const int64_t n_in = g.tensor(n.inputs[0]).size(), n_out = g.tensor(n.outputs[0]).size();
+  const ir::Tensor& w = g.tensor(n.param("weight"));
+  const int wbits = w.type ? w.type->width : 18;
+  const DenseSchedule s = dense_schedule(n_in, n_out, n.reuse_factor, n.strategy);
+  const std::string what = fmt::format("Dense {}x{}, {} strategy, ReuseFactor {}", n_in, n_out, ir::name(n.strategy),
+                                       n.reuse_factor);
+  const int rf = suggest_reuse(n_in, n_out, wbits);
+  const std::string fix =
+      rf ? fmt::format("use Strategy: Resource with ReuseFactor {} or larger (a divisor of {}; {} multipliers, one {}-bit "
+                       "ROM word per cycle), e.g. LayerName: {{{}: {{Strategy: Resource, ReuseFactor: {}}}}}",
+                       rf, big(n_in * n_out), big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult),
+                       big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult * wbits), n.name, rf)
+         : "split the layer: no reuse factor brings it under the limits";
+  if (!s.resource) {
+    const int64_t weights = n_in * n_out;
+    if (weights > lim.partition)
+      out.push_back({lim.vivado, where(n),
+                     fmt::format("{}: {} weights completely partitioned (registers), over {} of {}", what, big(weights),
+                                 lim.partition_what, big(lim.partition)),
+                     fix});
+    else if (weights > kUnrollLimit)
+      out.push_back({false, where(n),
+                     fmt::format("{}: {} products fully unrolled, over the unroll limit of {} (HLS runtime and area "
+                                 "grow with every one)", what, big(weights), big(kUnrollLimit)),
+                     fix});
+    return;
+  }
+  if (s.n_mult > kUnrollLimit)
+    out.push_back({false, where(n),
+                   fmt::format("{}: {} products unrolled per iteration, over the unroll limit of {}", what,
+                               big(s.n_mult), big(kUnrollLimit)),
+                   fix});
+  if (s.n_mult * wbits > kReshapeWordBits)
+    out.push_back({false, where(n),
+                   fmt::format("{}: the weight ROM word would be {} bits ({} weights of {} bits), over the reshape limit "
+                               "of {} bits", what, big(s.n_mult * wbits), big(s.n_mult), wbits, big(kReshapeWordBits)),
+                   fix});
+}
+
+// Arrays the kernels or the top function partition completely: layer outputs and small constant tables.
+void check_partitioned(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+  auto check = [&](const std::string& array, int64_t size, const std::string& fix) {
+    if (size > lim.partition)
+      out.push_back({lim.vivado, where(n),
+                     fmt::format("{} ({}) has {} elements, completely partitioned, over {} of {}", array,
+                                 ir::name(n.kind), big(size), lim.partition_what, big(lim.partition)),
+                     fix});
+  };
+  for (ir::TensorId t : n.outputs)
+    if (n.kind != ir::OpKind::Input)
+      check("output '" + g.tensor(t).name + "'", g.tensor(t).size(), "io_parallel keeps every activation in registers; "
+            "a layer this wide needs io_stream (not supported yet)");
+  if (n.kind == ir::OpKind::MultiThreshold && n.has_param("thresholds"))
+    check("thresholds", g.tensor(n.param("thresholds")).size(), "share one threshold row between channels");
+  if (n.kind == ir::OpKind::Elementwise && n.has_param("constant"))
+    check("constant operand", g.tensor(n.param("constant")).size(), "use a per-channel constant");
+}
+
+}  // namespace
+
+std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg) {
+  const Limits lim = limits_of(cfg);
+  std::vector<FeasibilityFinding> out;
+  for (const ir::Node& n : g.nodes) {
+    if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
+    check_partitioned(g, n, lim, out);
+  }
+  // The input ports are one reshaped word each.
+  for (ir::TensorId id : g.inputs) {
+    const ir::Tensor& t = g.tensor(id);
+    const int64_t bits = t.size() * (t.type ? t.type->width : 16);
+    if (bits > kReshapeWordBits)
+      out.push_back({false, "graph input '" + t.name + "'",
+                     fmt::format("the input port is one reshaped word of {} bits ({} values), over the reshape limit "
+                                 "of {} bits", big(bits), big(t.size()), big(kReshapeWordBits)),
+                     "use a narrower input precision"});
+  }
+  return out;
+}
+
+}  // namespace firmnet::backends

@@ -1,0 +1,85 @@
+// Per-layer products against one DSP48E2 (dsp_usage.h): each op's multiplications, as the kernels
+// spell them (kernels/firmnet_hls.h), with the operand types the emulator and the firmware use.
+#include "ir/dsp_usage.h"
+
+#include <algorithm>
+
+namespace firmnet::ir {
+
+namespace {
+
+int signed_bits(const numeric::FixedType& t) { return t.width + (t.is_signed ? 0 : 1); }
+
+void add(DspProducts& d, int64_t count, const std::optional<numeric::FixedType>& a,
+         const std::optional<numeric::FixedType>& b) {
+  d.products += count;
+  if (a && b && !fits_one_dsp(*a, *b)) d.wide += count;
+}
+
+std::optional<numeric::FixedType> type_of(const Graph& g, TensorId id) { return g.tensor(id).type; }
+
+std::optional<numeric::FixedType> param_type(const Graph& g, const Node& n, const std::string& key) {
+  return n.has_param(key) ? type_of(g, n.param(key)) : std::nullopt;
+}
+
+}  // namespace
+
+bool fits_one_dsp(const numeric::FixedType& a, const numeric::FixedType& b) {
+  const int x = signed_bits(a), y = signed_bits(b);
+  return (x <= kDspWideBits && y <= kDspNarrowBits) || (x <= kDspNarrowBits && y <= kDspWideBits);
+}
+
+DspProducts dsp_products(const Graph& g, const Node& n) {
+  DspProducts d;
+  if (n.inputs.empty() || n.outputs.empty()) return d;
+  const auto x = type_of(g, n.inputs[0]);
+  const int64_t size = g.tensor(n.outputs[0]).size();
+  switch (n.kind) {
+    case OpKind::Dense:
+      if (n.has_param("weight")) add(d, g.tensor(n.param("weight")).size(), x, param_type(g, n, "weight"));
+      break;
+    case OpKind::BatchNorm: add(d, size, x, param_type(g, n, "scale")); break;
+    case OpKind::Elementwise:
+      if (n.has_attr("op") && n.attr_str("op") == "mul")
+        add(d, size, x, n.inputs.size() > 1 ? type_of(g, n.inputs[1]) : param_type(g, n, "constant"));
+      break;
+    case OpKind::Rescale: {
+      auto operand = x;  // (x + pre_add) has the exact sum type
+      if (x && n.has_param("pre_add") && param_type(g, n, "pre_add")) {
+        const auto s = numeric::sum_type(numeric::exact(*x), numeric::exact(*param_type(g, n, "pre_add")));
+        numeric::FixedType t = *x;
+        t.width = s.width;
+        t.int_bits = s.int_bits;
+        t.is_signed = s.is_signed;
+        operand = t;
+      }
+      add(d, size, operand, param_type(g, n, "scale"));
+      break;
+    }
+    case OpKind::Activation: {
+      const std::string f = n.has_attr("function") ? n.attr_str("function") : "";
+      if (f == "leaky_relu") add(d, size, x, param_type(g, n, "alpha"));
+      if (f == "hard_sigmoid") add(d, size, x, param_type(g, n, "slope"));
+      if (f == "selu") add(d, size, x, param_type(g, n, "gamma"));
+      break;
+    }
+    case OpKind::Softmax: {  // exp_hi * exp_lo, then e * inv
+      auto table = [&](const char* k) -> std::optional<numeric::FixedType> {
+        auto it = n.tables.find(k);
+        return it == n.tables.end() ? std::nullopt : std::optional<numeric::FixedType>(it->second.entry);
+      };
+      add(d, size, table("exp_hi"), table("exp_lo"));
+      auto e = n.types.find("exp_table");
+      add(d, size, e == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(e->second), table("inv"));
+      break;
+    }
+    case OpKind::Input:
+    case OpKind::Reshape:
+    case OpKind::Concat:
+    case OpKind::MultiThreshold:
+    case OpKind::ArgMax: break;
+  }
+  return d;
+}
+
+}  // namespace firmnet::ir
