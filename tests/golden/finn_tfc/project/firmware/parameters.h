@@ -41,9 +41,12 @@ struct config_MatMul_0 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 50176;
+  static const unsigned n_weights = 50176;
   typedef MatMul_0_accum_t accum_t;
   typedef MatMul_0_weight_t weight_t;
   typedef MatMul_0_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef MatMul_0_accum_t sum_t;
 };
 
 // MultiThreshold_1: Mul 'Mul_1' + BatchNormalization 'BatchNormalization_0' + MultiThreshold 'MultiThreshold_1'
@@ -64,9 +67,12 @@ struct config_MatMul_1 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 4096;
+  static const unsigned n_weights = 4096;
   typedef MatMul_1_accum_t accum_t;
   typedef MatMul_1_weight_t weight_t;
   typedef MatMul_1_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef MatMul_1_accum_t sum_t;
 };
 
 // MultiThreshold_2: Mul 'Mul_2' + BatchNormalization 'BatchNormalization_1' + MultiThreshold 'MultiThreshold_2'
@@ -87,9 +93,12 @@ struct config_MatMul_2 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 4096;
+  static const unsigned n_weights = 4096;
   typedef MatMul_2_accum_t accum_t;
   typedef MatMul_2_weight_t weight_t;
   typedef MatMul_2_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef MatMul_2_accum_t sum_t;
 };
 
 // MultiThreshold_3: Mul 'Mul_3' + BatchNormalization 'BatchNormalization_2' + MultiThreshold 'MultiThreshold_3'
@@ -110,9 +119,12 @@ struct config_MatMul_3 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 640;
+  static const unsigned n_weights = 640;
   typedef MatMul_3_accum_t accum_t;
   typedef MatMul_3_weight_t weight_t;
   typedef MatMul_3_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef MatMul_3_accum_t sum_t;
 };
 
 // TopK_0: TopK 'TopK_0'

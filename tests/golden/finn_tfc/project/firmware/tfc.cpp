@@ -3,7 +3,7 @@
 #include "parameters.h"
 
 void tfc(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
-  #pragma HLS ARRAY_PARTITION variable=in0 complete dim=0
+  #pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=in0
   #pragma HLS ARRAY_PARTITION variable=out0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=out0
@@ -19,7 +19,7 @@ void tfc(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   MultiThreshold_0_out fixed<2,2> [784] -> MatMul_0_out fixed<11,11> [64]; accum fixed<12,12>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<1,1,RND_CONV,SAT>
   MatMul_0_result_t MatMul_0_out[64];
   #pragma HLS ARRAY_PARTITION variable=MatMul_0_out complete dim=0
-  firmnet_hls::dense<MultiThreshold_0_result_t, MatMul_0_result_t, config_MatMul_0>(MultiThreshold_0_out, MatMul_0_out, MatMul_0_weight, MatMul_0_bias);
+  firmnet_hls::dense_latency<MultiThreshold_0_result_t, MatMul_0_result_t, config_MatMul_0>(MultiThreshold_0_out, MatMul_0_out, MatMul_0_weight, MatMul_0_bias);
 
   // MultiThreshold_1 (multithreshold) from Mul 'Mul_1' + BatchNormalization 'BatchNormalization_0' + MultiThreshold 'MultiThreshold_1'
   //   MatMul_0_out fixed<11,11> [64] -> MultiThreshold_1_out fixed<2,2> [64]; thresholds fixed<12,12,TRN,SAT>, out_scale 2, out_bias -1, NHWC
@@ -31,7 +31,7 @@ void tfc(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   MultiThreshold_1_out fixed<2,2> [64] -> MatMul_1_out fixed<8,8> [64]; accum fixed<8,8>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<1,1,RND_CONV,SAT>
   MatMul_1_result_t MatMul_1_out[64];
   #pragma HLS ARRAY_PARTITION variable=MatMul_1_out complete dim=0
-  firmnet_hls::dense<MultiThreshold_1_result_t, MatMul_1_result_t, config_MatMul_1>(MultiThreshold_1_out, MatMul_1_out, MatMul_1_weight, MatMul_1_bias);
+  firmnet_hls::dense_latency<MultiThreshold_1_result_t, MatMul_1_result_t, config_MatMul_1>(MultiThreshold_1_out, MatMul_1_out, MatMul_1_weight, MatMul_1_bias);
 
   // MultiThreshold_2 (multithreshold) from Mul 'Mul_2' + BatchNormalization 'BatchNormalization_1' + MultiThreshold 'MultiThreshold_2'
   //   MatMul_1_out fixed<8,8> [64] -> MultiThreshold_2_out fixed<2,2> [64]; thresholds fixed<9,9,TRN,SAT>, out_scale 2, out_bias -1, NHWC
@@ -43,7 +43,7 @@ void tfc(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   MultiThreshold_2_out fixed<2,2> [64] -> MatMul_2_out fixed<8,8> [64]; accum fixed<8,8>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<1,1,RND_CONV,SAT>
   MatMul_2_result_t MatMul_2_out[64];
   #pragma HLS ARRAY_PARTITION variable=MatMul_2_out complete dim=0
-  firmnet_hls::dense<MultiThreshold_2_result_t, MatMul_2_result_t, config_MatMul_2>(MultiThreshold_2_out, MatMul_2_out, MatMul_2_weight, MatMul_2_bias);
+  firmnet_hls::dense_latency<MultiThreshold_2_result_t, MatMul_2_result_t, config_MatMul_2>(MultiThreshold_2_out, MatMul_2_out, MatMul_2_weight, MatMul_2_bias);
 
   // MultiThreshold_3 (multithreshold) from Mul 'Mul_3' + BatchNormalization 'BatchNormalization_2' + MultiThreshold 'MultiThreshold_3'
   //   MatMul_2_out fixed<8,8> [64] -> MultiThreshold_3_out fixed<2,2> [64]; thresholds fixed<9,9,TRN,SAT>, out_scale 2, out_bias -1, NHWC
@@ -55,7 +55,7 @@ void tfc(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   MultiThreshold_3_out fixed<2,2> [64] -> MatMul_3_out fixed<19,3> [10]; accum fixed<25,4>, weight fixed<18,-3,RND_CONV,SAT>, bias fixed<18,2,RND_CONV,SAT>
   MatMul_3_result_t MatMul_3_out[10];
   #pragma HLS ARRAY_PARTITION variable=MatMul_3_out complete dim=0
-  firmnet_hls::dense<MultiThreshold_3_result_t, MatMul_3_result_t, config_MatMul_3>(MultiThreshold_3_out, MatMul_3_out, MatMul_3_weight, MatMul_3_bias);
+  firmnet_hls::dense_latency<MultiThreshold_3_result_t, MatMul_3_result_t, config_MatMul_3>(MultiThreshold_3_out, MatMul_3_out, MatMul_3_weight, MatMul_3_bias);
 
   // TopK_0 (argmax) from TopK 'TopK_0'
   //   MatMul_3_out fixed<19,3> [10] -> out0 fixed<5,5> [1]

@@ -3,18 +3,18 @@
 #include "parameters.h"
 
 void jet_bn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
-  #pragma HLS ARRAY_PARTITION variable=in0 complete dim=0
+  #pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=in0
   #pragma HLS ARRAY_PARTITION variable=out0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=out0
-  #pragma HLS PIPELINE II=4
+  #pragma HLS DATAFLOW
 
   // Gemm_0 (dense) from Gemm #0 + BatchNormalization 'BatchNormalization__'
   //   in0 fixed<16,6> [16] -> Gemm_0_out fixed<16,6> [64]; accum fixed<16,6>, weight fixed<16,6>, bias fixed<16,6>
   //   strategy Resource, reuse factor 4
   Gemm_0_result_t Gemm_0_out[64];
   #pragma HLS ARRAY_PARTITION variable=Gemm_0_out complete dim=0
-  firmnet_hls::dense<input_t, Gemm_0_result_t, config_Gemm_0>(in0, Gemm_0_out, Gemm_0_weight, Gemm_0_bias);
+  firmnet_hls::dense_resource<input_t, Gemm_0_result_t, config_Gemm_0>(in0, Gemm_0_out, Gemm_0_weight, Gemm_0_bias);
 
   // Relu (activation) from Relu 'Relu'
   //   Gemm_0_out fixed<16,6> [64] -> Relu_out fixed<16,6> [64]; function relu
@@ -28,7 +28,7 @@ void jet_bn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   strategy Resource, reuse factor 4
   Gemm_5_result_t Gemm_5_out[32];
   #pragma HLS ARRAY_PARTITION variable=Gemm_5_out complete dim=0
-  firmnet_hls::dense<Relu_result_t, Gemm_5_result_t, config_Gemm_5>(Relu_out, Gemm_5_out, Gemm_5_weight, Gemm_5_bias);
+  firmnet_hls::dense_resource<Relu_result_t, Gemm_5_result_t, config_Gemm_5>(Relu_out, Gemm_5_out, Gemm_5_weight, Gemm_5_bias);
 
   // Relu1 (activation) from Relu 'Relu1'
   //   Gemm_5_out fixed<16,6> [32] -> Relu1_out fixed<16,6> [32]; function relu
@@ -42,7 +42,7 @@ void jet_bn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   strategy Resource, reuse factor 4
   Gemm_10_result_t Gemm_10_out[32];
   #pragma HLS ARRAY_PARTITION variable=Gemm_10_out complete dim=0
-  firmnet_hls::dense<Relu1_result_t, Gemm_10_result_t, config_Gemm_10>(Relu1_out, Gemm_10_out, Gemm_10_weight, Gemm_10_bias);
+  firmnet_hls::dense_resource<Relu1_result_t, Gemm_10_result_t, config_Gemm_10>(Relu1_out, Gemm_10_out, Gemm_10_weight, Gemm_10_bias);
 
   // Relu2 (activation) from Relu 'Relu2'
   //   Gemm_10_out fixed<16,6> [32] -> Relu2_out fixed<16,6> [32]; function relu
@@ -56,7 +56,7 @@ void jet_bn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   strategy Resource, reuse factor 4
   Gemm_15_result_t Gemm_15_out[5];
   #pragma HLS ARRAY_PARTITION variable=Gemm_15_out complete dim=0
-  firmnet_hls::dense<Relu2_result_t, Gemm_15_result_t, config_Gemm_15>(Relu2_out, Gemm_15_out, Gemm_15_weight, Gemm_15_bias);
+  firmnet_hls::dense_resource<Relu2_result_t, Gemm_15_result_t, config_Gemm_15>(Relu2_out, Gemm_15_out, Gemm_15_weight, Gemm_15_bias);
 
   // Softmax (softmax) from Softmax 'Softmax'
   //   Gemm_15_out fixed<16,6> [5] -> out0 fixed<16,6> [5]; diff fixed<17,7>, accum fixed<16,6>, exp_table fixed<16,6>, exp_hi_table fixed<16,6>, exp_lo_table fixed<16,6>, inv_table fixed<16,6>

@@ -25,9 +25,16 @@ struct config_Gemm_0 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 4;
   static const unsigned strategy = firmnet_hls::resource;
   static const unsigned n_mult = 256;
+  static const unsigned n_weights = 1024;
+  static const unsigned n_chunks = 1;
+  static const unsigned n_iters = 4;
+  static const unsigned in_per_iter = 4;
+  static const unsigned out_per_chunk = 64;
   typedef Gemm_0_accum_t accum_t;
   typedef Gemm_0_weight_t weight_t;
   typedef Gemm_0_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_0_accum_t sum_t;
 };
 
 // Relu: Relu 'Relu'
@@ -43,9 +50,16 @@ struct config_Gemm_5 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 4;
   static const unsigned strategy = firmnet_hls::resource;
   static const unsigned n_mult = 512;
+  static const unsigned n_weights = 2048;
+  static const unsigned n_chunks = 1;
+  static const unsigned n_iters = 4;
+  static const unsigned in_per_iter = 16;
+  static const unsigned out_per_chunk = 32;
   typedef Gemm_5_accum_t accum_t;
   typedef Gemm_5_weight_t weight_t;
   typedef Gemm_5_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_5_accum_t sum_t;
 };
 
 // Relu1: Relu 'Relu1'
@@ -61,9 +75,16 @@ struct config_Gemm_10 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 4;
   static const unsigned strategy = firmnet_hls::resource;
   static const unsigned n_mult = 256;
+  static const unsigned n_weights = 1024;
+  static const unsigned n_chunks = 1;
+  static const unsigned n_iters = 4;
+  static const unsigned in_per_iter = 8;
+  static const unsigned out_per_chunk = 32;
   typedef Gemm_10_accum_t accum_t;
   typedef Gemm_10_weight_t weight_t;
   typedef Gemm_10_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_10_accum_t sum_t;
 };
 
 // Relu2: Relu 'Relu2'
@@ -79,9 +100,16 @@ struct config_Gemm_15 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 4;
   static const unsigned strategy = firmnet_hls::resource;
   static const unsigned n_mult = 40;
+  static const unsigned n_weights = 160;
+  static const unsigned n_chunks = 1;
+  static const unsigned n_iters = 4;
+  static const unsigned in_per_iter = 8;
+  static const unsigned out_per_chunk = 5;
   typedef Gemm_15_accum_t accum_t;
   typedef Gemm_15_weight_t weight_t;
   typedef Gemm_15_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_15_accum_t sum_t;
 };
 
 // Softmax: Softmax 'Softmax'

@@ -3,7 +3,7 @@
 #include "parameters.h"
 
 void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
-  #pragma HLS ARRAY_PARTITION variable=in0 complete dim=0
+  #pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=in0
   #pragma HLS ARRAY_PARTITION variable=out0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=out0
@@ -13,7 +13,7 @@ void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   in0 fixed<16,6,RND_CONV,SAT> [16] -> class_keras_layers_core_Dense_out fixed<27,11> [64]; accum fixed<36,11>, weight fixed<18,3,RND_CONV,SAT>, bias fixed<18,1,RND_CONV,SAT>
   class_keras_layers_core_Dense_result_t class_keras_layers_core_Dense_out[64];
   #pragma HLS ARRAY_PARTITION variable=class_keras_layers_core_Dense_out complete dim=0
-  firmnet_hls::dense<input_t, class_keras_layers_core_Dense_result_t, config_class_keras_layers_core_Dense>(in0, class_keras_layers_core_Dense_out, class_keras_layers_core_Dense_weight, class_keras_layers_core_Dense_bias);
+  firmnet_hls::dense_latency<input_t, class_keras_layers_core_Dense_result_t, config_class_keras_layers_core_Dense>(in0, class_keras_layers_core_Dense_out, class_keras_layers_core_Dense_weight, class_keras_layers_core_Dense_bias);
 
   // Relu (activation) from Relu 'Relu'
   //   class_keras_layers_core_Dense_out fixed<27,11> [64] -> Relu_out fixed<27,11> [64]; function relu
@@ -25,7 +25,7 @@ void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   Relu_out fixed<27,11> [64] -> class_keras_layers_core_Dense_1_out fixed<29,13> [32]; accum fixed<47,15>, weight fixed<18,2,RND_CONV,SAT>, bias fixed<18,1,RND_CONV,SAT>
   class_keras_layers_core_Dense_1_result_t class_keras_layers_core_Dense_1_out[32];
   #pragma HLS ARRAY_PARTITION variable=class_keras_layers_core_Dense_1_out complete dim=0
-  firmnet_hls::dense<Relu_result_t, class_keras_layers_core_Dense_1_result_t, config_class_keras_layers_core_Dense_1>(Relu_out, class_keras_layers_core_Dense_1_out, class_keras_layers_core_Dense_1_weight, class_keras_layers_core_Dense_1_bias);
+  firmnet_hls::dense_latency<Relu_result_t, class_keras_layers_core_Dense_1_result_t, config_class_keras_layers_core_Dense_1>(Relu_out, class_keras_layers_core_Dense_1_out, class_keras_layers_core_Dense_1_weight, class_keras_layers_core_Dense_1_bias);
 
   // Relu1 (activation) from Relu 'Relu1'
   //   class_keras_layers_core_Dense_1_out fixed<29,13> [32] -> Relu1_out fixed<29,13> [32]; function relu
@@ -37,7 +37,7 @@ void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   Relu1_out fixed<29,13> [32] -> class_keras_layers_core_Dense_2_out fixed<32,16> [32]; accum fixed<48,17>, weight fixed<18,3,RND_CONV,SAT>, bias fixed<18,1,RND_CONV,SAT>
   class_keras_layers_core_Dense_2_result_t class_keras_layers_core_Dense_2_out[32];
   #pragma HLS ARRAY_PARTITION variable=class_keras_layers_core_Dense_2_out complete dim=0
-  firmnet_hls::dense<Relu1_result_t, class_keras_layers_core_Dense_2_result_t, config_class_keras_layers_core_Dense_2>(Relu1_out, class_keras_layers_core_Dense_2_out, class_keras_layers_core_Dense_2_weight, class_keras_layers_core_Dense_2_bias);
+  firmnet_hls::dense_latency<Relu1_result_t, class_keras_layers_core_Dense_2_result_t, config_class_keras_layers_core_Dense_2>(Relu1_out, class_keras_layers_core_Dense_2_out, class_keras_layers_core_Dense_2_weight, class_keras_layers_core_Dense_2_bias);
 
   // Relu2 (activation) from Relu 'Relu2'
   //   class_keras_layers_core_Dense_2_out fixed<32,16> [32] -> Relu2_out fixed<31,15> [32]; function relu
@@ -49,7 +49,7 @@ void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   Relu2_out fixed<31,15> [32] -> class_keras_layers_core_Dense_3_out fixed<33,17> [5]; accum fixed<50,19>, weight fixed<18,3,RND_CONV,SAT>, bias fixed<18,0,RND_CONV,SAT>
   class_keras_layers_core_Dense_3_result_t class_keras_layers_core_Dense_3_out[5];
   #pragma HLS ARRAY_PARTITION variable=class_keras_layers_core_Dense_3_out complete dim=0
-  firmnet_hls::dense<Relu2_result_t, class_keras_layers_core_Dense_3_result_t, config_class_keras_layers_core_Dense_3>(Relu2_out, class_keras_layers_core_Dense_3_out, class_keras_layers_core_Dense_3_weight, class_keras_layers_core_Dense_3_bias);
+  firmnet_hls::dense_latency<Relu2_result_t, class_keras_layers_core_Dense_3_result_t, config_class_keras_layers_core_Dense_3>(Relu2_out, class_keras_layers_core_Dense_3_out, class_keras_layers_core_Dense_3_weight, class_keras_layers_core_Dense_3_bias);
 
   // Softmax (softmax) from Softmax 'Softmax'
   //   class_keras_layers_core_Dense_3_out fixed<33,17> [5] -> out0 ufixed<18,1,RND_CONV,SAT> [5]; diff fixed<34,18>, accum ufixed<21,4>, exp_table ufixed<18,1,RND_CONV,SAT>, exp_hi_table ufixed<18,1,RND_CONV,SAT>, exp_lo_table ufixed<18,1,RND_CONV,SAT>, inv_table ufixed<18,2,RND_CONV,SAT>

@@ -25,9 +25,12 @@ struct config_class_keras_layers_core_Dense : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 1024;
+  static const unsigned n_weights = 1024;
   typedef class_keras_layers_core_Dense_accum_t accum_t;
   typedef class_keras_layers_core_Dense_weight_t weight_t;
   typedef class_keras_layers_core_Dense_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef class_keras_layers_core_Dense_accum_t sum_t;
 };
 
 // Relu: Relu 'Relu'
@@ -43,9 +46,12 @@ struct config_class_keras_layers_core_Dense_1 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 2048;
+  static const unsigned n_weights = 2048;
   typedef class_keras_layers_core_Dense_1_accum_t accum_t;
   typedef class_keras_layers_core_Dense_1_weight_t weight_t;
   typedef class_keras_layers_core_Dense_1_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef class_keras_layers_core_Dense_1_accum_t sum_t;
 };
 
 // Relu1: Relu 'Relu1'
@@ -61,9 +67,12 @@ struct config_class_keras_layers_core_Dense_2 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 1024;
+  static const unsigned n_weights = 1024;
   typedef class_keras_layers_core_Dense_2_accum_t accum_t;
   typedef class_keras_layers_core_Dense_2_weight_t weight_t;
   typedef class_keras_layers_core_Dense_2_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef class_keras_layers_core_Dense_2_accum_t sum_t;
 };
 
 // Relu2: Relu 'Relu2'
@@ -79,9 +88,12 @@ struct config_class_keras_layers_core_Dense_3 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 160;
+  static const unsigned n_weights = 160;
   typedef class_keras_layers_core_Dense_3_accum_t accum_t;
   typedef class_keras_layers_core_Dense_3_weight_t weight_t;
   typedef class_keras_layers_core_Dense_3_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef class_keras_layers_core_Dense_3_accum_t sum_t;
 };
 
 // Softmax: Softmax 'Softmax'

@@ -3,7 +3,7 @@
 #include "parameters.h"
 
 void bnn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
-  #pragma HLS ARRAY_PARTITION variable=in0 complete dim=0
+  #pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=in0
   #pragma HLS ARRAY_PARTITION variable=out0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=out0
@@ -19,7 +19,7 @@ void bnn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   linear_input_quant_export_handler_BipolarQuant_out fixed<2,2> [3] -> linear_Gemm_out fixed<4,4> [4]; accum fixed<4,4>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<4,4,RND_CONV,SAT>
   linear_Gemm_result_t linear_Gemm_out[4];
   #pragma HLS ARRAY_PARTITION variable=linear_Gemm_out complete dim=0
-  firmnet_hls::dense<linear_input_quant_export_handler_BipolarQuant_result_t, linear_Gemm_result_t, config_linear_Gemm>(linear_input_quant_export_handler_BipolarQuant_out, linear_Gemm_out, linear_Gemm_weight, linear_Gemm_bias);
+  firmnet_hls::dense_latency<linear_input_quant_export_handler_BipolarQuant_result_t, linear_Gemm_result_t, config_linear_Gemm>(linear_input_quant_export_handler_BipolarQuant_out, linear_Gemm_out, linear_Gemm_weight, linear_Gemm_bias);
 
   // linear_output_quant_export_handler_BipolarQuant (multithreshold) from BipolarQuant '/linear/output_quant/export_handler/BipolarQuant'
   //   linear_Gemm_out fixed<4,4> [4] -> out0 fixed<2,2> [4]; thresholds fixed<5,5,TRN,SAT>, out_scale 2, out_bias -1, NHWC

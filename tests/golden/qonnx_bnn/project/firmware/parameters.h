@@ -31,9 +31,12 @@ struct config_linear_Gemm : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 12;
+  static const unsigned n_weights = 12;
   typedef linear_Gemm_accum_t accum_t;
   typedef linear_Gemm_weight_t weight_t;
   typedef linear_Gemm_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: exact products, wrapping sum
+  typedef linear_Gemm_accum_t sum_t;
 };
 
 // linear_output_quant_export_handler_BipolarQuant: BipolarQuant '/linear/output_quant/export_handler/BipolarQuant'

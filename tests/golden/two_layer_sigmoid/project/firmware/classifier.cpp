@@ -3,7 +3,7 @@
 #include "parameters.h"
 
 void classifier(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
-  #pragma HLS ARRAY_PARTITION variable=in0 complete dim=0
+  #pragma HLS ARRAY_RESHAPE variable=in0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=in0
   #pragma HLS ARRAY_PARTITION variable=out0 complete dim=0
   #pragma HLS INTERFACE mode=ap_vld port=out0
@@ -13,7 +13,7 @@ void classifier(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   in0 fixed<12,4,RND_CONV,SAT> [10] -> Gemm_0_out fixed<12,4,RND_CONV,SAT> [32]; accum fixed<20,8>, weight fixed<12,4,RND_CONV,SAT>, bias fixed<12,4,RND_CONV,SAT>
   Gemm_0_result_t Gemm_0_out[32];
   #pragma HLS ARRAY_PARTITION variable=Gemm_0_out complete dim=0
-  firmnet_hls::dense<input_t, Gemm_0_result_t, config_Gemm_0>(in0, Gemm_0_out, Gemm_0_weight, Gemm_0_bias);
+  firmnet_hls::dense_latency<input_t, Gemm_0_result_t, config_Gemm_0>(in0, Gemm_0_out, Gemm_0_weight, Gemm_0_bias);
 
   // Relu_1 (activation) from Relu #1
   //   Gemm_0_out fixed<12,4,RND_CONV,SAT> [32] -> Relu_1_out fixed<12,4,RND_CONV,SAT> [32]; function relu
@@ -25,7 +25,7 @@ void classifier(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   //   Relu_1_out fixed<12,4,RND_CONV,SAT> [32] -> Gemm_2_out fixed<12,4,RND_CONV,SAT> [1]; accum fixed<20,8>, weight fixed<12,4,RND_CONV,SAT>, bias fixed<12,4,RND_CONV,SAT>
   Gemm_2_result_t Gemm_2_out[1];
   #pragma HLS ARRAY_PARTITION variable=Gemm_2_out complete dim=0
-  firmnet_hls::dense<Relu_1_result_t, Gemm_2_result_t, config_Gemm_2>(Relu_1_out, Gemm_2_out, Gemm_2_weight, Gemm_2_bias);
+  firmnet_hls::dense_latency<Relu_1_result_t, Gemm_2_result_t, config_Gemm_2>(Relu_1_out, Gemm_2_out, Gemm_2_weight, Gemm_2_bias);
 
   // Sigmoid_3 (activation) from Sigmoid #3
   //   Gemm_2_out fixed<12,4,RND_CONV,SAT> [1] -> out0 fixed<12,4,RND_CONV,SAT> [1]; function sigmoid, table fixed<12,4,RND_CONV,SAT>

@@ -19,9 +19,12 @@ struct config_Gemm_0 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 320;
+  static const unsigned n_weights = 320;
   typedef Gemm_0_accum_t accum_t;
   typedef Gemm_0_weight_t weight_t;
   typedef Gemm_0_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_0_accum_t sum_t;
 };
 
 // Relu_1: Relu #1
@@ -37,9 +40,12 @@ struct config_Gemm_2 : firmnet_hls::dense_config {
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = firmnet_hls::latency;
   static const unsigned n_mult = 32;
+  static const unsigned n_weights = 32;
   typedef Gemm_2_accum_t accum_t;
   typedef Gemm_2_weight_t weight_t;
   typedef Gemm_2_bias_t bias_t;
+  static const bool product_cast = true;  // product cast: rounding commutes with the sum, and it wraps
+  typedef Gemm_2_accum_t sum_t;
 };
 
 // Sigmoid_3: Sigmoid #3

@@ -63,7 +63,6 @@ inline unsigned table_index(const data_T& x) {
 template <class data_T, class res_T, unsigned N>
 void copy(const data_T data[N], res_T res[N]) {
 #pragma HLS INLINE
-Copy:
   for (unsigned i = 0; i < N; i++) {
 #pragma HLS UNROLL
     res[i] = data[i];
@@ -77,6 +76,7 @@ Copy:
 // Dense: acc_j = Q_accum(bias_j); for i = 0..n_in-1 in this order: acc_j = Q_accum(acc_j + x_i*W_ij);
 // y_j = Q_res(acc_j). The strategies and the reuse factor change pragmas and loop grouping only: every
 // output keeps the order i = 0..n_in-1 (docs/NUMERICS.md), so all strategies give identical bits.
+// Schedules (II, what is unrolled, where the weights live): docs/BACKEND_VITIS.md.
 
 namespace firmnet_hls {
 
@@ -85,92 +85,115 @@ struct dense_config {
   static const unsigned n_out = 1;
   static const unsigned reuse_factor = 1;
   static const unsigned strategy = latency;
-  static const unsigned n_mult = 1;           // multipliers after reuse: ceil(n_in*n_out / reuse_factor)
+  static const unsigned n_mult = 1;       // multipliers of the kernel (dense_resource: weights per ROM word)
+  static const unsigned n_weights = 1;    // length of the weight array (dense_resource: padded, kernel order)
+  // dense_resource only: n_chunks blocks of out_per_chunk outputs, each n_iters pipelined iterations
+  // that read in_per_iter inputs and ROM word (chunk * n_iters + iteration).
+  static const unsigned n_chunks = 1;
+  static const unsigned n_iters = 1;
+  static const unsigned in_per_iter = 1;
+  static const unsigned out_per_chunk = 1;
+  // product_cast: firmnet proved (from the accumulator's rounding and overflow modes, or from the value
+  // bounds) that acc = Q(acc + x*w) equals acc = acc + Q(x*w) with a wrapping sum_t, a plain modular add
+  // chain that HLS can balance into a tree. Otherwise sum_t = accum_t and the serial chain is kept.
+  static const bool product_cast = false;
   typedef ap_fixed<16, 6> accum_t;
+  typedef ap_fixed<16, 6> sum_t;
   typedef ap_fixed<16, 6> weight_t;
   typedef ap_fixed<16, 6> bias_t;
 };
 
+// acc = Q_accum(acc + x*w), spelled as CONFIG_T::product_cast says (the same bits either way).
+template <typename CONFIG_T, class data_T, class weight_T>
+inline void multiply_accumulate(typename CONFIG_T::sum_t& acc, const data_T& x, const weight_T& w) {
+#pragma HLS INLINE
+  if (CONFIG_T::product_cast) {
+    const typename CONFIG_T::sum_t product = x * w;
+    acc = acc + product;
+  } else {
+    acc = acc + x * w;
+  }
+}
+
+// Latency strategy: one pipelined function, every product unrolled; weights in registers (complete
+// partition, constant indices); reuse_factor > 1 only raises II and caps the multipliers.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_latency(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
-                   const typename CONFIG_T::weight_t weights[CONFIG_T::n_in * CONFIG_T::n_out],
+                   const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
                    const typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
 #pragma HLS INLINE off
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
 #pragma HLS ARRAY_PARTITION variable = weights complete
 #pragma HLS ARRAY_PARTITION variable = biases complete
 #pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::n_mult
-  typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
+  typename CONFIG_T::sum_t acc[CONFIG_T::n_out];
 #pragma HLS ARRAY_PARTITION variable = acc complete
-Bias:
   for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
-    acc[j] = biases[j];
+    const typename CONFIG_T::accum_t bias = biases[j];
+    acc[j] = bias;
   }
-Input:
   for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
 #pragma HLS UNROLL
-  Output:
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
-      acc[j] = acc[j] + data[i] * weights[i * CONFIG_T::n_out + j];
+      multiply_accumulate<CONFIG_T>(acc[j], data[i], weights[i * CONFIG_T::n_out + j]);
     }
   }
-Result:
   for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
     res[j] = acc[j];
   }
 }
 
-// Resource strategy: the n_in*n_out products in order k = i*n_out + j are split into reuse_factor
-// consecutive blocks of n_mult; one block per pipelined iteration. k increases, so every output still
+// Resource strategy (reuse_factor > 1): the outputs are cut into n_chunks blocks (more than one only when
+// reuse_factor > n_in); for each block a loop of n_iters iterations, pipelined at II = 1, handles inputs
+// i = r*in_per_iter + ii for every output of the block. Iteration r of block c reads exactly ROM word
+// c*n_iters + r (firmnet writes the weights in this order, padded: cyclic reshape by n_mult), the
+// accumulator index jj is the unrolled index, and there is no division or modulo. Every output still
 // accumulates i = 0..n_in-1 in order.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_resource(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
-                    const typename CONFIG_T::weight_t weights[CONFIG_T::n_in * CONFIG_T::n_out],
+                    const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
                     const typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
 #pragma HLS INLINE off
-#pragma HLS ARRAY_RESHAPE variable = weights block factor = CONFIG_T::n_mult
+#pragma HLS ARRAY_RESHAPE variable = weights cyclic factor = CONFIG_T::n_mult
+#ifdef __VITIS_HLS__
+#pragma HLS BIND_STORAGE variable = weights type = rom_2p
+#else
+#pragma HLS RESOURCE variable = weights core = ROM_2P_BRAM
+#endif
 #pragma HLS ARRAY_PARTITION variable = biases complete
-  const unsigned n_total = CONFIG_T::n_in * CONFIG_T::n_out;
-  typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
+#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::n_mult
+  for (unsigned c = 0; c < CONFIG_T::n_chunks; c++) {
+    typename CONFIG_T::sum_t acc[CONFIG_T::out_per_chunk];
 #pragma HLS ARRAY_PARTITION variable = acc complete
-Bias:
-  for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+    for (unsigned jj = 0; jj < CONFIG_T::out_per_chunk; jj++) {
 #pragma HLS UNROLL
-    acc[j] = biases[j];
-  }
-Reuse:
-  for (unsigned r = 0; r < CONFIG_T::reuse_factor; r++) {
+      const unsigned j = c * CONFIG_T::out_per_chunk + jj;
+      const typename CONFIG_T::accum_t bias = j < CONFIG_T::n_out ? biases[j] : typename CONFIG_T::bias_t(0);
+      acc[jj] = bias;
+    }
+    for (unsigned r = 0; r < CONFIG_T::n_iters; r++) {
 #pragma HLS PIPELINE II = 1
-  Block:
-    for (unsigned b = 0; b < CONFIG_T::n_mult; b++) {
+      const unsigned word = c * CONFIG_T::n_iters + r;
+      for (unsigned ii = 0; ii < CONFIG_T::in_per_iter; ii++) {
 #pragma HLS UNROLL
-      const unsigned k = r * CONFIG_T::n_mult + b;
-      if (k < n_total) {
-        const unsigned i = k / CONFIG_T::n_out;
-        const unsigned j = k % CONFIG_T::n_out;
-        acc[j] = acc[j] + data[i] * weights[k];
+        const unsigned i = r * CONFIG_T::in_per_iter + ii;
+        if (CONFIG_T::n_iters * CONFIG_T::in_per_iter == CONFIG_T::n_in || i < CONFIG_T::n_in) {
+          for (unsigned jj = 0; jj < CONFIG_T::out_per_chunk; jj++) {
+#pragma HLS UNROLL
+            multiply_accumulate<CONFIG_T>(
+                acc[jj], data[i], weights[word * CONFIG_T::n_mult + ii * CONFIG_T::out_per_chunk + jj]);
+          }
+        }
       }
     }
-  }
-Result:
-  for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+    for (unsigned jj = 0; jj < CONFIG_T::out_per_chunk; jj++) {
 #pragma HLS UNROLL
-    res[j] = acc[j];
-  }
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void dense(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
-           const typename CONFIG_T::weight_t weights[CONFIG_T::n_in * CONFIG_T::n_out],
-           const typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
-#pragma HLS INLINE
-  if (CONFIG_T::strategy == resource) {
-    dense_resource<data_T, res_T, CONFIG_T>(data, res, weights, biases);
-  } else {
-    dense_latency<data_T, res_T, CONFIG_T>(data, res, weights, biases);
+      const unsigned j = c * CONFIG_T::out_per_chunk + jj;
+      if (CONFIG_T::n_chunks * CONFIG_T::out_per_chunk == CONFIG_T::n_out || j < CONFIG_T::n_out) res[j] = acc[jj];
+    }
   }
 }
 
@@ -197,11 +220,13 @@ void batchnorm(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
 #pragma HLS ARRAY_PARTITION variable = scale complete
 #pragma HLS ARRAY_PARTITION variable = bias complete
-Element:
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+  for (unsigned o = 0; o < CONFIG_T::n_in / CONFIG_T::n_chan; o++) {
 #pragma HLS UNROLL
-    const unsigned c = i % CONFIG_T::n_chan;
-    res[i] = data[i] * scale[c] + bias[c];
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+      const unsigned i = o * CONFIG_T::n_chan + c;
+      res[i] = data[i] * scale[c] + bias[c];
+    }
   }
 }
 
@@ -391,12 +416,10 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
                     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::inv_table_size]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
   typedef typename CONFIG_T::diff_t diff_t;
-Row:
   for (unsigned row = 0; row < CONFIG_T::n_in / CONFIG_T::n_row; row++) {
 #pragma HLS UNROLL
     const unsigned base = row * CONFIG_T::n_row;
     data_T m = data[base];
-  Max:
     for (unsigned k = 1; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
       if (data[base + k] > m) m = data[base + k];
@@ -404,7 +427,6 @@ Row:
     typename CONFIG_T::exp_table_t e[CONFIG_T::n_row];
 #pragma HLS ARRAY_PARTITION variable = e complete
     typename CONFIG_T::accum_t sum = 0;
-  Exp:
     for (unsigned k = 0; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
       const diff_t d = data[base + k] - m;
@@ -417,7 +439,6 @@ Row:
     const typename CONFIG_T::inv_table_t inv =
         inv_table[table_index<typename CONFIG_T::accum_t, CONFIG_T::inv_table_log2_step,
                               CONFIG_T::inv_table_offset, CONFIG_T::inv_table_size>(sum)];
-  Normalize:
     for (unsigned k = 0; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
       res[base + k] = e[k] * inv;
@@ -438,7 +459,7 @@ enum elementwise_op_t { op_add = 0, op_sub = 1, op_mul = 2 };
 struct elementwise_config {
   static const unsigned n_in = 1;
   static const unsigned op = op_add;
-  static const unsigned n_const = 1;  // constant operand: 1, the last axis, or n_in values (index i % n_const)
+  static const unsigned n_const = 1;  // constant operand: 1, the last axis, or n_in values (element o*n_const + k)
   static const unsigned reuse_factor = 1;
   typedef ap_fixed<16, 6> const_t;
 };
@@ -462,15 +483,18 @@ void elementwise_const(const a_T a[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
                        const typename CONFIG_T::const_t c[CONFIG_T::n_const]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
 #pragma HLS ARRAY_PARTITION variable = c complete
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+  for (unsigned o = 0; o < CONFIG_T::n_in / CONFIG_T::n_const; o++) {
 #pragma HLS UNROLL
-    const unsigned k = i % CONFIG_T::n_const;
-    if (CONFIG_T::op == op_add)
-      res[i] = a[i] + c[k];
-    else if (CONFIG_T::op == op_sub)
-      res[i] = a[i] - c[k];
-    else
-      res[i] = a[i] * c[k];
+    for (unsigned k = 0; k < CONFIG_T::n_const; k++) {
+#pragma HLS UNROLL
+      const unsigned i = o * CONFIG_T::n_const + k;
+      if (CONFIG_T::op == op_add)
+        res[i] = a[i] + c[k];
+      else if (CONFIG_T::op == op_sub)
+        res[i] = a[i] - c[k];
+      else
+        res[i] = a[i] * c[k];
+    }
   }
 }
 
@@ -501,7 +525,7 @@ struct multithreshold_config {
   static const unsigned n_chan = 1;
   static const unsigned n_thresholds = 1;  // per row
   static const unsigned n_rows = 1;        // 1 (shared) or n_chan
-  static const bool channels_last = true;  // NHWC: c = i % n_chan; NCHW: c = i / (n_in / n_chan)
+  static const bool channels_last = true;  // NHWC: i = o*n_chan + c; NCHW: i = c*(n_in/n_chan) + o
   static const unsigned reuse_factor = 1;
   typedef ap_fixed<16, 6> threshold_t;
 };
@@ -514,22 +538,30 @@ void multithreshold(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
                     const typename CONFIG_T::threshold_t thresholds[CONFIG_T::n_rows * CONFIG_T::n_thresholds],
                     const res_T out_values[CONFIG_T::n_thresholds + 1]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS ARRAY_PARTITION variable = thresholds complete
+#pragma HLS ARRAY_PARTITION variable = out_values complete
+  // NHWC: element i = o*n_chan + c; NCHW: i = c*n_spatial + o. Both loops are unrolled, so c is a constant.
+  static const unsigned n_spatial = CONFIG_T::n_in / CONFIG_T::n_chan;
+  for (unsigned o = 0; o < n_spatial; o++) {
 #pragma HLS UNROLL
-    const unsigned c = CONFIG_T::channels_last ? i % CONFIG_T::n_chan : i / (CONFIG_T::n_in / CONFIG_T::n_chan);
-    const unsigned row = CONFIG_T::n_rows == 1 ? 0 : c;
-    unsigned count = 0;
-    for (unsigned t = 0; t < CONFIG_T::n_thresholds; t++) {
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
 #pragma HLS UNROLL
-      if (data[i] >= thresholds[row * CONFIG_T::n_thresholds + t]) count++;
+      const unsigned i = CONFIG_T::channels_last ? o * CONFIG_T::n_chan + c : c * n_spatial + o;
+      const unsigned row = CONFIG_T::n_rows == 1 ? 0 : c;
+      unsigned count = 0;
+      for (unsigned t = 0; t < CONFIG_T::n_thresholds; t++) {
+#pragma HLS UNROLL
+        if (data[i] >= thresholds[row * CONFIG_T::n_thresholds + t]) count++;
+      }
+      res[i] = out_values[count];
     }
-    res[i] = out_values[count];
   }
 }
 
 struct rescale_config {
   static const unsigned n_in = 1;
-  static const unsigned n_scale = 1;  // 1 or the last axis (index i % n_scale)
+  static const unsigned n_last = 1;   // length of the last axis: element i = o*n_last + k
+  static const unsigned n_scale = 1;  // 1 or n_last
   static const unsigned n_pre_add = 1;
   static const unsigned reuse_factor = 1;
   typedef ap_fixed<16, 6> scale_t;
@@ -542,9 +574,13 @@ void rescale_add(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
                  const typename CONFIG_T::scale_t scale[CONFIG_T::n_scale],
                  const typename CONFIG_T::pre_add_t pre_add[CONFIG_T::n_pre_add]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+  for (unsigned o = 0; o < CONFIG_T::n_in / CONFIG_T::n_last; o++) {
 #pragma HLS UNROLL
-    res[i] = (data[i] + pre_add[i % CONFIG_T::n_pre_add]) * scale[i % CONFIG_T::n_scale];
+    for (unsigned k = 0; k < CONFIG_T::n_last; k++) {
+#pragma HLS UNROLL
+      res[o * CONFIG_T::n_last + k] = (data[o * CONFIG_T::n_last + k] + pre_add[CONFIG_T::n_pre_add == 1 ? 0 : k]) *
+                                      scale[CONFIG_T::n_scale == 1 ? 0 : k];
+    }
   }
 }
 
@@ -553,9 +589,12 @@ template <class data_T, class res_T, typename CONFIG_T>
 void rescale(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
              const typename CONFIG_T::scale_t scale[CONFIG_T::n_scale]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+  for (unsigned o = 0; o < CONFIG_T::n_in / CONFIG_T::n_last; o++) {
 #pragma HLS UNROLL
-    res[i] = data[i] * scale[i % CONFIG_T::n_scale];
+    for (unsigned k = 0; k < CONFIG_T::n_last; k++) {
+#pragma HLS UNROLL
+      res[o * CONFIG_T::n_last + k] = data[o * CONFIG_T::n_last + k] * scale[CONFIG_T::n_scale == 1 ? 0 : k];
+    }
   }
 }
 
