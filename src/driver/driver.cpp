@@ -1,5 +1,6 @@
 #include "driver/driver.h"
 
+#include "backends/vitis/vendor.h"
 #include "backends/vitis/vitis_backend.h"
 
 #include <cstdlib>
@@ -40,9 +41,7 @@ Compiled compile(const std::string& model_path, const config::Config& cfg, const
   passes::run_pipeline(c.graph, ctx, opts);
   // The HLS limits, reported at conversion (and by inspect/predict) rather than hours into synthesis.
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config))
-    c.warnings.push_back({f.where, "HLS: " + f.what +
-                                       (f.error ? "; " + c.config.backend + " HLS would refuse it, so convert does" : "") +
-                                       " (fix: " + f.hint + ")"});
+    c.warnings.push_back({f.where, "HLS: " + f.what + " (fix: " + f.hint + ")"});
   return c;
 }
 
@@ -100,7 +99,8 @@ estimate::Target estimate_target(const config::Config& cfg) {
   estimate::Target t;
   t.part = cfg.part;
   t.clock_ns = cfg.clock_period;
-  t.uncertainty_pct = cfg.clock_uncertainty;
+  // The uncertainty build_prj.tcl sets: the configured one, else the HLS tool's default (Vitis 27 %).
+  t.uncertainty_pct = backends::vitis::vendor_spelling(cfg.backend).clock_uncertainty(cfg.clock_uncertainty);
   t.io_type = cfg.io_type;
   t.backend = cfg.backend;
   return t;

@@ -1,7 +1,6 @@
 // check_feasibility: every layer against the limits of the HLS tools, with the schedule the kernels ask
-// for (dense_schedule.h). A layer the tool would refuse is an error of the project writer; one that would
-// synthesize into something unreasonable is a warning. Each names the layer, the number, the limit and
-// the fix.
+// for (dense_schedule.h): layers the tool would stop on (Vivado HLS over its partition limit) or would
+// synthesize into something unreasonable. Each names the layer, the number, the limit and the fix.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,7 +24,6 @@ std::string big(int64_t v) {  // 50176 -> "50,176"
 std::string where(const ir::Node& n) { return "layer '" + n.name + "'"; }
 
 struct Limits {
-  bool vivado;
   int64_t partition;  // elements of one ARRAY_PARTITION complete
   std::string partition_what;
 };
@@ -33,8 +31,8 @@ struct Limits {
 Limits limits_of(const config::Config& cfg) {
   const bool vivado = vendor_spelling(cfg.backend).tool == "vivado_hls";
   if (vivado)
-    return {true, kVivadoPartitionLimit, "Vivado HLS's complete-partition limit (XFORM 203-103 stops synthesis)"};
-  return {false, kVitisPartitionLimit, "the project's config_array_partition -maximum_size"};
+    return {kVivadoPartitionLimit, "Vivado HLS's complete-partition limit (XFORM 203-103 stops synthesis)"};
+  return {kVitisPartitionLimit, "the project's config_array_partition -maximum_size"};
 }
 
 // The smallest valid reuse factor whose Resource schedule fits the limits, or 0 when none does.
@@ -66,24 +64,24 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
   if (!s.resource) {
     const int64_t weights = n_in * n_out;
     if (weights > lim.partition)
-      out.push_back({lim.vivado, where(n),
+      out.push_back({where(n),
                      fmt::format("{}: {} weights completely partitioned (registers), over {} of {}", what, big(weights),
                                  lim.partition_what, big(lim.partition)),
                      fix});
     else if (weights > kUnrollLimit)
-      out.push_back({false, where(n),
+      out.push_back({where(n),
                      fmt::format("{}: {} products fully unrolled, over the unroll limit of {} (HLS runtime and area "
                                  "grow with every one)", what, big(weights), big(kUnrollLimit)),
                      fix});
     return;
   }
   if (s.n_mult > kUnrollLimit)
-    out.push_back({false, where(n),
+    out.push_back({where(n),
                    fmt::format("{}: {} products unrolled per iteration, over the unroll limit of {}", what,
                                big(s.n_mult), big(kUnrollLimit)),
                    fix});
   if (s.n_mult * wbits > kReshapeWordBits)
-    out.push_back({false, where(n),
+    out.push_back({where(n),
                    fmt::format("{}: the weight ROM word would be {} bits ({} weights of {} bits), over the reshape limit "
                                "of {} bits", what, big(s.n_mult * wbits), big(s.n_mult), wbits, big(kReshapeWordBits)),
                    fix});
@@ -93,7 +91,7 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
 void check_partitioned(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
   auto check = [&](const std::string& array, int64_t size, const std::string& fix) {
     if (size > lim.partition)
-      out.push_back({lim.vivado, where(n),
+      out.push_back({where(n),
                      fmt::format("{} ({}) has {} elements, completely partitioned, over {} of {}", array,
                                  ir::name(n.kind), big(size), lim.partition_what, big(lim.partition)),
                      fix});
@@ -122,7 +120,7 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
     const ir::Tensor& t = g.tensor(id);
     const int64_t bits = t.size() * (t.type ? t.type->width : 16);
     if (bits > kReshapeWordBits)
-      out.push_back({false, "graph input '" + t.name + "'",
+      out.push_back({"graph input '" + t.name + "'",
                      fmt::format("the input port is one reshaped word of {} bits ({} values), over the reshape limit "
                                  "of {} bits", big(bits), big(t.size()), big(kReshapeWordBits)),
                      "use a narrower input precision"});

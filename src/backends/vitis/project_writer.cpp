@@ -241,8 +241,6 @@ void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const st
     throw Error("config ProjectName", "'" + cfg.project_name + "' is not a legal C++ identifier",
                 "use letters, digits and single underscores, starting with a letter, e.g. myproject");
   g.verify(true);
-  for (const FeasibilityFinding& f : check_feasibility(g, cfg))
-    if (f.error) throw Error(f.where, f.what + " (" + vendor.name + " would refuse it)", f.hint);
 
   EmitContext ctx(g);
   ProjectInterface p;

@@ -21,23 +21,22 @@ inline constexpr int64_t kVitisPartitionLimit = 4096;   // Vitis: the project's 
 inline constexpr int64_t kUnrollLimit = 4096;           // unrolled loop iterations (products) per pipelined body
 inline constexpr int64_t kReshapeWordBits = 65536;      // widest word of an ARRAY_RESHAPE
 
-// One layer against those limits. `error`: the tool would refuse it (the project writer throws);
-// otherwise a warning: it would synthesize, badly. `hint` is the fix.
+// One layer against those limits: `what` says what the tool would do (stop, for Vivado HLS over its
+// partition limit; or synthesize badly), `hint` is the fix. Reported as warnings: the project is still
+// written, so that it can be edited by hand.
 struct FeasibilityFinding {
-  bool error = false;
   std::string where;
   std::string what;
   std::string hint;
 };
 
 // Every layer with the schedule the kernels give it (backends/vitis/feasibility.cpp). Never throws for a
-// finding; write_vitis_project throws the first error.
+// finding; driver::compile adds them to its warnings.
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg);
 
 // Writes the project into `dir` atomically: built in a sibling temporary directory and renamed into
 // place only when complete, so a failure never leaves a half-written project that looks complete.
-// Throws firmnet::Error (e.g. a type the backend cannot express, an existing non-project directory, a
-// layer over a limit the HLS tool would refuse: check_feasibility).
+// Throws firmnet::Error (e.g. a type the backend cannot express, an existing non-project directory).
 void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const std::filesystem::path& dir,
                          const TestVectors* tv = nullptr);
 
