@@ -23,12 +23,11 @@ Row estimate_argmax(const Context& c, const ir::Node& n) {
   const int64_t N = elements(g, n.inputs.at(0));
   const int64_t n_row = shape.empty() ? N : shape.back();
   const int64_t rows = n_row ? N / n_row : 0;
-  int ib = 0, depth = 0;
+  int ib = 0;  // index bits, also the depth of the compare-select tree
   while ((int64_t{1} << ib) < n_row) ++ib;
-  depth = ib;
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   row.res.lut = rows * (n_row - 1) * ((xt.width + 3) / 4 + xt.width + ib);
-  for (int l = 0; l < depth; ++l) c.chain.op(kCmpSelNs, N * xt.width);
+  for (int l = 0; l < ib; ++l) c.chain.op(kCmpSelNs, N * xt.width);
   row.latency_min = row.latency_max = c.chain.cycles() - start;
   row.res.ff += c.chain.ff() - ff0;
   return row;

@@ -6,7 +6,6 @@
 // The stage reads only the typed, quantized IR and a Target (part, clock, io type): the actual quantized
 // constants decide which products become DSPs, LUT shift-adds or nothing.
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
