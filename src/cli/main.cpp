@@ -152,10 +152,11 @@ int main(int argc, char** argv) {
       backends::write_vitis_project(c.graph, c.config, dir, tvp);
       const auto est = driver::estimate(c);
       write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(est));
-      // Layers over an HLS limit or a design over the part: say so now, not when the synthesis dies.
+      // A design over the part: say so now, not when implementation fails (the layers over an HLS limit
+      // are among compile()'s warnings already).
       std::vector<Warning> findings;
       for (const auto& f : est.feasibility)
-        findings.push_back({f.layer.empty() ? "estimate" : "layer '" + f.layer + "'", f.what + " (fix: " + f.fix + ")"});
+        if (f.layer.empty()) findings.push_back({"estimate", f.what + " (fix: " + f.fix + ")"});
       print_warnings(findings, quiet);
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {

@@ -106,6 +106,17 @@ estimate::Target estimate_target(const config::Config& cfg) {
   return t;
 }
 
-estimate::Estimate estimate(const Compiled& c) { return estimate::estimate(c.graph, estimate_target(c.config)); }
+estimate::Estimate estimate(const Compiled& c) {
+  estimate::Estimate e = estimate::estimate(c.graph, estimate_target(c.config));
+  // The HLS limits: the backend's own check (the one compile() warns about), ahead of the capacity.
+  std::vector<estimate::Finding> limits;
+  for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config)) {
+    std::string layer = f.where;
+    if (layer.rfind("layer '", 0) == 0 && layer.size() > 8 && layer.back() == '\'') layer = layer.substr(7, layer.size() - 8);
+    limits.push_back({layer, f.what, f.hint});
+  }
+  e.feasibility.insert(e.feasibility.begin(), limits.begin(), limits.end());
+  return e;
+}
 
 }  // namespace firmnet::driver

@@ -1,5 +1,5 @@
 // The estimate of a whole graph: every layer through one chained schedule (the io_parallel top function
-// is one pipeline), totals, the block-level control, feasibility.
+// is one pipeline), totals, the block-level control, the part's capacity.
 #include "estimate/estimate.h"
 
 #include <algorithm>
@@ -52,7 +52,6 @@ Estimate estimate(const ir::Graph& g, const Target& t) {
     e.total.res += r.res;
     e.total.ii = std::max(e.total.ii, r.ii);
     e.layers.push_back(std::move(r));
-    check_layer_limits(g, n, t, e.feasibility);
   }
   e.total.latency_min = e.total.latency_max = chain.cycles();
   e.total.res.ff += kControlFF + 2 * chain.cycles();

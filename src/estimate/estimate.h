@@ -75,7 +75,8 @@ struct Estimate {
   std::vector<Finding> feasibility;
 };
 
-// Throws firmnet::Error for an io type the estimator does not model yet.
+// Throws firmnet::Error for an io type the estimator does not model yet. `feasibility` holds the part's
+// capacity findings; driver::estimate adds the backend's HLS-limit findings in front.
 Estimate estimate(const ir::Graph& g, const Target& t);
 
 // Utilisation in percent of the part's capacity, per key ("dsp", "lut", ...); empty without a part.

@@ -94,8 +94,7 @@ Row estimate_multithreshold(const Context& c, const ir::Node& n);
 Row estimate_shape(const Context& c, const ir::Node& n);   // Input, Reshape, Concat
 Row estimate_argmax(const Context& c, const ir::Node& n);
 
-// The HLS limits of one layer (feasibility.cpp).
-void check_layer_limits(const ir::Graph& g, const ir::Node& n, const Target& t, std::vector<Finding>& out);
+// The part's capacity (feasibility.cpp).
 void check_capacity(const Estimate& e, std::vector<Finding>& out);
 
 // Helpers shared by the families.

@@ -234,8 +234,9 @@ TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
   const auto v = run_firmnet("convert " + jet() + " -c " + (work_dir() / "vivado.yml").string() + " -o " +
                              (work_dir() / "prj_vivado").string());
   ASSERT_EQ(v.code, 0) << v.err;
-  EXPECT_NE(v.err.find("2048 weights"), std::string::npos) << v.err;
-  EXPECT_NE(v.err.find("fix: set Strategy: Resource with ReuseFactor >= 2"), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("2,048 weights"), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("Strategy: Resource with ReuseFactor 2 or larger"), std::string::npos) << v.err;
+  EXPECT_NE(slurp(work_dir() / "prj_vivado" / "estimate.json").find("2,048 weights"), std::string::npos);
   // Without synthesis reports: a clear error.
   const auto none = run_firmnet("report " + prj.string());
   EXPECT_NE(none.code, 0);

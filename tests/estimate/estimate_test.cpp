@@ -153,20 +153,21 @@ TEST(EstimateModel, JsonHasTheIssueKeys) {
 }
 
 TEST(EstimateFeasibility, DenseOverThePartitionLimitIsReportedWithItsFix) {
+  // 4,000 weights partitioned completely: over Vivado HLS's 1,024 (the backend's check, in the estimate).
   const auto path = tmp_model("dense400x10.onnx", 400, {{10, ""}});
   auto c = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Latency\n");
   const Estimate e = driver::estimate(c);
   ASSERT_EQ(e.feasibility.size(), 1u);
   const Finding& f = e.feasibility[0];
   EXPECT_EQ(f.layer, e.layers[0].name);
-  EXPECT_NE(f.what.find("4000 weights"), std::string::npos) << f.what;
-  EXPECT_NE(f.what.find("1024"), std::string::npos) << f.what;
-  EXPECT_NE(f.fix.find("Strategy: Resource"), std::string::npos) << f.fix;
-  EXPECT_NE(f.fix.find("ReuseFactor >= 4"), std::string::npos) << f.fix;  // 4000/4 = 1000 <= 1024
-  // The fix applied: no finding.
-  // Vitis HLS partitions up to 4096 (build_prj.tcl raises its limit): no finding there.
+  EXPECT_NE(f.what.find("4,000 weights"), std::string::npos) << f.what;
+  EXPECT_NE(f.what.find("1,024"), std::string::npos) << f.what;
+  EXPECT_NE(f.fix.find("Strategy: Resource with ReuseFactor 2 or larger"), std::string::npos) << f.fix;
+  EXPECT_NE(to_json(e).find("4,000 weights"), std::string::npos);
+  // Vitis HLS partitions up to 4,096 (build_prj.tcl raises its limit): no finding there.
   auto vitis = compile(path, "Backend: Vitis\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n");
   EXPECT_TRUE(driver::estimate(vitis).feasibility.empty());
+  // The fix applied: no finding.
   auto fixed = compile(path, "Backend: Vivado\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n");
   EXPECT_TRUE(driver::estimate(fixed).feasibility.empty());
 }
