@@ -24,9 +24,11 @@ namespace firmnet::frontends::onnx_detail {
 // enough that a hostile shape cannot make the frontend allocate gigabytes.
 constexpr int64_t kMaxElements = int64_t{1} << 26;
 
-// Default-domain opsets this frontend understands. 7 is the first opset with numpy-style broadcasting
-// for Add/Mul/Gemm, which every converter here assumes.
-constexpr int64_t kMinOpset = 7;
+// Default-domain opsets this frontend understands. Opsets 1-6 (e.g. old PyTorch exports) are read with
+// their own semantics: the legacy broadcast/axis attributes of Add/Sub/Mul/Div and Gemm, BatchNormalization
+// and Dropout's is_test, Reshape's shape attribute (opset < 5), Concat's default axis (opset < 4);
+// consumed_inputs (opset 1) only described in-place reuse and is ignored.
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 21;
 
 struct Value {
@@ -54,6 +56,12 @@ std::vector<double> broadcast_values(const std::vector<double>& values, const st
                                      const std::vector<int64_t>& to);
 
 std::string shape_str(const std::vector<int64_t>& s);
+
+// Opset < 7 Add/Sub/Mul/Div and Gemm's C: without broadcast=1 the shapes must be equal; with it, B's shape
+// matches A's dimensions from `axis` on (default: the trailing ones). Returns B's shape padded with trailing
+// 1s so that numpy broadcasting then gives the legacy result.
+std::vector<int64_t> legacy_broadcast_shape(const std::vector<int64_t>& a, const std::vector<int64_t>& b,
+                                            int64_t broadcast, std::optional<int64_t> axis, const std::string& where);
 
 // Reads a TensorProto (float32/float64/int32/int64, inline or raw_data) into doubles.
 Value read_tensor(const onnx::TensorProto& t, const std::string& where);

@@ -84,7 +84,24 @@ bool try_fold_into_dense(Context& ctx, const OnnxNode& n, Arith op, const std::s
 
 void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
   const Value& a = ctx.input(n, 0);
-  const Value& b = ctx.input(n, 1);
+  const Value* bp = &ctx.input(n, 1);
+  Value legacy_b;
+  if (ctx.opset < 7) {
+    // B broadcasts onto A as the legacy attributes say; give B the equivalent numpy shape.
+    const auto* ax = ctx.attr(n, "axis");
+    const auto shape = legacy_broadcast_shape(a.full_shape, bp->full_shape, ctx.attr_int(n, "broadcast", 0),
+                                              ax ? std::optional<int64_t>(ctx.attr_int(n, "axis", 0)) : std::nullopt,
+                                              n.where);
+    if (shape != bp->full_shape) {
+      if (!bp->is_const)
+        ctx.fail(n, "legacy broadcasting of a data tensor of shape " + shape_str(bp->full_shape) + " onto " +
+                        shape_str(a.full_shape) + " is not supported", "only a constant B may be broadcast");
+      legacy_b = *bp;
+      legacy_b.full_shape = shape;
+      bp = &legacy_b;
+    }
+  }
+  const Value& b = *bp;
   if (a.is_const && b.is_const) return fold_constants(ctx, n, op, a, b);
 
   if (!a.is_const && !b.is_const) {
@@ -145,6 +162,28 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
 }
 
 }  // namespace
+
+std::vector<int64_t> legacy_broadcast_shape(const std::vector<int64_t>& a, const std::vector<int64_t>& b,
+                                            int64_t broadcast, std::optional<int64_t> axis, const std::string& where) {
+  const auto ra = static_cast<int64_t>(a.size()), rb = static_cast<int64_t>(b.size());
+  if (broadcast == 0) {
+    // Equal shapes, except that the batch dimension (counted as 1 here) may be the symbol of either side.
+    if (ra == rb) return b;
+    throw Error(where, "operands of shapes " + shape_str(a) + " and " + shape_str(b) +
+                           " differ and the legacy (opset < 7) attribute broadcast is not 1",
+                "re-export the model, or set broadcast=1 where B is meant to be broadcast");
+  }
+  if (broadcast != 1) throw Error(where, "attribute broadcast=" + std::to_string(broadcast) + " is not 0 or 1");
+  if (b.size() == 1 && b[0] == 1) return b;  // a scalar-like B broadcasts anywhere
+  int64_t at = axis ? *axis : ra - rb;
+  if (at < 0) at += ra;
+  if (at < 0 || at + rb > ra)
+    throw Error(where, "B of shape " + shape_str(b) + " does not fit A of shape " + shape_str(a) + " from axis " +
+                           std::to_string(axis ? *axis : ra - rb));
+  std::vector<int64_t> r = b;
+  for (int64_t k = at + rb; k < ra; ++k) r.push_back(1);
+  return r;
+}
 
 void convert_add(Context& ctx, const OnnxNode& n) { convert_arith(ctx, n, Arith::Add); }
 void convert_sub(Context& ctx, const OnnxNode& n) { convert_arith(ctx, n, Arith::Sub); }

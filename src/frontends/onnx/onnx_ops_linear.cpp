@@ -81,6 +81,10 @@ void convert_gemm(Context& ctx, const OnnxNode& n) {
   if (ctx.has_input(n, 2)) {
     const Value& c = ctx.const_input(n, 2, "the bias C");
     const std::vector<int64_t> target = {1, m};
+    if (ctx.opset < 7 && ctx.attr_int(n, "broadcast", 0) == 0 && c.full_shape.size() != 2)
+      ctx.fail(n, "bias C of shape " + shape_str(c.full_shape) +
+                      " is not [M, N] and the legacy (opset < 7) attribute broadcast is not 1",
+               "re-export the model, or set broadcast=1 on the Gemm");
     auto bs = broadcast_shapes(c.full_shape, target);
     if (!bs || *bs != target)
       ctx.fail(n, "bias C of shape " + shape_str(c.full_shape) + " does not broadcast to [batch, " +
@@ -118,6 +122,10 @@ void convert_matmul(Context& ctx, const OnnxNode& n) {
 void convert_batchnorm(Context& ctx, const OnnxNode& n) {
   if (ctx.opset >= 14 && ctx.attr_int(n, "training_mode", 0) != 0)
     ctx.fail(n, "training_mode=1 is not supported", "export the model in inference mode (model.eval())");
+  // Opsets 1-6: is_test (default 0, training: batch statistics) must be 1 for the stored statistics.
+  if (ctx.opset < 7 && ctx.attr_int(n, "is_test", 0) == 0)
+    ctx.fail(n, "is_test=0 (training mode, normalizing by batch statistics) is not supported",
+             "export the model in inference mode (model.eval()), which writes is_test=1");
   const double eps = ctx.attr_float(n, "epsilon", 1e-5);
   const Value& x = ctx.act_input(n, 0, "the data X");
   const Value& gamma = ctx.const_input(n, 1, "scale");

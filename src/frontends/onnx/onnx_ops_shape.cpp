@@ -24,6 +24,9 @@ void require_batch_first(Context& ctx, const OnnxNode& n, const Value& x) {
 
 // Identity and Dropout (inference): the output is the input.
 void convert_identity(Context& ctx, const OnnxNode& n) {
+  if (n.op() == "Dropout" && ctx.opset < 7 && ctx.attr_int(n, "is_test", 0) == 0)
+    ctx.fail(n, "is_test=0 (training mode: random dropout) is not supported",
+             "export the model in inference mode (model.eval()), which writes is_test=1 or no Dropout");
   const Value& x = ctx.input(n, 0);
   ctx.alias_output(n, 0, x);
   if (n.op() == "Dropout" && n.proto.output_size() > 1 && !n.proto.output(1).empty())
@@ -43,7 +46,15 @@ void convert_flatten(Context& ctx, const OnnxNode& n) {
 
 void convert_reshape(Context& ctx, const OnnxNode& n) {
   const Value& x = ctx.act_input(n, 0, "the data");
-  const Value& target = ctx.const_input(n, 1, "the target shape");
+  Value shape_attr;
+  if (ctx.opset < 5) {  // Reshape-1: the target shape is the attribute `shape`
+    const auto s = ctx.attr_ints(n, "shape");
+    if (!s) ctx.fail(n, "attribute 'shape' is missing (opset < 5 Reshape)");
+    shape_attr.is_const = true;
+    shape_attr.full_shape = {static_cast<int64_t>(s->size())};
+    shape_attr.values.assign(s->begin(), s->end());
+  }
+  const Value& target = ctx.opset < 5 ? shape_attr : ctx.const_input(n, 1, "the target shape");
   const bool allow_zero = ctx.opset >= 14 && ctx.attr_int(n, "allowzero", 0) != 0;
   if (target.full_shape.size() > 1) ctx.fail(n, "the target shape is not a 1-D tensor");
   const int64_t count = ir::num_elements(x.full_shape);  // batch counted as 1
@@ -126,8 +137,8 @@ void convert_concat(Context& ctx, const OnnxNode& n) {
   const Value& first = ctx.act_input(n, 0, "input 0");
   const auto rank = static_cast<int64_t>(first.full_shape.size());
   const auto attr = ctx.attr(n, "axis");
-  if (!attr) ctx.fail(n, "attribute 'axis' is missing");
-  const int64_t axis = normalize_axis(ctx, n, ctx.attr_int(n, "axis", 0), rank, false);
+  if (!attr && ctx.opset >= 4) ctx.fail(n, "attribute 'axis' is missing");
+  const int64_t axis = normalize_axis(ctx, n, ctx.attr_int(n, "axis", 1), rank, false);  // opset < 4: default 1
   if (axis == 0) ctx.fail(n, "concatenation along the batch axis is not supported");
   std::vector<int64_t> out = first.full_shape;
   out[static_cast<size_t>(axis)] = 0;
