@@ -51,6 +51,8 @@ constexpr TypeAlias kLayerTypes[] = {
     {"Concatenate", "Concatenate"},
     {"MultiThreshold", "MultiThreshold"},
     {"Rescale", "Rescale"},
+    {"Quantize", "Quantize"},
+    {"Quant", "Quantize"},
     {"ArgMax", "ArgMax"},
     {"ReLU", "ReLU"},
     {"LeakyReLU", "LeakyReLU"},

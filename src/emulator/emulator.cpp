@@ -191,12 +191,25 @@ class InputCast {
   uint64_t mask_ = 0;
 };
 
+// The model's input quantizer as the input conversion: its exact value cast to the input type (exact: the
+// type holds every level). Its clip is the model's saturation, never an overflow.
+void quantize_inputs(const ir::InputQuantizer& q, const numeric::FixedType& t, const std::string& name,
+                     const double* src, int64_t* dst, size_t n, size_t numel) {
+  const double scale = std::ldexp(1.0, t.frac());
+  for (size_t e = 0; e < n; ++e) {
+    if (std::isnan(src[e]))
+      throw Error("input '" + name + "'", "value " + std::to_string(e % numel) + " of a sample is NaN");
+    dst[e] = static_cast<int64_t>(q.value(src[e], static_cast<int64_t>(e % numel)) * scale);
+  }
+}
+
 struct GraphInput {
   ir::TensorId id;
   numeric::FixedType type;
   size_t counter;
   std::string name;  // for errors: the input node's name, or the tensor's
   InputCast cast;
+  std::optional<ir::InputQuantizer> quantizer;
 };
 
 std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
@@ -212,6 +225,7 @@ std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
     case ir::OpKind::MultiThreshold: return make_multithreshold(c);
     case ir::OpKind::Rescale: return make_rescale(c);
     case ir::OpKind::ArgMax: return make_argmax(c);
+    case ir::OpKind::Quantize: return make_quantize(c);
   }
   c.fail("unknown op kind");
 }
@@ -272,7 +286,9 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
   for (ir::TensorId id : g.inputs) {
     const ir::Tensor& t = g.tensor(id);
     if (!t.type) throw Error("graph input '" + t.name + "'", "has no fixed-point type", "set the input precision");
-    GraphInput in{id, *t.type, 0, t.name, InputCast(*t.type)};
+    GraphInput in{id, *t.type, 0, t.name, InputCast(*t.type), t.quantizer};
+    if (t.quantizer && (t.type->width > 53 || t.type->frac() < -900 || t.type->frac() > 900))
+      throw Error("graph input '" + t.name + "'", "the input quantizer's type " + t.type->str() + " is wider than 53 bits");
     // Overflows of the input cast count under the Input node that declares it, when there is one.
     auto it = std::find_if(m.steps.begin(), m.steps.end(), [&](const Step& s) { return !s.kernel && s.output == id; });
     if (it != m.steps.end()) {
@@ -363,6 +379,9 @@ Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
           int64_t* dst = buf[static_cast<size_t>(inputs[k].id)].data();
           if (raws) {
             std::copy_n((*raws)[k].data() + first * ne, n * ne, dst);
+          } else if (inputs[k].quantizer) {
+            quantize_inputs(*inputs[k].quantizer, inputs[k].type, inputs[k].name, (*floats)[k].data() + first * ne, dst,
+                            n * ne, ne);
           } else {
             inputs[k].cast((*floats)[k].data() + first * ne, dst, n * ne, cnt[inputs[k].counter]);
           }

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "emulator/emulator.h"
+#include "numeric/qonnx_input.h"
+#include "numeric/quantizer.h"
 #include "support/error.h"
 
 namespace firmnet::emulator {
@@ -143,6 +145,15 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
         y[e] = (in[0][e] + (p ? c.at(*p, e, last_axis(0)) : 0.0)) * c.at(s, e, last_axis(0));
       return;
     }
+    case ir::OpKind::Quantize: {  // the model's quantizer on the float value (exact for a power-of-two scale)
+      const int k = static_cast<int>(n.attr_int("log2_scale"));
+      const int64_t z = n.attr_int("zero_point"), qmin = n.attr_int("qmin"), qmax = n.attr_int("qmax");
+      const auto mode = numeric::parse_quant_mode(n.attr_str("rounding_mode"));
+      if (!mode) throw Error(c.where(), "unknown rounding mode '" + n.attr_str("rounding_mode") + "'");
+      for (size_t e = 0; e < ny; ++e)
+        y[e] = std::ldexp(static_cast<double>(firmnet_qonnx::level_po2(in[0][e], k, z, qmin, qmax, static_cast<int>(*mode)) - z), k);
+      return;
+    }
     case ir::OpKind::ArgMax: {
       const size_t len = static_cast<size_t>(last_axis(0));
       for (size_t r = 0; r < ny; ++r)
@@ -169,6 +180,10 @@ std::vector<std::vector<double>> run_float(const ir::Graph& g, const std::vector
                                                 std::to_string(batch * static_cast<size_t>(t.size())));
     buf[static_cast<size_t>(g.inputs[k])] = inputs[k];
     have[static_cast<size_t>(g.inputs[k])] = true;
+    if (t.quantizer)  // the model's input quantizer, which the graph no longer holds as a node
+      for (size_t e = 0; e < inputs[k].size(); ++e)
+        buf[static_cast<size_t>(g.inputs[k])][e] =
+            t.quantizer->value(inputs[k][e], static_cast<int64_t>(e % static_cast<size_t>(t.size())));
   }
   for (const ir::Node& n : g.nodes) {
     const FloatNode c{g, n};

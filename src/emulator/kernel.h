@@ -58,6 +58,7 @@ std::unique_ptr<Kernel> make_concat(const NodeContext& c);
 std::unique_ptr<Kernel> make_multithreshold(const NodeContext& c);
 std::unique_ptr<Kernel> make_rescale(const NodeContext& c);
 std::unique_ptr<Kernel> make_argmax(const NodeContext& c);
+std::unique_ptr<Kernel> make_quantize(const NodeContext& c);
 
 // Number of bits needed for the magnitude of v (0 for 0).
 inline int bit_length(i128 v) {

@@ -20,6 +20,7 @@ Row estimate_node(const Context& c, const ir::Node& n) {
     case ir::OpKind::Rescale: return estimate_rescale(c, n);
     case ir::OpKind::MultiThreshold: return estimate_multithreshold(c, n);
     case ir::OpKind::ArgMax: return estimate_argmax(c, n);
+    case ir::OpKind::Quantize: return estimate_quantize(c, n);
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
     case ir::OpKind::Concat: return estimate_shape(c, n);

@@ -93,6 +93,7 @@ Row estimate_rescale(const Context& c, const ir::Node& n);
 Row estimate_multithreshold(const Context& c, const ir::Node& n);
 Row estimate_shape(const Context& c, const ir::Node& n);   // Input, Reshape, Concat
 Row estimate_argmax(const Context& c, const ir::Node& n);
+Row estimate_quantize(const Context& c, const ir::Node& n);
 
 // The part's capacity (feasibility.cpp).
 void check_capacity(const Estimate& e, std::vector<Finding>& out);

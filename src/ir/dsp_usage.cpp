@@ -77,6 +77,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:
+    case OpKind::Quantize:
     case OpKind::ArgMax: break;
   }
   return d;

@@ -221,6 +221,7 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:
+    case OpKind::Quantize:
     case OpKind::ArgMax: return 0;
   }
   return 0;

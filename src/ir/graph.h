@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "ir/input_quantizer.h"
 #include "numeric/fixed.h"
 #include "numeric/tables.h"
 
@@ -41,6 +42,7 @@ struct Tensor {
   std::vector<double> values;              // constants: values from the model
   std::vector<int64_t> raw;                // constants: quantized values (set by quantize_constants)
   std::string origin;                      // where the type came from: "config Model", "QONNX Quant ...", "auto: ..."
+  std::optional<InputQuantizer> quantizer;  // graph inputs: the model's quantizer, applied to float inputs
   bool is_const() const { return kind == TensorKind::Constant; }
   int64_t size() const { return num_elements(shape); }
 };

@@ -118,6 +118,13 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
       if (n.has_param("pre_add")) v = add(v, const_bounds(g, n, "pre_add"), where);
       return mul(v, const_bounds(g, n, "scale"), where);
     }
+    case ir::OpKind::Quantize: {
+      // The levels (q - z) * 2^k for q in [qmin, qmax], whatever the input.
+      const int64_t k = n.attr_int("log2_scale"), z = n.attr_int("zero_point");
+      const int f = k < 0 ? static_cast<int>(-k) : 0;
+      const int up = static_cast<int>(k) + f;  // >= 0
+      return {static_cast<i128>(n.attr_int("qmin") - z) << up, static_cast<i128>(n.attr_int("qmax") - z) << up, f};
+    }
     case ir::OpKind::ArgMax: {
       const ir::Shape& s = g.tensor(n.inputs.at(0)).shape;
       return {0, static_cast<i128>(s.empty() ? 0 : s.back() - 1), 0};

@@ -39,6 +39,15 @@ std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, 
   return t;
 }
 
+bool set_by_quantizer(const ir::Tensor& t) {
+  return t.type && (t.origin.rfind("QONNX ", 0) == 0 || t.origin.rfind("FINN ", 0) == 0);
+}
+
+bool quantized_dense(const ir::Graph& g, const ir::Node& n) {
+  return n.kind == ir::OpKind::Dense && !n.inputs.empty() && set_by_quantizer(g.tensor(n.inputs[0])) &&
+         set_by_quantizer(g.tensor(n.param("weight")));
+}
+
 std::string with_quantizer(const std::string& old_origin, const std::string& why) {
   if (old_origin.rfind("QONNX ", 0) != 0 && old_origin.rfind("FINN ", 0) != 0) return why;
   const size_t arrow = old_origin.find(" -> ");

@@ -117,11 +117,18 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
       return bounded_type(n, v, kResultFrac, ctx, why);
     }
     case ir::OpKind::ArgMax: return bounded_type(n, v, 0, ctx, why);
+    case ir::OpKind::Quantize: return bounded_type(n, v, v.frac, ctx, why);  // exactly the levels
     case ir::OpKind::Rescale:
       // Lossless: (q - z) * s keeps every fractional bit of the input (+ pre_add) and the scale.
       return bounded_type(n, v, v.frac, ctx, why);
-    case ir::OpKind::Input:
     case ir::OpKind::Dense:
+      if (quantized_dense(g, n)) {  // lossless: the exact sum, as QONNX computes it
+        const FixedType t = bounded_type(n, v, v.frac, ctx, why);
+        why += " (lossless: quantized layer)";
+        return t;
+      }
+      [[fallthrough]];
+    case ir::OpKind::Input:
     case ir::OpKind::BatchNorm:
     case ir::OpKind::Elementwise:
       return bounded_type(n, v, n.inputs.empty() ? kResultFrac : std::max(kResultFrac, in_type(0).frac()), ctx, why);

@@ -20,6 +20,7 @@ std::unique_ptr<Pass> make_infer_precision();
 std::unique_ptr<Pass> make_build_tables();
 std::unique_ptr<Pass> make_fold_affine_into_threshold();
 std::unique_ptr<Pass> make_snap_thresholds();
+std::unique_ptr<Pass> make_absorb_input_quantizers();
 
 // The narrowest type (TRN, WRAP; unsigned only if allowed and no value is negative) holding every value
 // exactly, or nullopt when that needs more than max_width bits (exact_type.cpp).
@@ -27,6 +28,15 @@ std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, 
 // A tensor origin that keeps the quantizer a frontend named ("QONNX Quant(...)", "FINN ...") in front of
 // the reason for the type: "QONNX Quant(...) -> auto: bound [..]"; other origins are replaced by `why`.
 std::string with_quantizer(const std::string& old_origin, const std::string& why);
+
+// Whether a tensor's type was set by a quantizer of the model (QONNX Quant, FINN annotation/MultiThreshold).
+bool set_by_quantizer(const ir::Tensor& t);
+// A Dense of a quantized model: its input and its weights are typed by the model's quantizers. Its float
+// bias then keeps its exact value and its auto result is lossless, so that the layer computes exactly what
+// QONNX computes (docs/NUMERICS.md "Quantized models").
+bool quantized_dense(const ir::Graph& g, const ir::Node& n);
+// Widest exact type a quantized Dense's float bias gets (float32: 24 significant bits plus their spread).
+inline constexpr int kExactBiasWidth = 40;
 
 // "layer 'fc1'": how diagnostics name a node.
 inline std::string layer_where(const ir::Node& n) { return "layer '" + n.name + "'"; }

@@ -33,6 +33,7 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Concat: return "Concatenate";
     case ir::OpKind::MultiThreshold: return "MultiThreshold";
     case ir::OpKind::Rescale: return "Rescale";
+    case ir::OpKind::Quantize: return "Quantize";
     case ir::OpKind::ArgMax: return "ArgMax";
   }
   return "";
@@ -95,6 +96,7 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
     case ir::OpKind::Concat:
+    case ir::OpKind::Quantize:
     case ir::OpKind::ArgMax: break;
   }
   v.push_back("default");

@@ -14,6 +14,7 @@ constexpr Factory kPipeline[] = {
     make_remove_noops,            // drop Reshapes nobody needs and untyped linear activations
     make_fold_constants,          // Elementwise of constants -> a constant
     make_fold_affine_into_threshold,  // add/sub/mul/div/BatchNorm/Reshape before a MultiThreshold -> its thresholds
+    make_absorb_input_quantizers,  // a quantizer reading a float graph input -> the input's type and conversion
     make_fuse_dense_elementwise,  // Dense + Add/Sub/Mul by a constant -> Dense
     make_fuse_batchnorm,          // Dense + BatchNorm -> Dense
     make_resolve_types,           // config -> settings and types of every tensor ("auto" left to infer_precision)

@@ -23,6 +23,7 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
   switch (c.kind) {
     case ir::OpKind::Dense:
     case ir::OpKind::Activation:
+    case ir::OpKind::Quantize:
     case ir::OpKind::Reshape: return true;
     case ir::OpKind::Elementwise: {
       if (!c.has_param("constant")) return true;  // a tensor of the same size: flat

@@ -137,12 +137,14 @@ class ResolveTypes : public Pass {
       const auto [lo, hi] = std::minmax_element(t.values.begin(), t.values.end());
       // Quantized models: values that some type of <= 18 bits holds exactly (bipolar weights, k * 2^-n,
       // all-zero biases: fixed<1,1>) get the narrowest such type; everything else the 18-bit rule.
-      const auto exact = exact_type(t.values, kConstantWidth, false);
+      const bool exact_bias = var == "bias" && quantized_dense(g, n);
+      const auto exact = exact_type(t.values, exact_bias ? kExactBiasWidth : kConstantWidth, false);
       if (exact) {
         t.type = *exact;
         t.type->rounding = numeric::Rounding::RND_CONV;
         t.type->overflow = numeric::Overflow::SAT;
-        t.origin = with_quantizer(t.origin, label + " (exact: narrowest type holding every value)");
+        t.origin = with_quantizer(t.origin, label + (exact_bias ? " (exact: the float bias of a quantized layer)"
+                                                                : " (exact: narrowest type holding every value)"));
       } else {
         t.type = fit_type(*lo, *hi, kConstantWidth);
         t.origin = with_quantizer(t.origin, label + fmt::format(" ({} bits for max |value| {:g})", kConstantWidth,

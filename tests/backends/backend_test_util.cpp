@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "numeric/quantizer.h"
+
 namespace firmnet::testing {
 
 namespace {
@@ -149,6 +151,17 @@ struct Ref {
           y[i] = q(mul(v, param(n, "scale", i)), rt);
         }
         break;
+      case ir::OpKind::Quantize: {  // clip(round(x / 2^k + z)) - z on the grid 2^k, through numeric's reference
+        const auto mode = *numeric::parse_quant_mode(n.attr_str("rounding_mode"));
+        const int k = static_cast<int>(n.attr_int("log2_scale"));
+        for (size_t i = 0; i < nx; ++i) {
+          const V v = at(x, i);
+          const int64_t level = numeric::quantize_level(static_cast<int64_t>(v.v), v.f, k, n.attr_int("zero_point"),
+                                                        n.attr_int("qmin"), n.attr_int("qmax"), mode);
+          y[i] = q(V{level, -k}, rt);
+        }
+        break;
+      }
       case ir::OpKind::ArgMax: {
         const size_t len = static_cast<size_t>(g.tensor(x).shape.back());
         for (size_t row = 0; row < nx / len; ++row) {

@@ -1,5 +1,5 @@
-// QONNX and FINN custom ops in the frontend: what each quantizer becomes (typed linear Activation,
-// MultiThreshold + Rescale, folded constants), FINN MultiThreshold/Squeeze/Unsqueeze/TopK and input
+// QONNX and FINN custom ops in the frontend: what each quantizer becomes (Quantize as a cast or raw-bit
+// logic, MultiThreshold + Rescale, folded constants), FINN MultiThreshold/Squeeze/Unsqueeze/TopK and input
 // annotations, and the load-time errors for unsupported combinations.
 #include "frontends/onnx_test_util.h"
 
@@ -41,7 +41,7 @@ std::string quant_model(const std::string& attrs, const std::string& scale, cons
          "  y = Quant <" + attrs + "> (x, s, z, b)\n}\n";
 }
 
-TEST(OnnxQonnx, PowerOfTwoActivationQuantIsATypedLinearActivation) {
+TEST(OnnxQonnx, PowerOfTwoActivationQuantIsAQuantizeCast) {
   struct Case {
     std::string attrs;
     int bits;
@@ -58,24 +58,41 @@ TEST(OnnxQonnx, PowerOfTwoActivationQuantIsATypedLinearActivation) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.attrs);
     const auto g = load(custom(quant_model(c.attrs, "float {0.125}", "float {0}", c.bits)));
-    ASSERT_EQ(kinds(g), (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::Activation}));
-    EXPECT_EQ(g.nodes[1].attr_str("function"), "linear");
+    ASSERT_EQ(kinds(g), (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::Quantize}));
+    EXPECT_EQ(g.nodes[1].attr_str("lowering"), "cast");
+    EXPECT_EQ(g.nodes[1].attr_int("log2_scale"), -3);
     EXPECT_EQ(g.tensor(g.outputs[0]).type->str(), c.type);
   }
   const auto g = load(custom(quant_model("signed = 1, narrow = 1, rounding_mode = \"ROUND\"", "float {0.125}", "float {0}", 4)));
   EXPECT_EQ(g.tensor(g.outputs[0]).origin, "QONNX Quant(bits=4, scale=2^-3, signed, narrow, ROUND)");
 }
 
-TEST(OnnxQonnx, OtherActivationQuantsAreThresholdsAndAnExactRescale) {
-  // CEIL has no ap_fixed mode: thresholds at the strict boundaries u > q - 1, i.e. x > (q - 1) * s.
-  {
-    const auto g = load(custom(quant_model("signed = 1, narrow = 0, rounding_mode = \"CEIL\"", "float {0.5}", "float {0}", 2)));
-    ASSERT_EQ(kinds(g), (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::MultiThreshold}));
-    const ir::Node& mt = g.nodes[1];
-    EXPECT_EQ(param_values(g, mt, "thresholds"), (std::vector<double>{-1.0, -0.5, 0.0}));  // levels -1, 0, 1
-    EXPECT_EQ(mt.attr_ints("strict"), (std::vector<int64_t>{1, 1, 1}));
-    EXPECT_EQ(mt.attr_float("out_scale"), 0.5);  // q * s directly: per-tensor power-of-two scale, z = 0
-    EXPECT_EQ(mt.attr_float("out_bias"), -1.0);
+TEST(OnnxQonnx, OtherPowerOfTwoQuantsAreRawBitLogic) {
+  struct Case {
+    std::string attrs, zp;
+    int bits;
+    std::string type, why;
+  };
+  const Case cases[] = {
+      // CEIL and UP have no ap_fixed rounding: an add and a shift on the raw bits, not 2^b - 1 comparators.
+      {"signed = 1, narrow = 0, rounding_mode = \"CEIL\"", "float {0}", 8, "fixed<8,5,TRN,SAT>",
+       "CEIL: q = (r + 2^s - 1) >> s, i.e. -floor(-x), then clip to [-128, 127] (ap_fixed has no CEIL rounding)"},
+      {"signed = 1, narrow = 1, rounding_mode = \"UP\"", "float {0}", 8, "fixed<8,5,TRN,SAT>",
+       "UP: q = r >= 0 ? (r + 2^s - 1) >> s : r >> s, then clip to [-127, 127] (ap_fixed has no UP rounding)"},
+      // Unsigned narrow [0, 2^b - 2] is no overflow mode; a zero point shifts the levels.
+      {"signed = 0, narrow = 1, rounding_mode = \"ROUND\"", "float {0}", 4, "ufixed<4,1,TRN,SAT>",
+       "ROUND: q = (r + 2^(s-1) - 1 + bit s of r) >> s, then clip to [0, 14] (the clip [0, 14] is no ap_fixed "
+       "overflow mode)"},
+      {"signed = 0, narrow = 0, rounding_mode = \"HALF_UP\"", "float {3}", 4, "fixed<5,2,TRN,SAT>",
+       "HALF_UP: q = (r + 2^(s-1) - [r < 0]) >> s, then clip to [0, 15], y = q - 3 (zero point 3)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.attrs);
+    const auto g = load(custom(quant_model(c.attrs, "float {0.125}", c.zp, c.bits)));
+    ASSERT_EQ(kinds(g), (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::Quantize}));
+    EXPECT_EQ(g.nodes[1].attr_str("lowering"), "raw bits");
+    EXPECT_EQ(g.nodes[1].attr_str("lowering_why"), c.why);
+    EXPECT_EQ(g.tensor(g.outputs[0]).type->str(), c.type);
   }
   // Per-channel scale and zero point: MultiThreshold -> q, Rescale (q - z_c) * s_c.
   {
@@ -96,6 +113,8 @@ TEST(OnnxQonnx, OtherActivationQuantsAreThresholdsAndAnExactRescale) {
     EXPECT_EQ(param_values(g, rs, "pre_add"), (std::vector<double>{-0.0, -1, 1, -0.0}));
     EXPECT_EQ(g.tensor(rs.param("scale")).type->str(), "fixed<5,3,TRN,SAT>");  // exact: raw 2, 1, 4, 8 at 2^-2
     EXPECT_EQ(g.tensor(g.outputs[0]).origin, "QONNX Quant(bits=2, per-channel scale (4 values), signed, ROUND, zero point)");
+    EXPECT_EQ(mt.attr_str("lowering"), "thresholds");
+    EXPECT_EQ(mt.attr_str("lowering_why"), "per-channel scales: one shift per channel is not a single cast: 3 comparison(s) per element");
   }
 }
 

@@ -291,7 +291,7 @@ TEST(BuildTables, SigmoidAndSoftmaxTables) {
 TEST(Pipeline, NamesOptionsAndFullTyping) {
   EXPECT_EQ(pipeline_pass_names(),
             (std::vector<std::string>{"remove_noops", "fold_constants", "fold_affine_into_threshold",
-                                      "fuse_dense_elementwise", "fuse_batchnorm", "resolve_types",
+                                      "absorb_input_quantizers", "fuse_dense_elementwise", "fuse_batchnorm", "resolve_types",
                                       "quantize_constants", "infer_precision", "snap_thresholds", "build_tables"}));
   ir::Graph g = mlp_16_64();
   config::Config cfg;

@@ -94,6 +94,7 @@ void emit_concat(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_multithreshold(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_rescale(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_argmax(EmitContext& ctx, const ir::Node& n, LayerCode& code);
+void emit_quantize(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 
 // Dispatch over every op kind (no default: a new op in ops.def must be handled here).
 // Returns false for ops that generate no code (Input).

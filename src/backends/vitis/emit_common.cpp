@@ -138,6 +138,7 @@ bool emit_layer(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     case ir::OpKind::MultiThreshold: emit_multithreshold(ctx, n, code); return true;
     case ir::OpKind::Rescale: emit_rescale(ctx, n, code); return true;
     case ir::OpKind::ArgMax: emit_argmax(ctx, n, code); return true;
+    case ir::OpKind::Quantize: emit_quantize(ctx, n, code); return true;
   }
   throw Error(EmitContext::where(n), "unknown op kind");
 }

@@ -3,11 +3,13 @@
 // interface (shared by the top function, the testbench, the marker file and run_csim), the testbench
 // and the Tcl scripts.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/vitis/vendor.h"
 #include "config/config.h"
+#include "ir/input_quantizer.h"
 
 namespace firmnet::backends::vitis {
 
@@ -20,6 +22,7 @@ struct Port {
   std::string type_name;  // input_t / result_t
   std::string size_macro; // N_IN0 / N_OUT0
   int64_t size = 0;
+  std::optional<ir::InputQuantizer> quantizer;  // inputs: the model's quantizer, applied by the testbench
 };
 
 struct ProjectInterface {

@@ -1,6 +1,8 @@
 // tb/<project>_test.cpp: runs the firmware on tb_data/ and compares exactly, or maps IN.dat to OUT.dat.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "backends/vitis/code_writer.h"
 #include "backends/vitis/project.h"
 
@@ -114,6 +116,50 @@ int main(int argc, char** argv) {
 }
 )TB";
 
+std::string g17(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+template <class T, class F>
+std::string join(const std::vector<T>& v, F f) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? (i % 8 ? ", " : ",\n    ") : "") + f(v[i]);
+  return s;
+}
+
+// The model's input quantizer of one port as a function of the double value and the element index: the
+// code of firmware/firmnet/qonnx_input.h with this quantizer's constants, as firmnet's emulator runs it.
+void input_quantizer(CodeWriter& w, const Port& port) {
+  const ir::InputQuantizer& q = *port.quantizer;
+  const std::string f = "quantize_" + port.var;
+  w.comment(fmt::format("Input '{}': the model's input quantizer {}, applied to the float value exactly as\n"
+                        "firmnet predict does (the port type holds every level exactly).",
+                        port.var, q.description));
+  if (q.kind == ir::InputQuantizer::Kind::Quant) {
+    w.open(fmt::format("static double {}(double x, unsigned)", f));
+    w.line(fmt::format("const long long q = firmnet_qonnx::level_po2(x, {}, {}LL, {}LL, {}LL, {});", q.log2_scale,
+                       q.zero_point, q.qmin, q.qmax, q.mode));
+    w.line(fmt::format("return std::ldexp((double)(q - ({}LL)), {});", q.zero_point, q.log2_scale));
+    w.close();
+    return;
+  }
+  w.line(fmt::format("static const double {}_thresholds[{}] = {{\n    {}}};", f, q.thresholds.size(),
+                     join(q.thresholds, g17)));
+  w.line(fmt::format("static const double {}_levels[{}] = {{\n    {}}};", f, q.levels.size(), join(q.levels, g17)));
+  if (!q.strict.empty())
+    w.line(fmt::format("static const unsigned char {}_strict[{}] = {{{}}};", f, q.strict.size(),
+                       join(q.strict, [](unsigned char c) { return std::to_string(c); })));
+  w.open(fmt::format("static double {}(double x, unsigned j)", f));
+  if (q.rows == 1) w.line("const unsigned row = 0; (void)j;");
+  else if (q.channels_last) w.line(fmt::format("const unsigned row = j % {};", q.channels));
+  else w.line(fmt::format("const unsigned row = j / {};", q.numel / q.channels));
+  w.line(fmt::format("return {}_levels[firmnet_qonnx::threshold_count(x, {}_thresholds + row * {}, {}, {})];", f, f,
+                     q.count, q.strict.empty() ? "0" : f + "_strict", q.count));
+  w.close();
+}
+
 }  // namespace
 
 std::string testbench_cpp(const ProjectInterface& p) {
@@ -122,19 +168,32 @@ std::string testbench_cpp(const ProjectInterface& p) {
   w.comment("Inputs are assigned from double to the input type (ap_fixed from double), as the firmnet emulator\n"
             "does; outputs are compared exactly.");
   for (const char* h : {"cstdio", "cstdlib", "fstream", "string", "vector"}) w.line(fmt::format("#include <{}>", h));
-  w.line().line("#include \"../firmware/" + p.name + ".h\"").line();
+  w.line().line("#include \"../firmware/" + p.name + ".h\"");
+  bool any_quantizer = false;
+  for (const Port& port : p.inputs) any_quantizer = any_quantizer || port.quantizer.has_value();
+  if (any_quantizer) w.line("#include <cmath>").line("#include \"../firmware/firmnet/qonnx_input.h\"");
+  w.line();
   std::string in_sum, out_sum;
   for (const Port& port : p.inputs) in_sum += (in_sum.empty() ? "" : " + ") + port.size_macro;
   for (const Port& port : p.outputs) out_sum += (out_sum.empty() ? "" : " + ") + port.size_macro;
   w.line("static const unsigned kInputValues = " + in_sum + ";");
   w.line("static const unsigned kOutputValues = " + out_sum + ";").line();
+  for (const Port& port : p.inputs)
+    if (port.quantizer) {
+      input_quantizer(w, port);
+      w.line();
+    }
   w.comment("One sample through the firmware: x holds the inputs one after the other, y gets the outputs.");
   w.open("static void run_sample(const std::vector<double>& x, std::vector<double>& y)");
   std::string args;
   std::string offset = "0";
   for (const Port& port : p.inputs) {
     w.line(fmt::format("static {} {}[{}];", port.type_name, port.var, port.size_macro));
-    w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = x[{} + j];", port.size_macro, port.var, offset));
+    if (port.quantizer)
+      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = quantize_{}(x[{} + j], j);", port.size_macro,
+                         port.var, port.var, offset));
+    else
+      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = x[{} + j];", port.size_macro, port.var, offset));
     offset += " + " + port.size_macro;
     args += (args.empty() ? "" : ", ") + port.var;
   }

@@ -130,20 +130,7 @@ void check_scale(Context& ctx, const OnnxNode& n, const std::vector<double>& s) 
       ctx.fail(n, fmt::format("scale {:g} is not positive", v), "QONNX scales must be positive and finite");
 }
 
-// ap_fixed's rounding for a QONNX mode, where one exists (CEIL and UP have none).
-std::optional<numeric::Rounding> ap_rounding(RoundingMode m) {
-  switch (m) {
-    case RoundingMode::ROUND:
-    case RoundingMode::HALF_EVEN: return numeric::Rounding::RND_CONV;
-    case RoundingMode::FLOOR: return numeric::Rounding::TRN;
-    case RoundingMode::DOWN: return numeric::Rounding::TRN_ZERO;
-    case RoundingMode::HALF_UP: return numeric::Rounding::RND_INF;
-    case RoundingMode::HALF_DOWN: return numeric::Rounding::RND_ZERO;
-    case RoundingMode::CEIL:
-    case RoundingMode::UP: return std::nullopt;
-  }
-  return std::nullopt;
-}
+using numeric::ap_rounding;
 
 // fixed<b, b + log2 s> (signed or not) holding exactly the levels qmin..qmax times s.
 numeric::FixedType level_type(const IntQuantSpec& q, int log2_scale, numeric::Rounding r, numeric::Overflow o) {
@@ -195,6 +182,15 @@ void fold_constant(Context& ctx, const OnnxNode& n, const Value& x, const Channe
   ctx.alias_output(n, 0, r);
 }
 
+// Why a quantizer on data needs threshold comparisons: nothing cheaper computes it exactly.
+std::string threshold_reason(const ChannelParam& s, const ChannelParam& z, const IntQuantSpec& q) {
+  if (q.bipolar()) return "bipolar: one comparison with the boundary -z*s";
+  if (!s.per_tensor()) return "per-channel scales: one shift per channel is not a single cast";
+  for (double v : s.values)
+    if (!qonnx::is_power_of_two(v)) return fmt::format("scale {:g} is not a power of two: no shift of the raw bits is exact", v);
+  return fmt::format("a zero point{} that is not one integer", z.per_tensor() ? fmt::format(" {:g}", z.values[0]) : "");
+}
+
 // y = (q - z) * s through MultiThreshold (+ Rescale). Levels: MultiThreshold outputs q (or, per tensor
 // with z = 0 and a power-of-two s, directly q * s).
 void emit_threshold_quant(Context& ctx, const OnnxNode& n, const Value& x, ChannelParam s, ChannelParam z,
@@ -202,8 +198,8 @@ void emit_threshold_quant(Context& ctx, const OnnxNode& n, const Value& x, Chann
   if (!q.bipolar() && q.bits > kMaxThresholdBits)
     ctx.fail(n, fmt::format("{} needs a threshold quantizer with {} thresholds per channel (bit width {} > {})",
                             origin, q.qmax() - q.qmin(), q.bits, kMaxThresholdBits),
-             "use a power-of-two per-tensor scale, zero point 0 and a rounding mode other than CEIL/UP "
-             "(then the quantizer is a plain fixed-point cast), or at most 12 bits");
+             "use a power-of-two per-tensor scale and an integer zero point (then the quantizer is integer "
+             "logic of the cost of a cast), or at most 12 bits");
   unify(ctx, n, s, z);
   const size_t rows = s.values.size();
   std::vector<double> thr;
@@ -248,6 +244,9 @@ void emit_threshold_quant(Context& ctx, const OnnxNode& n, const Value& x, Chann
   mt.attrs["out_bias"] = out_bias;
   mt.attrs["data_layout"] = s.layout;
   if (any_strict) mt.attrs["strict"] = strict;
+  mt.attrs["lowering"] = std::string("thresholds");
+  mt.attrs["lowering_why"] = fmt::format(
+      "{}: {} comparison(s) per element", threshold_reason(s, z, q), n_thr);
   const std::string mt_name = mt.name;
   const ir::TensorId th = ctx.add_constant(mt_name, "thresholds", {static_cast<int64_t>(rows), n_thr}, std::move(thr));
   ctx.graph.nodes.back().params["thresholds"] = th;
@@ -306,6 +305,74 @@ void emit_typed_linear(Context& ctx, const OnnxNode& n, const Value& x, const nu
   ctx.graph.tensor(y).origin = origin;
 }
 
+
+// What the raw-bit rounding of each mode costs (docs/NUMERICS.md): r are the input's raw bits, s the
+// number of fractional bits of x / 2^k that the rounding drops.
+const char* raw_formula(RoundingMode m) {
+  switch (m) {
+    case RoundingMode::FLOOR: return "r >> s";
+    case RoundingMode::CEIL: return "(r + 2^s - 1) >> s, i.e. -floor(-x)";
+    case RoundingMode::UP: return "r >= 0 ? (r + 2^s - 1) >> s : r >> s";
+    case RoundingMode::DOWN: return "r >= 0 ? r >> s : (r + 2^s - 1) >> s";
+    case RoundingMode::HALF_UP: return "(r + 2^(s-1) - [r < 0]) >> s";
+    case RoundingMode::HALF_DOWN: return "(r + 2^(s-1) - [r >= 0]) >> s";
+    case RoundingMode::ROUND:
+    case RoundingMode::HALF_EVEN: return "(r + 2^(s-1) - 1 + bit s of r) >> s";
+  }
+  return "?";
+}
+
+// A per-tensor power-of-two Quant on data: a Quantize node, y = (clip(round(x / 2^k + z)) - z) * 2^k, whose
+// output type holds exactly the levels (q - z) * 2^k. Lowered as a plain cast when ap_fixed has the rounding
+// and the clip is the type's saturation; otherwise as integer logic on the raw bits (an add and a shift).
+void emit_quantize(Context& ctx, const OnnxNode& n, const Value& x, const IntQuantSpec& q, int k, int64_t z,
+                   const std::string& origin) {
+  const auto r = ap_rounding(q.mode);
+  const bool cast = z == 0 && r && !(!q.is_signed && q.narrow);
+  numeric::FixedType t;
+  if (cast) {
+    // round(clip(u)) == clip(round(u)) (integer bounds, monotone rounding), and the cast rounds then
+    // saturates: fixed<b, b+k, mode, SAT> is exactly this quantizer (signed narrow: SAT_SYM drops -2^(b-1)).
+    t = level_type(q, k, *r, q.is_signed && q.narrow ? numeric::Overflow::SAT_SYM : numeric::Overflow::SAT);
+  } else {
+    // The fewest bits holding every q - z for q in [qmin, qmax], on the grid 2^k.
+    const int64_t lo = q.qmin() - z, hi = q.qmax() - z;
+    const bool is_signed = lo < 0;
+    int w = 1;
+    while (w < 64 && (is_signed ? (lo < -(int64_t{1} << (w - 1)) || hi > (int64_t{1} << (w - 1)) - 1)
+                                : hi > static_cast<int64_t>((uint64_t{1} << w) - 1)))
+      ++w;
+    t = numeric::make_type(w, w + k, is_signed, numeric::Rounding::TRN, numeric::Overflow::SAT);
+  }
+  check_type(ctx, n, t);
+  std::string why;
+  if (cast) {
+    why = fmt::format("{} rounds as {} and saturates exactly at the levels [{}, {}]", t.str(), name(q.mode),
+                      q.qmin(), q.qmax());
+  } else {
+    std::string reason;
+    if (!r) reason = fmt::format("ap_fixed has no {} rounding", name(q.mode));
+    else if (z != 0) reason = fmt::format("zero point {}", z);
+    else reason = fmt::format("the clip [{}, {}] is no ap_fixed overflow mode", q.qmin(), q.qmax());
+    why = fmt::format("{}: q = {}, then clip to [{}, {}]{} ({})", name(q.mode), raw_formula(q.mode), q.qmin(),
+                      q.qmax(), z != 0 ? fmt::format(", y = q - {}", z) : "", reason);
+  }
+  const ir::TensorId in = x.id;
+  const ir::TensorId y = ctx.add_activation(n, 0, x.full_shape, x.batch_axis);
+  ir::Node& node = ctx.add_node(n, ir::OpKind::Quantize);
+  node.inputs = {in};
+  node.outputs = {y};
+  node.attrs["rounding_mode"] = std::string(name(q.mode));
+  node.attrs["log2_scale"] = int64_t{k};
+  node.attrs["zero_point"] = z;
+  node.attrs["qmin"] = q.qmin();
+  node.attrs["qmax"] = q.qmax();
+  node.attrs["lowering"] = std::string(cast ? "cast" : "raw bits");
+  node.attrs["lowering_why"] = why;
+  ctx.graph.tensor(y).type = t;
+  ctx.graph.tensor(y).origin = origin;
+}
+
 }  // namespace
 
 // Quant / IntQuant(x, scale, zero_point, bit_width), attrs signed, narrow, rounding_mode.
@@ -333,17 +400,10 @@ void convert_quant(Context& ctx, const OnnxNode& n) {
   const std::string origin = describe(n.op(), q, s.values, !(z.per_tensor() && z.values[0] == 0));
 
   int k = 0;
-  const auto r = ap_rounding(q.mode);
-  const bool zero = z.per_tensor() && z.values[0] == 0;
-  if (s.per_tensor() && zero && qonnx::is_power_of_two(s.values[0], &k) && r && !q.bipolar() &&
-      !(!q.is_signed && q.narrow)) {
-    // round(clip(u)) == clip(round(u)) (integer bounds, monotone rounding), and the cast rounds then
-    // saturates: fixed<b, b+k, mode, SAT> is exactly this quantizer (signed narrow: SAT_SYM drops -2^(b-1)).
-    const auto o = q.is_signed && q.narrow ? numeric::Overflow::SAT_SYM : numeric::Overflow::SAT;
-    const numeric::FixedType t = level_type(q, k, *r, o);
-    check_type(ctx, n, t);
-    return emit_typed_linear(ctx, n, x, t, origin);
-  }
+  const double z0 = z.values[0];
+  if (s.per_tensor() && z.per_tensor() && qonnx::is_power_of_two(s.values[0], &k) && !q.bipolar() &&
+      z0 == std::floor(z0) && std::fabs(z0) < 0x1p52)
+    return emit_quantize(ctx, n, x, q, k, static_cast<int64_t>(z0), origin);
   emit_threshold_quant(ctx, n, x, s, z, q, origin);
 }
 

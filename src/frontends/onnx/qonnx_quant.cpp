@@ -9,10 +9,6 @@
 namespace firmnet::frontends::qonnx {
 
 namespace {
-constexpr RoundingMode kModes[] = {RoundingMode::ROUND, RoundingMode::HALF_EVEN, RoundingMode::CEIL,
-                                   RoundingMode::FLOOR, RoundingMode::UP,        RoundingMode::DOWN,
-                                   RoundingMode::HALF_UP, RoundingMode::HALF_DOWN};
-
 double sign(double u) { return u > 0 ? 1.0 : (u < 0 ? -1.0 : 0.0); }
 
 // a - b exactly in double, or throw.
@@ -31,28 +27,6 @@ double exact_mul(double a, double b) {
   return p;
 }
 }  // namespace
-
-const char* name(RoundingMode m) {
-  switch (m) {
-    case RoundingMode::ROUND: return "ROUND";
-    case RoundingMode::HALF_EVEN: return "HALF_EVEN";
-    case RoundingMode::CEIL: return "CEIL";
-    case RoundingMode::FLOOR: return "FLOOR";
-    case RoundingMode::UP: return "UP";
-    case RoundingMode::DOWN: return "DOWN";
-    case RoundingMode::HALF_UP: return "HALF_UP";
-    case RoundingMode::HALF_DOWN: return "HALF_DOWN";
-  }
-  return "?";
-}
-
-std::optional<RoundingMode> parse_rounding_mode(const std::string& s) {
-  std::string up = s;
-  std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  for (RoundingMode m : kModes)
-    if (up == name(m)) return m;
-  return std::nullopt;
-}
 
 double round_value(double u, RoundingMode m) {
   switch (m) {

@@ -17,17 +17,14 @@
 #include <vector>
 
 #include "numeric/fixed.h"
+#include "numeric/quantizer.h"
 
 namespace firmnet::frontends::qonnx {
 
-// qonnx resolve_rounding_mode: ROUND and HALF_EVEN = np.round (half to even); CEIL; FLOOR; UP = away from 0
-// (sign(x)*ceil(|x|)); DOWN = toward 0 (np.fix); HALF_UP = half away from 0 (sign(x)*floor(|x|+0.5));
-// HALF_DOWN = half toward 0 (sign(x)*ceil(|x|-0.5)).
-enum class RoundingMode { ROUND, HALF_EVEN, CEIL, FLOOR, UP, DOWN, HALF_UP, HALF_DOWN };
-
-const char* name(RoundingMode m);
-// Case-insensitive, as qonnx upper-cases the attribute; nullopt for anything else.
-std::optional<RoundingMode> parse_rounding_mode(const std::string& s);
+// The rounding modes (numeric/quantizer.h: qonnx resolve_rounding_mode).
+using RoundingMode = numeric::QuantMode;
+using numeric::name;
+inline std::optional<RoundingMode> parse_rounding_mode(const std::string& s) { return numeric::parse_quant_mode(s); }
 // The rounding function itself on a double (exact: every result is an integer-valued double).
 double round_value(double u, RoundingMode m);
 

@@ -9,17 +9,11 @@ void bnn(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   #pragma HLS INTERFACE mode=ap_vld port=out0
   #pragma HLS PIPELINE II=1
 
-  // linear_input_quant_export_handler_BipolarQuant (multithreshold) from BipolarQuant '/linear/input_quant/export_handler/BipolarQuant'
-  //   in0 fixed<16,6,RND_CONV,SAT> [3] -> linear_input_quant_export_handler_BipolarQuant_out fixed<2,2> [3]; thresholds fixed<17,7,TRN,SAT>, out_scale 2, out_bias -1, NHWC
-  linear_input_quant_export_handler_BipolarQuant_result_t linear_input_quant_export_handler_BipolarQuant_out[3];
-  #pragma HLS ARRAY_PARTITION variable=linear_input_quant_export_handler_BipolarQuant_out complete dim=0
-  firmnet_hls::multithreshold<input_t, linear_input_quant_export_handler_BipolarQuant_result_t, config_linear_input_quant_export_handler_BipolarQuant>(in0, linear_input_quant_export_handler_BipolarQuant_out, linear_input_quant_export_handler_BipolarQuant_thresholds, linear_input_quant_export_handler_BipolarQuant_out_values);
-
   // linear_Gemm (dense) from Gemm '/linear/Gemm'
-  //   linear_input_quant_export_handler_BipolarQuant_out fixed<2,2> [3] -> linear_Gemm_out fixed<4,4> [4]; accum fixed<4,4>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<4,4,RND_CONV,SAT>
+  //   in0 fixed<2,2,RND_CONV,SAT> [3] -> linear_Gemm_out fixed<4,4> [4]; accum fixed<4,4>, weight fixed<2,2,RND_CONV,SAT>, bias fixed<4,4,RND_CONV,SAT>
   linear_Gemm_result_t linear_Gemm_out[4];
   #pragma HLS ARRAY_PARTITION variable=linear_Gemm_out complete dim=0
-  firmnet_hls::dense_latency<linear_input_quant_export_handler_BipolarQuant_result_t, linear_Gemm_result_t, config_linear_Gemm>(linear_input_quant_export_handler_BipolarQuant_out, linear_Gemm_out, linear_Gemm_weight, linear_Gemm_bias);
+  firmnet_hls::dense_latency<input_t, linear_Gemm_result_t, config_linear_Gemm>(in0, linear_Gemm_out, linear_Gemm_weight, linear_Gemm_bias);
 
   // linear_output_quant_export_handler_BipolarQuant (multithreshold) from BipolarQuant '/linear/output_quant/export_handler/BipolarQuant'
   //   linear_Gemm_out fixed<4,4> [4] -> out0 fixed<2,2> [4]; thresholds fixed<5,5,TRN,SAT>, out_scale 2, out_bias -1, NHWC

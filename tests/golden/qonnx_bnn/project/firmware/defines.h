@@ -9,13 +9,11 @@
 #define N_OUT0 4
 
 // Activation tensors
-typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> input_t;  // x_1 [3]
-typedef ap_fixed<2,2> linear_input_quant_export_handler_BipolarQuant_result_t;  // linear_input_quant_export_handler_BipolarQuant_output_0 [3]
+typedef ap_fixed<2,2,AP_RND_CONV,AP_SAT> input_t;  // x_1 [3]
 typedef ap_fixed<4,4> linear_Gemm_result_t;  // linear_Gemm_output_0 [4]
 typedef ap_fixed<2,2> result_t;  // t_12 [4]
 
 // Layer internal and parameter types
-typedef ap_fixed<17,7,AP_TRN,AP_SAT> linear_input_quant_export_handler_BipolarQuant_thresholds_t;  // linear_input_quant_export_handler_BipolarQuant thresholds
 typedef ap_fixed<4,4> linear_Gemm_accum_t;  // linear_Gemm accum
 typedef ap_fixed<2,2,AP_RND_CONV,AP_SAT> linear_Gemm_weight_t;  // linear_Gemm weight
 typedef ap_fixed<4,4,AP_RND_CONV,AP_SAT> linear_Gemm_bias_t;  // linear_Gemm bias

@@ -6,23 +6,10 @@
 
 #include "firmnet/firmnet_hls.h"
 
-#include "weights/linear_input_quant_export_handler_BipolarQuant_thresholds.h"
-#include "weights/linear_input_quant_export_handler_BipolarQuant_out_values.h"
 #include "weights/linear_Gemm_weight.h"
 #include "weights/linear_Gemm_bias.h"
 #include "weights/linear_output_quant_export_handler_BipolarQuant_thresholds.h"
 #include "weights/linear_output_quant_export_handler_BipolarQuant_out_values.h"
-
-// linear_input_quant_export_handler_BipolarQuant: BipolarQuant '/linear/input_quant/export_handler/BipolarQuant'
-struct config_linear_input_quant_export_handler_BipolarQuant : firmnet_hls::multithreshold_config {
-  static const unsigned n_in = 3;
-  static const unsigned n_chan = 3;
-  static const unsigned n_thresholds = 1;
-  static const unsigned n_rows = 1;
-  static const bool channels_last = true;
-  static const unsigned reuse_factor = 1;
-  typedef linear_input_quant_export_handler_BipolarQuant_thresholds_t threshold_t;
-};
 
 // linear_Gemm: Gemm '/linear/Gemm'
 struct config_linear_Gemm : firmnet_hls::dense_config {

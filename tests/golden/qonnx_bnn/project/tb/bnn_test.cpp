@@ -8,14 +8,27 @@
 #include <vector>
 
 #include "../firmware/bnn.h"
+#include <cmath>
+#include "../firmware/firmnet/qonnx_input.h"
 
 static const unsigned kInputValues = N_IN0;
 static const unsigned kOutputValues = N_OUT0;
 
+// Input 'in0': the model's input quantizer QONNX BipolarQuant(scale=2^0), applied to the float value exactly as
+// firmnet predict does (the port type holds every level exactly).
+static const double quantize_in0_thresholds[1] = {
+    0};
+static const double quantize_in0_levels[2] = {
+    -1, 1};
+static double quantize_in0(double x, unsigned j) {
+  const unsigned row = 0; (void)j;
+  return quantize_in0_levels[firmnet_qonnx::threshold_count(x, quantize_in0_thresholds + row * 1, 0, 1)];
+}
+
 // One sample through the firmware: x holds the inputs one after the other, y gets the outputs.
 static void run_sample(const std::vector<double>& x, std::vector<double>& y) {
   static input_t in0[N_IN0];
-  for (unsigned j = 0; j < N_IN0; j++) in0[j] = x[0 + j];
+  for (unsigned j = 0; j < N_IN0; j++) in0[j] = quantize_in0(x[0 + j], j);
   static result_t out0[N_OUT0];
   bnn(in0, out0);
   y.resize(kOutputValues);
