@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::estimate {
 namespace fs = std::filesystem;
@@ -52,23 +53,13 @@ bool is_int(const std::string& s) {
 int64_t to_int(const std::string& s, const std::string& file, const std::string& what) {
   // "-" means none in the HLS tables; "0.5" block RAM tiles are rounded up by callers that need halves.
   if (s == "-" || s.empty()) return 0;
-  double v = 0;
-  try {
-    v = std::stod(s);
-  } catch (const std::exception&) {
-    throw Error(file, "cannot read " + what + " from '" + s + "'");
-  }
-  if (!(v >= 0 && v < 9.0e15)) throw Error(file, what + " '" + s + "' is not a plausible count");
-  return static_cast<int64_t>(v);
+  const auto v = support::parse_leading_double(s);
+  if (!v) throw Error(file, "cannot read " + what + " from '" + s + "'");
+  if (!(*v >= 0 && *v < 9.0e15)) throw Error(file, what + " '" + s + "' is not a plausible count");
+  return static_cast<int64_t>(*v);
 }
 
-double leading_number(const std::string& s) {
-  try {
-    return std::stod(s);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
+double leading_number(const std::string& s) { return support::parse_leading_double(s).value_or(0); }
 
 std::string after_colon(const std::string& line) {
   size_t p = line.find(':');

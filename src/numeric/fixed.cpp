@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::numeric {
 
@@ -238,16 +239,13 @@ FixedType FixedType::parse(const std::string& text) {
                             is_int ? "1 (the width)" : "2 to 5 (W,I[,Q[,O[,N]]])", args.size()));
 
   auto integer = [&](const std::string& a, const char* role) {
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(a, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != a.size()) throw Error(where, fmt::format("{} \"{}\" is not an integer", role, a));
-    if (v < -100000 || v > 100000) throw Error(where, fmt::format("{} {} is out of range", role, a));
-    return static_cast<int>(v);
+    std::string_view digits(a);
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
+      throw Error(where, fmt::format("{} \"{}\" is not an integer", role, a));
+    const auto v = support::parse_int<long long>(a[0] == '+' ? std::string_view(a).substr(1) : std::string_view(a));
+    if (!v || *v < -100000 || *v > 100000) throw Error(where, fmt::format("{} {} is out of range", role, a));
+    return static_cast<int>(*v);
   };
   auto strip_ap = [](const std::string& mode) {  // modes: case-insensitive, "AP_" optional
     const std::string m = upper(mode);

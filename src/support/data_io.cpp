@@ -6,18 +6,23 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "support/checked.h"
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::support {
 
 int64_t Array::row_size() const {
-  int64_t n = 1;
-  for (size_t i = 1; i < shape.size(); ++i) n *= shape[i];
-  return n;
+  if (shape.size() <= 1) return 1;
+  const auto n = checked_elements(std::span<const int64_t>(shape).subspan(1), std::numeric_limits<int64_t>::max());
+  if (!n) throw Error("array of shape " + shape_string(shape), "the row size does not fit in 64 bits");
+  return *n;
 }
 
 std::string read_file(const std::string& path) {
@@ -30,6 +35,8 @@ std::string read_file(const std::string& path) {
 }
 
 namespace {
+
+constexpr int64_t kMaxNpyElements = int64_t{1} << 40;
 
 static_assert(std::endian::native == std::endian::little, "firmnet assumes a little-endian host");
 
@@ -55,6 +62,35 @@ std::string header_field(const std::string& h, const std::string& key, const std
   }
   while (e < h.size() && h[e] != ',' && h[e] != '}') ++e;
   return h.substr(b, e - b);
+}
+
+// The 'shape' field: "()", "(3,)", "(3, 4)"; every entry a non-negative integer.
+std::vector<int64_t> parse_npy_shape(const std::string& shape_s, const std::string& where) {
+  const auto bad = [&](const std::string& why) {
+    return Error(where, "npy header field 'shape' '" + shape_s + "' " + why,
+                 "write the file with numpy.save; 'shape' is a tuple such as (100, 16)");
+  };
+  if (shape_s.size() < 2 || shape_s.front() != '(' || shape_s.back() != ')') throw bad("is not a tuple");
+  std::vector<int64_t> shape;
+  std::string_view rest = std::string_view(shape_s).substr(1, shape_s.size() - 2);
+  while (true) {
+    const size_t comma = rest.find(',');
+    std::string_view tok = rest.substr(0, comma);
+    while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
+    while (!tok.empty() && tok.back() == ' ') tok.remove_suffix(1);
+    const bool last = comma == std::string_view::npos;
+    if (tok.empty()) {
+      // Only "()" and the trailing comma of "(3,)" leave an empty entry.
+      if (!last || (shape.empty() && rest.find_first_not_of(' ') != std::string_view::npos)) throw bad("has an empty entry");
+      break;
+    }
+    const auto d = parse_int<int64_t>(tok);
+    if (!d || *d < 0) throw bad("has the entry '" + std::string(tok) + "', which is not a dimension");
+    shape.push_back(*d);
+    if (last) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return shape;
 }
 
 template <class T>
@@ -103,31 +139,23 @@ Array parse_npy(const std::string& bytes, const std::string& where) {
   if (fortran.find("True") != std::string::npos)
     throw Error(where, "Fortran-order arrays are not supported", "save a C-contiguous array (numpy.ascontiguousarray)");
   Array a;
-  {
-    std::string inner = shape_s.substr(1, shape_s.size() - 2);
-    std::stringstream ss(inner);
-    std::string tok;
-    while (std::getline(ss, tok, ',')) {
-      size_t b = tok.find_first_not_of(" ");
-      if (b == std::string::npos) continue;
-      int64_t d = 0;
-      auto [ptr, ec] = std::from_chars(tok.data() + b, tok.data() + tok.size(), d);
-      if (ec != std::errc() || d < 0 || d > (int64_t{1} << 40)) throw Error(where, "bad shape " + shape_s);
-      a.shape.push_back(d);
-    }
-  }
-  int64_t n = 1;
-  for (auto d : a.shape) {
-    if (d != 0 && n > (int64_t{1} << 40) / d) throw Error(where, "shape too large " + shape_s);
-    n *= d;
-  }
-  if (descr.size() < 3) throw Error(where, "unsupported dtype '" + descr + "'");
-  char order = descr[0], kind = descr[1];
-  int size = std::atoi(descr.c_str() + 2);
+  a.shape = parse_npy_shape(shape_s, where);
+  const auto count = checked_elements(a.shape, kMaxNpyElements);
+  if (!count)
+    throw Error(where, "npy header field 'shape' " + shape_s + " is too large (more than 2^40 elements)",
+                "firmnet reads sample files that fit in memory");
+  const int64_t n = *count;
+  if (descr.size() < 3 || std::string_view("<>|=").find(descr[0]) == std::string_view::npos)
+    throw Error(where, "npy header field 'descr' holds the unsupported dtype '" + descr + "'", "use float32 or float64");
+  const char order = descr[0], kind = descr[1];
+  const auto parsed_size = parse_int<int>(std::string_view(descr).substr(2));
+  if (!parsed_size || *parsed_size <= 0 || *parsed_size > 16)
+    throw Error(where, "npy header field 'descr' holds the unsupported dtype '" + descr + "'", "use float32 or float64");
+  const int size = *parsed_size;
   if (order == '>' && size > 1) throw Error(where, "big-endian arrays are not supported", "use numpy's native little-endian order");
   const size_t data_off = hstart + hlen;
-  const size_t need = static_cast<size_t>(n) * static_cast<size_t>(size);
-  if (size <= 0 || bytes.size() - data_off < need)
+  const size_t need = static_cast<size_t>(n) * static_cast<size_t>(size);  // n <= 2^40, size <= 16
+  if (bytes.size() - data_off < need)
     throw Error(where, fmt::format("truncated .npy data: shape {} of {} needs {} bytes, file has {}", shape_s, descr, need,
                                    bytes.size() - data_off));
   const char* p = bytes.data() + data_off;
@@ -180,8 +208,9 @@ void write_npy(const std::string& path, const Array& a) {
   if (!f) throw Error(path, "write failed");
 }
 
-Array read_text(const std::string& path) {
-  const std::string text = read_file(path);
+Array read_text(const std::string& path) { return parse_text(read_file(path), path); }
+
+Array parse_text(const std::string& text, const std::string& path) {
   Array a;
   int64_t cols = -1, line_no = 0, rows = 0;
   std::istringstream in(text);

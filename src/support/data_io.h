@@ -12,7 +12,7 @@ struct Array {
   std::vector<int64_t> shape;  // C order
   std::vector<double> data;
   int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
-  int64_t row_size() const;    // product of shape[1:]
+  int64_t row_size() const;    // product of shape[1:]; firmnet::Error if it does not fit in 64 bits
 };
 
 Array read_npy(const std::string& path);
@@ -21,6 +21,7 @@ void write_npy(const std::string& path, const Array& a);  // float64, C order
 std::string serialize_npy(const Array& a);
 
 Array read_text(const std::string& path);  // shape [rows, columns]; every row must have the same length
+Array parse_text(const std::string& text, const std::string& display_name);
 void write_text(const std::string& path, const Array& a);  // %.17g
 
 // By extension: .npy → read_npy, else read_text.

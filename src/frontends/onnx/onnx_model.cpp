@@ -6,17 +6,11 @@
 #include <cstring>
 
 #include "frontends/onnx/onnx_context.h"
+#include "support/checked.h"
 
 namespace firmnet::frontends::onnx_detail {
 
-std::string shape_str(const std::vector<int64_t>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) r += ',';
-    r += std::to_string(s[i]);
-  }
-  return r + "]";
-}
+std::string shape_str(const std::vector<int64_t>& s) { return support::shape_string(s); }
 
 ir::Shape sample_shape(const Value& v) {
   ir::Shape s;
@@ -26,16 +20,14 @@ ir::Shape sample_shape(const Value& v) {
 }
 
 int64_t checked_elements(const std::vector<int64_t>& dims, const std::string& where, const std::string& what) {
-  int64_t n = 1;
-  for (int64_t d : dims) {
+  for (int64_t d : dims)
     if (d < 0) throw Error(where, what + " has a negative dimension in shape " + shape_str(dims));
-    if (d > kMaxElements || (d > 0 && n > kMaxElements / d))
-      throw Error(where, what + " of shape " + shape_str(dims) + " is too large (more than " +
-                             std::to_string(kMaxElements) + " elements)",
-                  "firmnet targets FPGA-sized networks; check the exported shapes");
-    n *= d;
-  }
-  return n;
+  const auto n = support::checked_elements(dims, kMaxElements);
+  if (!n)
+    throw Error(where, what + " of shape " + shape_str(dims) + " is too large (more than " +
+                           std::to_string(kMaxElements) + " elements)",
+                "firmnet targets FPGA-sized networks; check the exported shapes");
+  return *n;
 }
 
 std::optional<std::vector<int64_t>> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
@@ -125,9 +117,10 @@ Value read_tensor(const onnx::TensorProto& t, const std::string& where) {
   }
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
-    if (raw.size() != static_cast<size_t>(n) * elem)
+    const int64_t expected = *support::checked_mul(n, static_cast<int64_t>(elem));  // n <= kMaxElements
+    if (raw.size() != static_cast<size_t>(expected))
       throw Error(where, what + " of shape " + shape_str(v.full_shape) + " has " + std::to_string(raw.size()) +
-                             " bytes of raw data, expected " + std::to_string(static_cast<size_t>(n) * elem),
+                             " bytes of raw data, expected " + std::to_string(expected),
                   "the model file is corrupt or truncated");
     switch (type) {
       case onnx::TensorProto::FLOAT: append_raw<float>(raw, n, v.values); break;

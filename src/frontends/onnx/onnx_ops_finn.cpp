@@ -4,11 +4,12 @@
 // passes/fold_affine_into_threshold folds them into the thresholds.
 #include <algorithm>
 #include <cmath>
-#include <regex>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "frontends/onnx/onnx_context.h"
+#include "support/parse.h"
 
 namespace firmnet::frontends::onnx_detail {
 
@@ -30,16 +31,32 @@ std::vector<int64_t> axes_of(Context& ctx, const OnnxNode& n, int64_t rank) {
   return axes;
 }
 
-// FINN DataType names → firmnet types (the value set of the DataType, exactly).
-std::optional<numeric::FixedType> finn_type(const std::string& dt) {
+// FINN DataType names → firmnet types (the value set of the DataType, exactly); nullopt for a name that is
+// not one of these. Numbers too long for an int are an Error naming `where` and the datatype.
+std::optional<numeric::FixedType> finn_type(const std::string& dt, const std::string& where) {
   numeric::FixedType t;
   t.rounding = numeric::Rounding::RND_CONV;
   t.overflow = numeric::Overflow::SAT;
-  std::smatch m;
-  if (std::regex_match(dt, m, std::regex("(U?)INT([0-9]+)"))) {
-    t.width = std::stoi(m[2]);
+  const auto number = [&](const std::string& text, const char* role) {
+    const auto v = support::parse_int<int>(text);
+    if (!v)
+      throw Error(where,
+                  "the quantization annotation finn_datatype '" + dt + "' has the " + role + " " + text +
+                      ", which is out of range",
+                  "use a FINN datatype of at most 64 bits");
+    return *v;
+  };
+  // Hand-written matching, not std::regex: libstdc++'s regex recurses once per character, and an
+  // annotation is file input of any length.
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  const std::string_view v(dt);
+  const size_t int_prefix = v.starts_with("UINT") ? 4 : v.starts_with("INT") ? 3 : 0;
+  if (int_prefix && digits(v.substr(int_prefix))) {
+    t.width = number(std::string(v.substr(int_prefix)), "width");
     t.int_bits = t.width;
-    t.is_signed = m[1].str().empty();
+    t.is_signed = int_prefix == 3;
   } else if (dt == "BIPOLAR") {  // -1, +1
     t.width = 2;
     t.int_bits = 2;
@@ -47,9 +64,16 @@ std::optional<numeric::FixedType> finn_type(const std::string& dt) {
     t.width = 1;
     t.int_bits = 1;
     t.is_signed = false;
-  } else if (std::regex_match(dt, m, std::regex("FIXED<([0-9]+),\\s*(-?[0-9]+)>"))) {
-    t.width = std::stoi(m[1]);
-    t.int_bits = std::stoi(m[2]);
+  } else if (v.starts_with("FIXED<") && v.ends_with(">") && v.find(',') != std::string_view::npos) {
+    // FIXED<W,I>: W digits, I an optional '-' and digits, spaces allowed after the comma.
+    const std::string_view args = v.substr(6, v.size() - 7);
+    const size_t comma = args.find(',');
+    const std::string_view w = args.substr(0, comma);
+    std::string_view i = args.substr(comma + 1);
+    while (!i.empty() && (i.front() == ' ' || i.front() == '\t')) i.remove_prefix(1);
+    if (!digits(w) || !digits(i.starts_with('-') ? i.substr(1) : i)) return std::nullopt;
+    t.width = number(std::string(w), "width");
+    t.int_bits = number(std::string(i), "integer bits");
   } else {
     return std::nullopt;
   }
@@ -68,9 +92,9 @@ void apply_input_annotations(Context& ctx, const onnx::GraphProto& g) {
     for (const auto& kv : qa.quant_parameter_tensor_names()) {
       if (kv.key() != "finn_datatype") continue;
       const std::string& dt = kv.value();
-      const std::string where = "graph input '" + qa.tensor_name() + "'";
+      const std::string where = ctx.model_name + ": graph input '" + qa.tensor_name() + "'";
       if (dt == "FLOAT32" || dt == "FLOAT16") continue;
-      const auto t = finn_type(dt);
+      const auto t = finn_type(dt, where);
       if (!t) {
         ctx.warnings.push_back({where, "FINN datatype '" + dt + "' is not understood; the input keeps the configured precision"});
         continue;
