@@ -190,11 +190,13 @@ std::string serialize_npy(const Array& a) {
   for (size_t i = 0; i < a.shape.size(); ++i) shape += std::to_string(a.shape[i]) + (a.shape.size() == 1 ? "," : (i + 1 < a.shape.size() ? ", " : ""));
   shape += ")";
   std::string h = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
-  size_t total = 10 + h.size() + 1;
+  // Version 1.0 has a 2-byte header length; a longer header (thousands of dimensions) needs version 2.0.
+  const bool v2 = 10 + h.size() + 1 + 64 > 0xffff;
+  const size_t prefix = v2 ? 12 : 10;
+  const size_t total = prefix + h.size() + 1;
   h += std::string((64 - total % 64) % 64, ' ') + "\n";
-  std::string out("\x93NUMPY\x01\x00", 8);
-  out += static_cast<char>(h.size() & 0xff);
-  out += static_cast<char>(h.size() >> 8);
+  std::string out(v2 ? "\x93NUMPY\x02\x00" : "\x93NUMPY\x01\x00", 8);
+  for (size_t i = 0; i < prefix - 8; ++i) out += static_cast<char>((h.size() >> (8 * i)) & 0xff);
   out += h;
   out.append(reinterpret_cast<const char*>(a.data.data()), a.data.size() * sizeof(double));
   return out;

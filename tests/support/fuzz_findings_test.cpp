@@ -125,6 +125,20 @@ TEST(FuzzFindings, NpyDescrIsChecked) {
             std::string::npos);
 }
 
+TEST(FuzzFindings, NpyRoundTripWithALongHeader) {
+  // 30000 dimensions of 1: the header exceeds version 1.0's 64 KiB, so serialize_npy writes version 2.0.
+  support::Array a{std::vector<int64_t>(30000, 1), {2.5}};
+  const std::string bytes = support::serialize_npy(a);
+  EXPECT_EQ(bytes[6], '\x02');
+  EXPECT_EQ(bytes.size() % 64, 8u);  // header padded to 64 bytes, then one double
+  const auto b = support::parse_npy(bytes, "long.npy");
+  EXPECT_EQ(b.shape, a.shape);
+  EXPECT_EQ(b.data, a.data);
+  const support::Array small{{2, 1}, {1, 2}};
+  EXPECT_EQ(support::serialize_npy(small)[6], '\x01');
+  EXPECT_EQ(support::parse_npy(support::serialize_npy(small), "s.npy").data, small.data);
+}
+
 TEST(FuzzFindings, TextParsesFromMemory) {
   const auto a = support::parse_text("1, 2\n3 4\n", "t.csv");
   EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 2}));
