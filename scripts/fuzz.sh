@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/, clang with -fsanitize=fuzzer,address,undefined) in build-fuzz/,
+# seeds their corpora, and runs each target in turn for the given time. Not part of CI (docs/FUZZING.md).
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data
+#   scripts/fuzz.sh --build                  # build and seed only
+#
+# Corpora grow in build-fuzz/corpus/<target>/ across runs; crashes land in build-fuzz/artifacts/<target>/;
+# each run's libFuzzer output is build-fuzz/logs/<target>-<time>.log. Runs are niced (nice -n 19) and one
+# at a time. Seeds: ../shared/models (ONNX models, .npy/.dat data; skipped when absent), the example and
+# golden configurations, ../shared/fuzz-findings, and the models the test suite writes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+B=build-fuzz
+SHARED="$ROOT/../shared"
+ALL=(fuzz_onnx fuzz_config fuzz_data)
+
+build_only=0
+secs=60
+if [ "${1:-}" = "--build" ]; then build_only=1; shift; elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then secs=$1; shift; fi
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
+
+command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt-get install clang)"; exit 1; }
+AP_DIR="${FIRMNET_CACHE:-$HOME/.cache/firmnet}/ap_types"
+cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DFIRMNET_FUZZ=ON \
+      -DFIRMNET_NATIVE=OFF -DFIRMNET_AP_TYPES_DIR="$AP_DIR" ${FUZZ_CMAKE_ARGS:-} >/dev/null
+nice -n 19 cmake --build "$B" -j "${FUZZ_BUILD_JOBS:-2}" --target "${targets[@]}"
+
+# Seeds: copied once into the corpus (files already there are kept; the fuzzer adds its own).
+seed() {  # target, files...
+  local dir="$B/corpus/$1"; shift
+  mkdir -p "$dir"
+  for f in "$@"; do [ -f "$f" ] && cp -n "$f" "$dir/seed-$(basename "$f")" 2>/dev/null || true; done
+}
+shopt -s nullglob globstar
+seed fuzz_onnx "$SHARED"/models/**/*.onnx "$SHARED"/fuzz-findings/*.onnx
+seed fuzz_config examples/**/*.yml tests/golden/*/config.yml "$SHARED"/models/**/*.yml
+seed fuzz_data "$SHARED"/models/**/*.npy "$SHARED"/models/**/*.dat "$SHARED"/fuzz-findings/*.npy fuzz/seeds/data/*
+seed fuzz_config fuzz/seeds/config/*
+seed fuzz_onnx fuzz/seeds/onnx/*
+[ "$build_only" = 1 ] && { echo "fuzz: built and seeded ${targets[*]} in $B"; exit 0; }
+
+mkdir -p "$B/logs"
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "$B/artifacts/$t"
+  log="$B/logs/$t-$(date -u +%Y%m%dT%H%M%S).log"
+  dict=()
+  [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
+  # Short inputs mutate faster; ONNX seeds (models up to 0.5 MB) keep libFuzzer's default (the largest seed).
+  case $t in fuzz_data) dict+=(-max_len=65536) ;; fuzz_config) dict+=(-max_len=8192) ;; esac
+  echo "fuzz: $t for ${secs}s -> $log"
+  start=$(date +%s)
+  # -timeout=10: an input that takes more than 10 s is a finding; -rss_limit_mb: so is one that needs >2 GiB.
+  ( TIMEFORMAT="cpu_user_s=%U cpu_sys_s=%S wall_s=%R"
+    time nice -n 19 "$B/fuzz/$t" "$B/corpus/$t" "${dict[@]}" -max_total_time="$secs" -timeout=10 \
+         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$B/artifacts/$t/" ${FUZZ_ARGS:-} ) >"$log" 2>&1 \
+    || { status=1; echo "fuzz: $t FAILED after $(( $(date +%s) - start ))s: see $log and $B/artifacts/$t/"; }
+  grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|cpu_user_s" "$log" | sed "s/^/  $t: /" || true
+done
+exit $status
