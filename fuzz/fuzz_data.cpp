@@ -27,7 +27,7 @@ const firmnet::ir::Graph& model() {
   return g;
 }
 
-void use(const firmnet::support::Array& a) {
+void use(const firmnet::support::Array& a, const std::string& input) {
   using namespace firmnet;
   (void)a.rows();
   (void)a.row_size();
@@ -49,7 +49,7 @@ void use(const firmnet::support::Array& a) {
     const auto r = emulator::Emulator(model(), opts).run(inputs, batch);
     (void)driver::output_array(model(), 0, r.outputs[0], batch);
   } catch (const Error& e) {
-    fuzz::check_error(e);
+    fuzz::check_error(e, input);
   }
 }
 
@@ -65,9 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   for (bool npy : {true, false}) {
     try {
-      use(npy ? support::parse_npy(bytes, "fuzz.npy") : support::parse_text(bytes, "fuzz.csv"));
+      use(npy ? support::parse_npy(bytes, "fuzz.npy") : support::parse_text(bytes, "fuzz.csv"), bytes);
     } catch (const Error& e) {
-      fuzz::check_error(e);
+      fuzz::check_error(e, bytes);
     }
   }
   return 0;
