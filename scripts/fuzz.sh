@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (fuzz/, clang with -fsanitize=fuzzer,address,undefined) in build-fuzz/,
 # seeds their corpora, and runs each target in turn for the given time. Not part of CI (docs/FUZZING.md).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data
+#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data fuzz_report
 #   scripts/fuzz.sh --build                  # build and seed only
 #
 # Corpora grow in build-fuzz/corpus/<target>/ across runs; crashes land in build-fuzz/artifacts/<target>/;
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 B=build-fuzz
 SHARED="$ROOT/../shared"
-ALL=(fuzz_onnx fuzz_config fuzz_data)
+ALL=(fuzz_onnx fuzz_config fuzz_data fuzz_report)
 
 build_only=0
 secs=60
@@ -40,6 +40,7 @@ seed fuzz_config examples/**/*.yml tests/golden/*/config.yml "$SHARED"/models/**
 seed fuzz_data "$SHARED"/models/**/*.npy "$SHARED"/models/**/*.dat "$SHARED"/fuzz-findings/*.npy fuzz/seeds/data/*
 seed fuzz_config fuzz/seeds/config/*
 seed fuzz_onnx fuzz/seeds/onnx/*
+seed fuzz_report "$SHARED"/estimation/**/*.rpt "$SHARED"/estimation/**/*.xml tests/golden/*/project/estimate.json fuzz/seeds/report/*
 [ "$build_only" = 1 ] && { echo "fuzz: built and seeded ${targets[*]} in $B"; exit 0; }
 
 mkdir -p "$B/logs"
@@ -50,7 +51,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
   # Short inputs mutate faster; ONNX seeds (models up to 0.5 MB) keep libFuzzer's default (the largest seed).
-  case $t in fuzz_data) dict+=(-max_len=65536) ;; fuzz_config) dict+=(-max_len=8192) ;; esac
+  case $t in fuzz_data|fuzz_report) dict+=(-max_len=65536) ;; fuzz_config) dict+=(-max_len=8192) ;; esac
   echo "fuzz: $t for ${secs}s -> $log"
   start=$(date +%s)
   # -timeout=10: an input that takes more than 10 s is a finding; -rss_limit_mb: so is one that needs >2 GiB.

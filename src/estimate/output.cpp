@@ -45,7 +45,7 @@ std::string to_json(const Estimate& e) {
   j["utilisation_pct"] = u;
   j["feasibility"] = nlohmann::ordered_json::array();
   for (const Finding& f : e.feasibility) j["feasibility"].push_back({{"layer", f.layer}, {"what", f.what}, {"fix", f.fix}});
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";  // model names need not be UTF-8
 }
 
 Estimate read_estimate_json(const std::string& text) {

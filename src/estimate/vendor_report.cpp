@@ -275,7 +275,7 @@ std::string report_json(const VendorReport& r) {
     j["vivado_synth"] = {{"file", v.file}, {"tool_version", v.tool_version}, {"part", v.device},
                          {"total", res_json(v.res)}, {"available", res_json(v.available)}};
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";  // report text need not be UTF-8
 }
 
 namespace {

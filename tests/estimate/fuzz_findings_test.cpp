@@ -1,0 +1,68 @@
+// Regression tests for what fuzzing (fuzz/fuzz_report, docs/FUZZING.md) found in the report readers: built
+// in memory, so they run without any shared file.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "estimate/estimate.h"
+#include "estimate/vendor_report.h"
+#include "support/error.h"
+
+using namespace firmnet;
+using namespace firmnet::estimate;
+
+namespace {
+
+// The smallest csynth.xml that parses, with `version` as the tool version.
+std::string csynth_xml(const std::string& version) {
+  return "<profile><ReportVersion><Version>" + version +
+         "</Version></ReportVersion><UserAssignments><Part>xcvu13p-flga2577-2-e</Part><TopModelName>myproject"
+         "</TopModelName><TargetClockPeriod>5.00</TargetClockPeriod></UserAssignments><PerformanceEstimates>"
+         "<SummaryOfTimingAnalysis><EstimatedClockPeriod>3.0</EstimatedClockPeriod></SummaryOfTimingAnalysis>"
+         "<SummaryOfOverallLatency><Best-caseLatency>2</Best-caseLatency><Worst-caseLatency>3</Worst-caseLatency>"
+         "<Interval-min>1</Interval-min><Interval-max>1</Interval-max></SummaryOfOverallLatency>"
+         "</PerformanceEstimates><AreaEstimates><Resources><BRAM_18K>0</BRAM_18K><DSP>1</DSP><FF>2</FF><LUT>3</LUT>"
+         "<URAM>0</URAM></Resources><AvailableResources><BRAM_18K>1</BRAM_18K><DSP>1</DSP><FF>1</FF><LUT>1</LUT>"
+         "<URAM>1</URAM></AvailableResources></AreaEstimates></profile>";
+}
+
+}  // namespace
+
+// A report whose text is not UTF-8 (a byte 0xA4 in the tool version) made report_json throw nlohmann's
+// type_error 316 ("invalid UTF-8 byte"), which `firmnet report --json` printed as its error.
+TEST(FuzzFindings, ReportJsonOfTextThatIsNotUtf8) {
+  VendorReport r;
+  r.csynth = parse_csynth_xml(csynth_xml("2020.1 \xa4"), "csynth.xml");
+  EXPECT_EQ(r.csynth->tool_version, "2020.1 \xa4");
+  std::string json;
+  EXPECT_NO_THROW(json = report_json(r));
+  EXPECT_NE(json.find("\"tool_version\": \"2020.1 \xef\xbf\xbd\""), std::string::npos) << json;  // U+FFFD
+  // A valid report is unchanged by the replacement.
+  r.csynth = parse_csynth_xml(csynth_xml("2023.1"), "csynth.xml");
+  EXPECT_NE(report_json(r).find("\"tool_version\": \"2023.1\""), std::string::npos);
+}
+
+TEST(FuzzFindings, EstimateJsonOfNamesThatAreNotUtf8) {
+  Estimate e;
+  e.part = "xcvu13p\xff";
+  e.clock_ns = 5;
+  Row row;
+  row.name = "fc\xc3";
+  row.op = "dense";
+  e.layers.push_back(row);
+  std::string json;
+  EXPECT_NO_THROW(json = to_json(e));
+  EXPECT_NE(json.find("fc\xef\xbf\xbd"), std::string::npos) << json;
+}
+
+TEST(FuzzFindings, MalformedEstimateJsonIsAnError) {
+  for (const std::string& text : {std::string(), std::string("{"), std::string("[]"), std::string("{\"total\": 1}"), std::string(10000, '['),
+                                  std::string("{\"total\": {\"latency_min\": \"x\"}}")}) {
+    try {
+      read_estimate_json(text);
+      ADD_FAILURE() << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("estimate.json: is malformed"), std::string::npos) << e.what();
+    }
+  }
+}
