@@ -12,6 +12,7 @@
 #include "backends/vitis/project.h"
 #include "backends/vitis/vitis_backend.h"
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::backends {
 
@@ -149,7 +150,9 @@ std::vector<std::vector<double>> run_csim(const std::filesystem::path& project_d
         std::string tok;
         if (!(ls >> tok))
           throw Error(out_file.string(), fmt::format("line {} has too few values", b + 1));
-        outputs[k].push_back(std::strtod(tok.c_str(), nullptr));
+        const auto v = support::parse_double(tok);
+        if (!v) throw Error(out_file.string(), fmt::format("line {} has '{}', which is not a number", b + 1, tok));
+        outputs[k].push_back(*v);
       }
     ++b;
   }
