@@ -394,7 +394,7 @@ bool DenseKernel::try_step64(const std::vector<int64_t>& w) {
   half_ = k_ > 0 ? int64_t{1} << (k_ - 1) : 1;
   a_lo_ = ta_.raw_min();
   a_hi_ = ta_.raw_max();
-  a_wrap_mask_ = ta_.width >= 64 ? int64_t{-1} : (int64_t{1} << ta_.width) - 1;
+  a_wrap_mask_ = ta_.width >= 64 ? int64_t{-1} : static_cast<int64_t>((uint64_t{1} << ta_.width) - 1);  // no UB at 63
   plan_ = Plan::Step64;
   // Inputs and (pre-shifted) weights within int32 multiply as 32x32 -> 64 bits.
   const bool mul32 = max_x < (static_cast<i128>(1) << 31) && max_w < (static_cast<i128>(1) << 31);

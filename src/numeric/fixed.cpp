@@ -157,7 +157,9 @@ int64_t FixedType::raw_min() const {
 
 int64_t FixedType::raw_max() const {
   if (width == 64) return INT64_MAX;  // signed; unsigned 64 is rejected by validate()
-  return is_signed ? (int64_t{1} << (width - 1)) - 1 : (int64_t{1} << width) - 1;
+  // In uint64_t: for ufixed<63,...> the int64_t expression 2^63 - 1 would overflow (UB; UBSan reports it).
+  const uint64_t bits = is_signed ? static_cast<uint64_t>(width - 1) : static_cast<uint64_t>(width);
+  return static_cast<int64_t>((uint64_t{1} << bits) - 1);
 }
 
 double FixedType::to_double(int64_t raw) const { return std::ldexp(static_cast<double>(raw), -frac()); }

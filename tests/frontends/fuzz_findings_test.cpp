@@ -3,6 +3,7 @@
 // that runs without it. Every one must be a firmnet::Error naming the file and the problem.
 #include <filesystem>
 
+#include "frontends/onnx/qonnx_quant.h"
 #include "frontends/onnx_test_util.h"
 
 namespace firmnet::test {
@@ -105,6 +106,26 @@ TEST(FuzzFindings, FinnDatatypesStillRead) {
   }
   EXPECT_NE(error_of(annotated_model("INT" + std::string(200000, '9')), "f.onnx").find("which is out of range"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace firmnet::test
+
+namespace firmnet::test {
+namespace {
+
+// Found by scripts/sanitize.sh (UBSan): an unsigned 63-bit quantizer's qmax computed 2^63 - 1 in int64_t.
+TEST(FuzzFindings, UnsignedQuantizerOf63BitsHasNoOverflow) {
+  frontends::qonnx::IntQuantSpec q;
+  q.bits = 63;
+  q.is_signed = false;
+  EXPECT_EQ(q.qmax(), INT64_MAX);
+  q.narrow = true;
+  EXPECT_EQ(q.qmax(), INT64_MAX - 1);
+  q.is_signed = true;
+  q.narrow = false;
+  EXPECT_EQ(q.qmax(), (int64_t{1} << 62) - 1);
+  EXPECT_EQ(q.qmin(), -(int64_t{1} << 62));
 }
 
 }  // namespace

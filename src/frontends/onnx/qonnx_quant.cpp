@@ -50,7 +50,8 @@ int64_t IntQuantSpec::qmin() const {
 
 int64_t IntQuantSpec::qmax() const {
   if (bipolar()) return 1;
-  if (!is_signed) return (int64_t{1} << bits) - (narrow ? 2 : 1);
+  // In uint64_t: an unsigned 63-bit quantizer's 2^63 - 1 would overflow int64_t (UB).
+  if (!is_signed) return static_cast<int64_t>((uint64_t{1} << bits) - (narrow ? 2 : 1));
   return (int64_t{1} << (bits - 1)) - 1;
 }
 
