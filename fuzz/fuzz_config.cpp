@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::check_and_estimate(g, cfg);
     fuzz::emulate_one_sample(g);
   } catch (const Error& e) {
-    fuzz::check_error(e, yaml);
+    fuzz::check_error(e);
   }
   return 0;
 }

@@ -27,7 +27,7 @@ const firmnet::ir::Graph& model() {
   return g;
 }
 
-void use(const firmnet::support::Array& a, const std::string& input) {
+void use(const firmnet::support::Array& a) {
   using namespace firmnet;
   (void)a.rows();
   (void)a.row_size();
@@ -49,7 +49,7 @@ void use(const firmnet::support::Array& a, const std::string& input) {
     const auto r = emulator::Emulator(model(), opts).run(inputs, batch);
     (void)driver::output_array(model(), 0, r.outputs[0], batch);
   } catch (const Error& e) {
-    fuzz::check_error(e, input);
+    fuzz::check_error(e);
   }
 }
 
@@ -65,9 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   for (bool npy : {true, false}) {
     try {
-      use(npy ? support::parse_npy(bytes, "fuzz.npy") : support::parse_text(bytes, "fuzz.csv"), bytes);
+      use(npy ? support::parse_npy(bytes, "fuzz.npy") : support::parse_text(bytes, "fuzz.csv"));
     } catch (const Error& e) {
-      fuzz::check_error(e, bytes);
+      fuzz::check_error(e);
     }
   }
   return 0;

@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::check_and_estimate(g, cfg);
     fuzz::emulate_one_sample(g);
   } catch (const Error& e) {
-    fuzz::check_error(e, bytes);
+    fuzz::check_error(e);
   }
   return 0;
 }

@@ -14,23 +14,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     r.csynth = estimate::parse_csynth_xml(text, "csynth.xml");
   } catch (const Error& e) {
-    fuzz::check_error(e, text);
+    fuzz::check_error(e);
   }
   try {
     if (!r.csynth) r.csynth = estimate::parse_csynth_rpt(text, "myproject_csynth.rpt");
   } catch (const Error& e) {
-    fuzz::check_error(e, text);
+    fuzz::check_error(e);
   }
   try {
     r.vivado = estimate::parse_vivado_synth(text, "vivado_synth.rpt");
   } catch (const Error& e) {
-    fuzz::check_error(e, text);
+    fuzz::check_error(e);
   }
   try {
     (void)estimate::report_json(r);
     (void)estimate::report_table(r);
   } catch (const Error& e) {
-    fuzz::check_error(e, text);
+    fuzz::check_error(e);
   }
   try {
     const estimate::Estimate est = estimate::read_estimate_json(text);
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)estimate::to_json(est);
     (void)estimate::compare_table(est, r);
   } catch (const Error& e) {
-    fuzz::check_error(e, text);
+    fuzz::check_error(e);
   }
   return 0;
 }

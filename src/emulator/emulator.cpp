@@ -25,7 +25,8 @@ CastPlan::CastPlan(const numeric::FixedType& t, int from_frac) : type_(t), from_
   const bool common_overflow = t.overflow == Overflow::WRAP || t.overflow == Overflow::SAT;
   inline_ok_ = common_overflow && shift_ >= -63 && shift_ <= 63;
   if (shift_ <= 0) {
-    const int up = -shift_;
+    // Beyond 127 the i128 shift would be UB; the bounds are 0 from 64 on anyway (|lo|, hi <= 2^63).
+    const int up = std::min(-shift_, 127);
     vlo_ = static_cast<int64_t>(-((-static_cast<i128>(lo_)) >> up));  // ceil(lo / 2^up), lo <= 0
     vhi_ = static_cast<int64_t>(static_cast<i128>(hi_) >> up);         // floor(hi / 2^up), hi >= 0
   }
@@ -111,6 +112,10 @@ int64_t NodeContext::channels_of_input(size_t k) const {
 namespace {
 
 constexpr size_t kBlock = 64;  // samples per block: buffers stay in L1/L2, kernels loop over a block
+// A block buffer holds at most this many values of one tensor (or one sample of it): a model with huge
+// tensors gets fewer samples per block, so that memory grows with the model, not 64 times it. Every
+// FPGA-sized model (tensors of up to 16384 values) keeps blocks of kBlock.
+constexpr size_t kBlockValues = size_t{1} << 20;
 
 struct Step {
   std::string name;
@@ -238,6 +243,7 @@ struct Emulator::Impl {
   std::vector<bool> is_activation;
   // Constant tensors read as node inputs (not params): their raw values repeated for a block of samples.
   std::map<ir::TensorId, std::vector<int64_t>> const_blocks;
+  size_t block = kBlock;  // samples per block
   std::vector<GraphInput> inputs;
   std::vector<ir::TensorId> outputs;
   std::vector<numeric::FixedType> output_types;
@@ -255,6 +261,12 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
     m.numel.push_back(t.size());
     m.is_activation.push_back(!t.is_const());
   }
+  size_t widest = 1;  // the largest tensor a block buffer holds: node inputs (not params) and outputs
+  for (const ir::Node& n : g.nodes) {
+    for (ir::TensorId id : n.inputs) widest = std::max(widest, static_cast<size_t>(m.numel[static_cast<size_t>(id)]));
+    for (ir::TensorId id : n.outputs) widest = std::max(widest, static_cast<size_t>(m.numel[static_cast<size_t>(id)]));
+  }
+  m.block = std::clamp<size_t>(kBlockValues / widest, 1, kBlock);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const ir::Node& n = g.nodes[i];
     NodeContext c{g, n};
@@ -274,7 +286,7 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
         if (r < t.type->raw_min() || r > t.type->raw_max())
           c.fail("constant '" + t.name + "' holds raw value " + std::to_string(r) + " outside its type " + t.type->str());
       std::vector<int64_t>& blk = m.const_blocks[id];
-      for (size_t r = 0; r < kBlock; ++r) blk.insert(blk.end(), t.raw.begin(), t.raw.end());
+      for (size_t r = 0; r < m.block; ++r) blk.insert(blk.end(), t.raw.begin(), t.raw.end());
     }
     s.counter = m.counter_names.size();
     m.counter_names.push_back(n.name);
@@ -309,6 +321,8 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
 }
 
 Emulator::~Emulator() = default;
+
+size_t Emulator::samples_per_block() const { return impl_->block; }
 
 std::string Emulator::kernel_info(const std::string& node_name) const {
   for (const Step& s : impl_->steps)
@@ -356,7 +370,7 @@ Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
       trace_of[i] = &v;
     }
 
-  const size_t n_blocks = (batch + kBlock - 1) / kBlock;
+  const size_t n_blocks = (batch + block - 1) / block;
   size_t n_threads = opts.threads > 0 ? static_cast<size_t>(opts.threads) : std::max(1u, std::thread::hardware_concurrency());
   n_threads = std::max<size_t>(1, std::min(n_threads, n_blocks));
   std::vector<std::vector<int64_t>> counters(n_threads, std::vector<int64_t>(counter_names.size(), 0));
@@ -368,12 +382,12 @@ Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
     try {
       std::vector<std::vector<int64_t>> buf(numel.size());
       for (size_t id = 0; id < numel.size(); ++id)
-        if (is_activation[id]) buf[id].resize(kBlock * static_cast<size_t>(numel[id]));
+        if (is_activation[id]) buf[id].resize(block * static_cast<size_t>(numel[id]));
       for (const auto& [id, blk] : const_blocks) buf[static_cast<size_t>(id)] = blk;
       std::vector<const int64_t*> in_ptrs;
       std::vector<int64_t>& cnt = counters[t];
       for (size_t b = next_block++; b < n_blocks; b = next_block++) {
-        const size_t first = b * kBlock, n = std::min(kBlock, batch - first);
+        const size_t first = b * block, n = std::min(block, batch - first);
         for (size_t k = 0; k < inputs.size(); ++k) {
           const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(inputs[k].id)]);
           int64_t* dst = buf[static_cast<size_t>(inputs[k].id)].data();

@@ -36,6 +36,23 @@ TEST(CastPlan, HandValues) {
   EXPECT_EQ(ovf, 2);
 }
 
+// Found by fuzz/fuzz_config (UBSan): Precision ap_fixed<1,79> (F = -78) cast from F = 95 made CastPlan shift an
+// i128 by 173. Shifts far beyond 64 bits both ways, against the numeric core.
+TEST(CastPlan, ExtremeShiftsMatchQuantize) {
+  for (const char* type : {"fixed<1,79>", "fixed<1,129>", "ufixed<8,136,RND_CONV,SAT>", "fixed<64,-64,RND,SAT_SYM>",
+                           "fixed<16,-112>", "fixed<8,3,RND_INF,SAT_ZERO>"})
+    for (int from : {-200, -128, -64, 0, 64, 95, 128, 200, 256}) {
+      const FixedType t = T(type);
+      const emulator::CastPlan plan(t, from);
+      for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{12345}, int64_t{-12345}, INT64_MAX, INT64_MIN}) {
+        const numeric::Cast ref = numeric::quantize(v, from, t);
+        int64_t ovf = 0;
+        EXPECT_EQ(plan(v, ovf), ref.raw) << type << " from F=" << from << " v=" << v;
+        EXPECT_EQ(ovf, ref.overflow ? 1 : 0) << type << " from F=" << from << " v=" << v;
+      }
+    }
+}
+
 TEST(CastPlan, MatchesQuantizeOnRandomTypesAndValues) {
   Rng rng{99};
   int checked = 0;

@@ -201,3 +201,32 @@ TEST(FloatReference, ThresholdRescaleArgMax) {
 
 }  // namespace
 }  // namespace firmnet::emutest
+
+namespace firmnet::emutest {
+namespace {
+
+// Found by fuzz/fuzz_onnx: a model with a 2^26-value tensor (the frontend's limit) made one emulated sample
+// allocate 64 samples' buffers, 32 GiB per tensor. Huge tensors now get fewer samples per block; FPGA-sized
+// models keep 64.
+TEST(EmulatorBlocks, HugeTensorsGetFewerSamplesPerBlock) {
+  for (const auto& [values, expected] : std::vector<std::pair<int64_t, size_t>>{
+           {16, 64}, {16384, 64}, {16385, 63}, {int64_t{1} << 19, 2}, {int64_t{1} << 22, 1}}) {
+    Builder b;
+    const auto x = b.input("x", {values}, T("fixed<8,4>"));
+    ir::Node& n = b.node(ir::OpKind::Activation, "act", {x}, {values}, T("fixed<8,4>"));
+    n.attrs["function"] = std::string("relu");
+    b.output(b.out(n));
+    const emulator::Emulator emu(b.g, {1, false});
+    EXPECT_EQ(emu.samples_per_block(), expected) << values;
+    if (values == (int64_t{1} << 22)) {  // 3 samples through blocks of 1: every value computed
+      std::vector<double> in(static_cast<size_t>(3 * values));
+      for (size_t i = 0; i < in.size(); ++i) in[i] = (i % 5 == 0) ? -1.0 : 0.5;
+      const auto r = emu.run({in}, 3);
+      ASSERT_EQ(r.outputs_raw[0].size(), in.size());
+      for (size_t i = 0; i < in.size(); i += 999983) EXPECT_EQ(r.outputs_raw[0][i], i % 5 == 0 ? 0 : 8) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace firmnet::emutest
