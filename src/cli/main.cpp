@@ -10,6 +10,7 @@
 #include "driver/driver.h"
 #include "emulator/emulator.h"
 #include "estimate/vendor_report.h"
+#include "ir/text.h"
 #include <fstream>
 
 using namespace firmnet;
@@ -82,10 +83,12 @@ int main(int argc, char** argv) {
   std::string trace_dir, print_after, stop_after, json_out;
   bool json_flag = false;
   bool use_float = false;
+  bool ir_text = false;
   int threads = 0;
 
   auto add_model = [&](CLI::App* c) {
-    c->add_option("model", model, "Trained model (.onnx: ONNX, QONNX, FINN-ONNX)")->required();
+    c->add_option("model", model, "Trained model (.onnx: ONNX, QONNX, FINN-ONNX) or firmnet IR text (.fnir)")
+        ->required();
     c->add_option("-c,--config", cfg_path, "hls4ml-style YAML configuration (optional: defaults apply)")
         ;
     c->add_option("--print-after", print_after, "Print the IR after this pass (to stderr)");
@@ -109,6 +112,8 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "Print the compiled graph: per layer op, shapes, every type, reuse");
   add_model(inspect);
   inspect->add_option("--stop-after", stop_after, "Stop the pass pipeline after this pass");
+  inspect->add_flag("--ir", ir_text,
+                    "Print the IR text form (.fnir: every type, constant and table; reads back as a model)");
 
   auto* csim = app.add_subcommand("csim", "Compile a generated project with g++ and ap_types and run it on inputs");
   csim->add_option("project", prj, "Project directory written by 'firmnet convert'")->required();
@@ -199,7 +204,10 @@ int main(int argc, char** argv) {
     } else if (*inspect) {
       auto c = driver::compile(model, cfg_path, popts);
       print_warnings(c.warnings, quiet);
-      fmt::print("{}", ir::print(c.graph));
+      if (ir_text)
+        fmt::print("{}", ir::print_text(c.graph, stop_after.empty() ? passes::pipeline_pass_names().back() : stop_after));
+      else
+        fmt::print("{}", ir::print(c.graph));
     } else if (*est) {
       auto c = driver::compile(model, cfg_path, popts);
       print_warnings(c.warnings, quiet);

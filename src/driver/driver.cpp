@@ -3,12 +3,14 @@
 #include "backends/vitis/vendor.h"
 #include "backends/vitis/vitis_backend.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "frontends/onnx/onnx_frontend.h"
+#include "ir/text.h"
 
 namespace firmnet::driver {
 
@@ -25,20 +27,54 @@ config::Config load_config(const std::string& path) {
   return config::Config::load_file(path);
 }
 
-ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings) {
+ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage) {
   const std::string ext = extension(path);
+  if (stage) *stage = ir::kFrontendStage;
   if (ext == ".onnx") return frontends::load_onnx(path, warnings);
+  if (ext == ".fnir") {
+    ir::TextGraph t = ir::parse_text(support::read_file(path), path);
+    if (stage) *stage = t.stage;
+    return std::move(t.graph);
+  }
   if (!std::filesystem::exists(path)) throw Error(path, "no such file");
-  throw Error(path, "unsupported model format '" + ext + "'", "firmnet reads ONNX/QONNX/FINN-ONNX models (.onnx)");
+  throw Error(path, "unsupported model format '" + ext + "'",
+              "firmnet reads ONNX/QONNX/FINN-ONNX models (.onnx) and its own IR text form (.fnir)");
 }
 
+namespace {
+bool sets_layers(const config::LayerSettings& s) {
+  return !s.precision.empty() || s.reuse_factor || s.strategy || s.table_size || s.implementation || s.trace;
+}
+}  // namespace
+
 Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts) {
-  Compiled c{ir::Graph{}, cfg, {}};
+  std::vector<Warning> load_warnings;
+  std::string stage;
+  ir::Graph g = load_model(model_path, load_warnings, &stage);
+  Compiled c = compile_graph(std::move(g), stage, cfg, opts, model_path);
+  c.warnings.insert(c.warnings.begin() + static_cast<std::ptrdiff_t>(cfg.warnings.size()), load_warnings.begin(),
+                    load_warnings.end());
+  return c;
+}
+
+Compiled compile_graph(ir::Graph graph, const std::string& stage, const config::Config& cfg,
+                       const passes::PipelineOptions& opts, const std::string& where) {
+  Compiled c{std::move(graph), cfg, {}};
   c.warnings.insert(c.warnings.end(), cfg.warnings.begin(), cfg.warnings.end());
-  c.graph = load_model(model_path, c.warnings);
   c.graph.name = cfg.project_name;
   passes::PassContext ctx{c.config, c.warnings};
-  passes::run_pipeline(c.graph, ctx, opts);
+  passes::PipelineOptions popts = opts;
+  popts.start_after = stage;
+  // resolve_types applies the configuration's layer settings; an IR printed after it carries them already.
+  const auto names = passes::pipeline_pass_names();
+  const auto resolve = std::find(names.begin(), names.end(), "resolve_types");
+  if (stage != ir::kFrontendStage && std::find(names.begin(), resolve, stage) == resolve &&
+      (sets_layers(cfg.model) || !cfg.layer_type.empty() || !cfg.layer_name.empty()))
+    c.warnings.push_back({where, "the IR was printed after pass '" + stage +
+                                     "': the configuration's precision, reuse, strategy and table settings are "
+                                     "already in it and are not applied again (its project, part, clock and "
+                                     "IOType are)"});
+  passes::run_pipeline(c.graph, ctx, popts);
   // The HLS limits, reported at conversion (and by inspect/predict) rather than hours into synthesis.
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config))
     c.warnings.push_back({f.where, "HLS: " + f.what + " (fix: " + f.hint + ")"});

@@ -166,7 +166,10 @@ void Graph::verify(bool typed) const {
     if (id < 0 || static_cast<size_t>(id) >= tensors.size())
       throw Error(where(n), "refers to tensor id " + std::to_string(id) + " out of range");
   };
-  for (auto id : inputs) available.at(static_cast<size_t>(id)) = true;
+  for (auto id : inputs) {
+    if (id < 0 || static_cast<size_t>(id) >= tensors.size()) throw Error("graph", "input tensor id " + std::to_string(id) + " out of range");
+    available[static_cast<size_t>(id)] = true;
+  }
   for (size_t t = 0; t < tensors.size(); ++t)
     if (tensors[t].is_const()) available[t] = true;
   std::set<std::string> names;
@@ -189,9 +192,11 @@ void Graph::verify(bool typed) const {
       producer_of[static_cast<size_t>(id)] = static_cast<int>(i);
       available[static_cast<size_t>(id)] = true;
     }
+    verify_op(*this, n);
   }
   for (auto id : outputs)
-    if (!available.at(static_cast<size_t>(id))) throw Error("graph", "output '" + tensors[static_cast<size_t>(id)].name + "' is never produced");
+    if (id < 0 || static_cast<size_t>(id) >= tensors.size()) throw Error("graph", "output tensor id " + std::to_string(id) + " out of range");
+    else if (!available.at(static_cast<size_t>(id))) throw Error("graph", "output '" + tensors[static_cast<size_t>(id)].name + "' is never produced");
   for (const auto& t : tensors) {
     for (auto d : t.shape)
       if (d <= 0) throw Error("tensor '" + t.name + "'", "has a non-positive dimension in shape " + to_string(t.shape));

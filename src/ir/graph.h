@@ -112,6 +112,10 @@ class Graph {
   void verify(bool typed = false) const;
 };
 
+// The structural rules of node n's op (arity, parameter roles and sizes, attribute kinds; op_verify.cpp);
+// Graph::verify applies them to every node. Throws firmnet::Error naming the node.
+void verify_op(const Graph& g, const Node& n);
+
 // The `inspect` view: per layer op, shapes, every type, reuse, strategy, #multipliers.
 std::string print(const Graph& g);
 

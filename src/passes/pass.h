@@ -27,6 +27,8 @@ struct PipelineOptions {
   bool verify_each = true;               // verify the IR after every pass; errors name the pass
   std::string print_after;               // pass name: print the IR to stderr after it
   std::string stop_after;                // pass name: stop the pipeline after it
+  std::string start_after;               // "frontend" (all passes) or a pass name: run only the passes after it
+                                         // (an IR text graph printed at that stage)
 };
 
 // The declared pipeline, in order (see pass_manager.cpp).

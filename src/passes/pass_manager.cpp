@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "ir/text.h"
 #include "passes/internal.h"
 
 namespace firmnet::passes {
@@ -25,7 +26,7 @@ constexpr Factory kPipeline[] = {
 };
 
 void check_pass_name(const std::string& option, const std::string& value) {
-  if (value.empty()) return;
+  if (value.empty() || (option == "IR stage" && value == ir::kFrontendStage)) return;
   const auto names = pipeline_pass_names();
   if (std::find(names.begin(), names.end(), value) != names.end()) return;
   std::string list;
@@ -52,8 +53,21 @@ std::vector<std::string> pipeline_pass_names() {
 void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
   check_pass_name("--print-after", opts.print_after);
   check_pass_name("--stop-after", opts.stop_after);
+  check_pass_name("IR stage", opts.start_after);
+  const auto names = pipeline_pass_names();
+  auto index = [&](const std::string& n) {
+    return n.empty() || n == ir::kFrontendStage ? -1 : std::find(names.begin(), names.end(), n) - names.begin();
+  };
+  const auto start = index(opts.start_after);
+  for (const auto* option : {&opts.stop_after, &opts.print_after})
+    if (!option->empty() && index(*option) <= start)
+      throw Error(option == &opts.stop_after ? "--stop-after" : "--print-after",
+                  "pass '" + *option + "' already ran: the model is an IR printed after pass '" + opts.start_after + "'",
+                  "give a pass that runs after '" + opts.start_after + "', or the model the IR was printed from");
+  int64_t i = -1;
   for (const auto& pass : default_pipeline()) {
     const std::string name = pass->name();
+    if (++i <= start) continue;
     try {
       pass->run(g, ctx);
     } catch (const Error& e) {

@@ -124,6 +124,57 @@ TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
   EXPECT_NE(r.out.find("fixed<"), std::string::npos);
 }
 
+// The IR text form as a model: what `inspect --ir` writes (after any pass) predicts and converts exactly as the
+// model it came from; a hand edit is applied; a broken file names its line.
+TEST(Cli, IrTextIsAModel) {
+  const std::string x = inputs(100, 16, "x100.npy");
+  const fs::path full = work_dir() / "jet.fnir", early = work_dir() / "jet_early.fnir";
+  auto i = run_firmnet("inspect --ir " + jet());
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_EQ(i.out.rfind("firmnet-ir 1\n", 0), 0u);
+  write(full, i.out);
+  auto e = run_firmnet("inspect --ir --stop-after fuse_batchnorm " + jet());
+  ASSERT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("\nstage fuse_batchnorm\n"), std::string::npos);
+  write(early, e.out);
+  for (const auto& [model, out] : {std::pair{jet(), "y_onnx.npy"}, {full.string(), "y_full.npy"}, {early.string(), "y_early.npy"}}) {
+    auto p = run_firmnet("predict " + model + " --input " + x + " --output " + (work_dir() / out).string());
+    ASSERT_EQ(p.code, 0) << model << ": " << p.err;
+  }
+  const std::string y = slurp(work_dir() / "y_onnx.npy");
+  ASSERT_GT(y.size(), 100u * 5 * 8);
+  EXPECT_EQ(slurp(work_dir() / "y_full.npy"), y);
+  EXPECT_EQ(slurp(work_dir() / "y_early.npy"), y);
+  // Re-inspecting the text gives the same text.
+  EXPECT_EQ(run_firmnet("inspect --ir " + full.string()).out, i.out);
+  // The same project from the model and from its text.
+  for (const auto& [model, dir] : {std::pair{jet(), "prj_onnx"}, {full.string(), "prj_fnir"}}) {
+    fs::remove_all(work_dir() / dir);
+    auto c = run_firmnet("convert " + model + " -o " + (work_dir() / dir).string());
+    ASSERT_EQ(c.code, 0) << c.err;
+  }
+  EXPECT_EQ(slurp(work_dir() / "prj_onnx/firmware/parameters.h"), slurp(work_dir() / "prj_fnir/firmware/parameters.h"));
+  EXPECT_EQ(slurp(work_dir() / "prj_onnx/firmware/myproject.cpp"), slurp(work_dir() / "prj_fnir/firmware/myproject.cpp"));
+  // A hand edit: the last layer's reuse factor.
+  std::string edited = i.out;
+  const size_t last = edited.rfind("  reuse 1\n");
+  ASSERT_NE(last, std::string::npos);
+  edited.replace(last, 10, "  reuse 5\n");
+  write(work_dir() / "edited.fnir", edited);
+  auto r = run_firmnet("inspect " + (work_dir() / "edited.fnir").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("reuse 5"), std::string::npos) << r.out;
+  // Broken text: one clear line with the file and line number.
+  std::string broken = i.out;
+  broken.replace(broken.find("graph \""), 5, "grahp");
+  write(work_dir() / "broken.fnir", broken);
+  expect_clean_error(run_firmnet("predict " + (work_dir() / "broken.fnir").string() + " --input " + x + " --output " +
+                                 (work_dir() / "yb.npy").string()),
+                     "broken.fnir:2: unknown record 'grahp'");
+  // A pass that already ran cannot be asked for again.
+  expect_clean_error(run_firmnet("inspect --stop-after remove_noops " + full.string()), "pass 'remove_noops' already ran");
+}
+
 TEST(Cli, MissingModelFile) {
   expect_clean_error(run_firmnet("inspect " + (work_dir() / "nope.onnx").string()), "nope.onnx");
 }

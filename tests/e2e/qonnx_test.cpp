@@ -102,8 +102,9 @@ TEST(Finn, TfcMnistStreamlinedGivesFinnsClassesAndFirmwareIsBitExact) {
       EXPECT_EQ(n.types.at("accum").frac(), 0) << n.name;
       ++integer_dense;
     }
-    if (n.kind == ir::OpKind::MultiThreshold)
+    if (n.kind == ir::OpKind::MultiThreshold) {
       EXPECT_EQ(g.tensor(n.outputs[0]).type->str(), "fixed<2,2>") << n.name;  // levels -1, +1
+    }
   }
   EXPECT_EQ(mts, 4);
   EXPECT_EQ(integer_dense, 3);
