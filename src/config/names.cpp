@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "config/config.h"
+#include "ir/activations.h"
 
 namespace firmnet::config {
 
@@ -54,16 +55,7 @@ constexpr TypeAlias kLayerTypes[] = {
     {"Quantize", "Quantize"},
     {"Quant", "Quantize"},
     {"ArgMax", "ArgMax"},
-    {"ReLU", "ReLU"},
-    {"LeakyReLU", "LeakyReLU"},
-    {"ELU", "ELU"},
-    {"SELU", "SELU"},
-    {"Sigmoid", "Sigmoid"},
-    {"TanH", "TanH"},
-    {"Softplus", "Softplus"},
-    {"Softsign", "Softsign"},
-    {"HardSigmoid", "HardSigmoid"},
-    {"HardTanh", "HardTanh"},
+    // and one per activation function (ir/activations.def: ReLU, LeakyReLU, ...)
 };
 
 }  // namespace
@@ -78,6 +70,7 @@ const std::vector<std::string>& layer_type_names() {
   static const std::vector<std::string> v = [] {
     std::vector<std::string> r;
     for (const auto& t : kLayerTypes) r.push_back(t.alias);
+    for (ir::ActivationFn f : ir::all_activations()) r.push_back(ir::layer_type(f));
     return r;
   }();
   return v;
@@ -87,6 +80,8 @@ std::optional<std::string> canonical_layer_type(const std::string& name) {
   const std::string l = lower(name);
   for (const auto& t : kLayerTypes)
     if (lower(t.alias) == l) return std::string(t.canonical);
+  for (ir::ActivationFn f : ir::all_activations())
+    if (lower(ir::layer_type(f)) == l) return std::string(ir::layer_type(f));
   return std::nullopt;
 }
 

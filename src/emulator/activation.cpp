@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "emulator/kernel.h"
+#include "ir/activations.h"
 
 namespace firmnet::emulator {
 namespace {
@@ -31,24 +32,12 @@ struct CastTable {
   }
 };
 
-enum class Fn { Linear, Relu, LeakyRelu, HardTanh, HardSigmoid, Elu, Selu, Sigmoid, Tanh, Softsign, Softplus };
-
-Fn parse_function(const NodeContext& c) {
-  const std::string& f = c.node.attr_str("function");
-  static const std::pair<const char*, Fn> kNames[] = {
-      {"linear", Fn::Linear},     {"relu", Fn::Relu},       {"leaky_relu", Fn::LeakyRelu},
-      {"hard_tanh", Fn::HardTanh}, {"hard_sigmoid", Fn::HardSigmoid}, {"elu", Fn::Elu},
-      {"selu", Fn::Selu},         {"sigmoid", Fn::Sigmoid}, {"tanh", Fn::Tanh},
-      {"softsign", Fn::Softsign}, {"softplus", Fn::Softplus}};
-  for (const auto& [n, fn] : kNames)
-    if (f == n) return fn;
-  c.fail("unknown activation function '" + f + "'",
-         "supported: linear, relu, leaky_relu, hard_tanh, hard_sigmoid, elu, selu, sigmoid, tanh, softsign, softplus");
-}
-
 class ActivationKernel final : public Kernel {
  public:
-  explicit ActivationKernel(const NodeContext& c) : fn_(parse_function(c)) {
+  explicit ActivationKernel(const NodeContext& c) {
+    const ir::ActivationFn fn = ir::activation_fn(c.node);
+    exact_ = ir::exact_fn(fn);
+    form_ = ir::table_form(fn).value_or(ir::TableForm::Table);
     const ir::Tensor& x = c.input(0);
     numel_ = x.size();
     if (c.output().size() != numel_) c.fail("output size differs from input size");
@@ -64,26 +53,31 @@ class ActivationKernel final : public Kernel {
       return p.raw[0];
     };
     numeric::FixedType tp;
-    switch (fn_) {
-      case Fn::Linear:
-      case Fn::Relu: break;
-      case Fn::LeakyRelu:
+    if (!exact_) {
+      table_ = CastTable(c, "table");
+      // x >= 0 ? x * gamma : table: with a 'gamma' param (selu), else x itself (elu).
+      gamma_ = form_ == ir::TableForm::TableBelowZero && c.node.has_param("gamma");
+      if (gamma_) {
+        k1_ = scalar("gamma", &tp);
+        cast_p_ = CastPlan(ty, fx_ + tp.frac());
+      }
+      return;
+    }
+    switch (*exact_) {
+      case ir::ExactFn::Linear:
+      case ir::ExactFn::Relu: break;
+      case ir::ExactFn::LeakyRelu:
         k1_ = scalar("alpha", &tp);
         cast_p_ = CastPlan(ty, fx_ + tp.frac());
         break;
-      case Fn::Selu:
-        k1_ = scalar("gamma", &tp);
-        cast_p_ = CastPlan(ty, fx_ + tp.frac());
-        table_ = CastTable(c, "table");
-        break;
-      case Fn::HardTanh:
+      case ir::ExactFn::HardTanh:
         // clamp(x, -1, 1) at fraction f = max(Fx, 0), where 1 is an integer.
         f_ = std::max(fx_, 0);
         sx_ = f_ - fx_;
         if (tx.width + sx_ > 120) c.fail("input type " + tx.str() + " is too far from 1 to clamp in 128 bits");
         cast_p_ = CastPlan(ty, f_);
         break;
-      case Fn::HardSigmoid: {
+      case ir::ExactFn::HardSigmoid: {
         numeric::FixedType to;
         k1_ = scalar("slope", &tp);
         k2_ = scalar("offset", &to);
@@ -96,23 +90,22 @@ class ActivationKernel final : public Kernel {
         cast_p_ = CastPlan(ty, f_);
         break;
       }
-      case Fn::Elu:
-      case Fn::Sigmoid:
-      case Fn::Tanh:
-      case Fn::Softsign:
-      case Fn::Softplus: table_ = CastTable(c, "table"); break;
     }
   }
 
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& ovf) const override {
     const size_t total = n * static_cast<size_t>(numel_);
     const int64_t* x = in[0];
-    switch (fn_) {
-      case Fn::Linear:
+    if (!exact_) {
+      run_table(x, out, total, ovf);
+      return;
+    }
+    switch (*exact_) {
+      case ir::ExactFn::Linear:
         if (identity_) std::copy_n(x, total, out);
         else cast_x_.cast_many(x, out, total, ovf);
         break;
-      case Fn::Relu:
+      case ir::ExactFn::Relu:
         if (identity_) {
           for (size_t e = 0; e < total; ++e) out[e] = std::max<int64_t>(x[e], 0);
         } else {
@@ -124,16 +117,16 @@ class ActivationKernel final : public Kernel {
           }
         }
         break;
-      case Fn::LeakyRelu:
+      case ir::ExactFn::LeakyRelu:
         for (size_t e = 0; e < total; ++e)
           out[e] = x[e] >= 0 ? cast_x_(x[e], ovf) : cast_p_(static_cast<i128>(x[e]) * k1_, ovf);
         break;
-      case Fn::HardTanh: {
+      case ir::ExactFn::HardTanh: {
         const i128 one = static_cast<i128>(1) << f_;
         for (size_t e = 0; e < total; ++e) out[e] = cast_p_(std::clamp(static_cast<i128>(x[e]) << sx_, -one, one), ovf);
         break;
       }
-      case Fn::HardSigmoid: {
+      case ir::ExactFn::HardSigmoid: {
         const i128 one = static_cast<i128>(1) << f_;
         for (size_t e = 0; e < total; ++e) {
           const i128 v = ((static_cast<i128>(x[e]) * k1_) << sx_) + (static_cast<i128>(k2_) << so_);
@@ -141,19 +134,24 @@ class ActivationKernel final : public Kernel {
         }
         break;
       }
-      case Fn::Elu:
-        for (size_t e = 0; e < total; ++e) out[e] = x[e] >= 0 ? cast_x_(x[e], ovf) : lookup(x[e], ovf);
-        break;
-      case Fn::Selu:
-        for (size_t e = 0; e < total; ++e)
-          out[e] = x[e] >= 0 ? cast_p_(static_cast<i128>(x[e]) * k1_, ovf) : lookup(x[e], ovf);
-        break;
-      case Fn::Sigmoid:
-      case Fn::Tanh:
-      case Fn::Softsign:
+    }
+  }
+
+ private:
+  void run_table(const int64_t* x, int64_t* out, size_t total, int64_t& ovf) const {
+    switch (form_) {
+      case ir::TableForm::Table:
         for (size_t e = 0; e < total; ++e) out[e] = lookup(x[e], ovf);
         break;
-      case Fn::Softplus:
+      case ir::TableForm::TableBelowZero:
+        if (gamma_) {
+          for (size_t e = 0; e < total; ++e)
+            out[e] = x[e] >= 0 ? cast_p_(static_cast<i128>(x[e]) * k1_, ovf) : lookup(x[e], ovf);
+        } else {
+          for (size_t e = 0; e < total; ++e) out[e] = x[e] >= 0 ? cast_x_(x[e], ovf) : lookup(x[e], ovf);
+        }
+        break;
+      case ir::TableForm::TableOrPass:
         // x >= table hi  <=>  the unclamped index reaches N (hi is a multiple of the step).
         for (size_t e = 0; e < total; ++e) {
           const i128 idx = numeric::shift_floor(x[e], fx_ + table_.spec.log2_step) + table_.spec.offset;
@@ -163,14 +161,15 @@ class ActivationKernel final : public Kernel {
     }
   }
 
- private:
   int64_t lookup(int64_t x, int64_t& ovf) const {
     const size_t i = static_cast<size_t>(numeric::table_index(x, fx_, table_.spec));
     ovf += table_.ovf[i];
     return table_.out[i];
   }
 
-  Fn fn_;
+  std::optional<ir::ExactFn> exact_;  // else a table function of form_
+  ir::TableForm form_ = ir::TableForm::Table;
+  bool gamma_ = false;
   bool identity_ = false;
   int64_t numel_ = 0;
   int fx_ = 0, f_ = 0, sx_ = 0, so_ = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "emulator/emulator.h"
+#include "ir/activations.h"
 #include "numeric/qonnx_input.h"
 #include "numeric/quantizer.h"
 #include "support/error.h"
@@ -34,22 +35,25 @@ struct FloatNode {
   }
 };
 
-double activation(const std::string& f, double x, const FloatNode& c) {
-  if (f == "linear") return x;
-  if (f == "relu") return std::max(x, 0.0);
-  if (f == "leaky_relu") return x >= 0 ? x : x * c.attr_or("alpha", "alpha", 0.01);
-  if (f == "hard_tanh") return std::clamp(x, -1.0, 1.0);
-  if (f == "hard_sigmoid") return std::clamp(x * c.attr_or("alpha", "slope", 0.2) + c.attr_or("beta", "offset", 0.5), 0.0, 1.0);
-  if (f == "elu") return x >= 0 ? x : c.attr_or("alpha", nullptr, 1.0) * std::expm1(x);
-  if (f == "selu") {
-    const double gamma = c.attr_or("gamma", "gamma", 1.05070102214813232421875);
-    return x >= 0 ? gamma * x : gamma * c.attr_or("alpha", nullptr, 1.67326319217681884765625) * std::expm1(x);
+// Exact functions by their definition; looked-up ones by the float definition their table samples
+// (ir/activations.cpp), used as the form says.
+double activation(ir::ActivationFn f, const ir::TableFunction* table, double x, const FloatNode& c) {
+  if (const auto e = ir::exact_fn(f)) {
+    switch (*e) {
+      case ir::ExactFn::Linear: return x;
+      case ir::ExactFn::Relu: return std::max(x, 0.0);
+      case ir::ExactFn::LeakyRelu: return x >= 0 ? x : x * c.attr_or("alpha", "alpha", 0.01);
+      case ir::ExactFn::HardTanh: return std::clamp(x, -1.0, 1.0);
+      case ir::ExactFn::HardSigmoid:
+        return std::clamp(x * c.attr_or("alpha", "slope", 0.2) + c.attr_or("beta", "offset", 0.5), 0.0, 1.0);
+    }
   }
-  if (f == "sigmoid") return 1.0 / (1.0 + std::exp(-x));
-  if (f == "tanh") return std::tanh(x);
-  if (f == "softsign") return x / (1.0 + std::fabs(x));
-  if (f == "softplus") return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-  throw Error(c.where(), "unknown activation function '" + f + "'");
+  switch (*ir::table_form(f)) {
+    case ir::TableForm::Table:
+    case ir::TableForm::TableOrPass: return table->f(x);
+    case ir::TableForm::TableBelowZero: return x >= 0 ? table->gamma * x : table->f(x);
+  }
+  return x;
 }
 
 // One node on one sample: in[k] points at input k's values, y receives the output.
@@ -81,8 +85,9 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
       return;
     }
     case ir::OpKind::Activation: {
-      const std::string& f = n.attr_str("function");
-      for (size_t e = 0; e < ny; ++e) y[e] = activation(f, in[0][e], c);
+      const ir::ActivationFn f = ir::activation_fn(n);
+      const auto table = ir::table_function(n);
+      for (size_t e = 0; e < ny; ++e) y[e] = activation(f, table ? &*table : nullptr, in[0][e], c);
       return;
     }
     case ir::OpKind::Softmax: {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "estimate/model.h"
+#include "ir/activations.h"
 
 namespace firmnet::estimate {
 namespace {
@@ -43,7 +44,7 @@ Row estimate_activation(const Context& c, const ir::Node& n) {
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
   const int64_t N = elements(g, n.outputs.at(0));
-  const std::string f = n.attr_str("function");
+  const ir::ActivationFn f = ir::activation_fn(n);
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   const int64_t x_bits = N * xt.width;
   const bool e2 = c.dsp48e2();
@@ -56,40 +57,48 @@ Row estimate_activation(const Context& c, const ir::Node& n) {
     return p;
   };
 
-  if (f == "linear") {
-    // a cast only
-  } else if (f == "relu") {
-    row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
-    c.chain.op(kCmpSelNs, x_bits);
-  } else if (f == "leaky_relu") {
-    const ir::Tensor& a = g.tensor(n.param("alpha"));
-    // alpha = 1 exactly: both branches are x and HLS removes the select.
-    const bool identity = a.type && a.raw.at(0) == (int64_t{1} << std::max(0, a.type->frac())) && a.type->frac() >= 0;
-    if (!identity) {
-      const Product p = product("alpha");
-      row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
-      c.chain.op(p.ns + kCmpSelNs, x_bits);
+  if (const auto e = ir::exact_fn(f)) {
+    switch (*e) {
+      case ir::ExactFn::Linear: break;  // a cast only
+      case ir::ExactFn::Relu:
+        row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
+        c.chain.op(kCmpSelNs, x_bits);
+        break;
+      case ir::ExactFn::LeakyRelu: {
+        const ir::Tensor& a = g.tensor(n.param("alpha"));
+        // alpha = 1 exactly: both branches are x and HLS removes the select.
+        const bool identity = a.type && a.raw.at(0) == (int64_t{1} << std::max(0, a.type->frac())) && a.type->frac() >= 0;
+        if (!identity) {
+          const Product p = product("alpha");
+          row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
+          c.chain.op(p.ns + kCmpSelNs, x_bits);
+        }
+        break;
+      }
+      case ir::ExactFn::HardTanh:
+        row.res.lut += (2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
+        c.chain.op(2 * kCmpSelNs, x_bits);
+        break;
+      case ir::ExactFn::HardSigmoid: {
+        const Product p = product("slope");
+        row.res.lut += (xt.width + 2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
+        c.chain.op(p.ns + add_ns(xt.width) + 2 * kCmpSelNs, x_bits);
+        break;
+      }
     }
-  } else if (f == "hard_tanh") {
-    row.res.lut += (2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
-    c.chain.op(2 * kCmpSelNs, x_bits);
-  } else if (f == "hard_sigmoid") {
-    const Product p = product("slope");
-    row.res.lut += (xt.width + 2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
-    c.chain.op(p.ns + add_ns(xt.width) + 2 * kCmpSelNs, x_bits);
   } else {
-    // Table functions: index, ROM read, and for elu/selu/softplus the select against the direct branch.
+    // Table functions: index, ROM read, and for the other forms the select against the direct branch.
     const auto& spec = n.tables.at("table");
     const Index ix = table_index(xt, spec);
     const Rom r = rom(spec.size(), spec.entry.width, N);
     row.res += r.res;
     row.res.lut += ix.lut * N;
-    const bool select = f == "elu" || f == "selu" || f == "softplus";
+    const bool select = ir::table_form(f) != ir::TableForm::Table;
     double after = 0;
     if (select) {
       row.res.lut += cmp_sel_lut(xt.width, rt.width) * N;
       after = kCmpSelNs;
-      if (f == "selu") after += product("gamma").ns;
+      if (const char* p = ir::product_param(n)) after += product(p).ns;
     }
     c.chain.op(ix.ns, x_bits + N * spec.log2_size);
     c.chain.rom_read(N * spec.log2_size, select ? x_bits : 0);

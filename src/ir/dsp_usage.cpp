@@ -2,6 +2,8 @@
 // spell them (kernels/firmnet_hls.h), with the operand types the emulator and the firmware use.
 #include "ir/dsp_usage.h"
 
+#include "ir/activations.h"
+
 #include <algorithm>
 
 namespace firmnet::ir {
@@ -57,10 +59,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       break;
     }
     case OpKind::Activation: {
-      const std::string f = n.has_attr("function") ? n.attr_str("function") : "";
-      if (f == "leaky_relu") add(d, size, x, param_type(g, n, "alpha"));
-      if (f == "hard_sigmoid") add(d, size, x, param_type(g, n, "slope"));
-      if (f == "selu") add(d, size, x, param_type(g, n, "gamma"));
+      if (const char* p = product_param(n)) add(d, size, x, param_type(g, n, p));
       break;
     }
     case OpKind::Softmax: {  // exp_hi * exp_lo, then e * inv

@@ -1,5 +1,7 @@
 #include "ir/graph.h"
 
+#include "ir/activations.h"
+
 #include <algorithm>
 #include <numeric>
 #include <set>
@@ -218,10 +220,7 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Softmax: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Rescale: return g.tensor(n.outputs.at(0)).size();
-    case OpKind::Activation: {
-      const std::string f = n.has_attr("function") ? n.attr_str("function") : "";
-      return (f == "leaky_relu" || f == "hard_sigmoid" || f == "selu") ? g.tensor(n.outputs.at(0)).size() : 0;
-    }
+    case OpKind::Activation: return product_param(n) ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Input:
     case OpKind::Reshape:
     case OpKind::Concat:

@@ -4,6 +4,7 @@
 // ops.def does not build until it states its rules here.
 #include <fmt/format.h>
 
+#include "ir/activations.h"
 #include "ir/graph.h"
 #include "support/error.h"
 
@@ -90,8 +91,8 @@ void verify_op(const Graph& g, const Node& n) {
       return;
     case OpKind::Activation:
       r.arity(1, 1), r.same_size();
-      r.one_of("function", {"linear", "relu", "leaky_relu", "hard_tanh", "hard_sigmoid", "elu", "selu", "sigmoid",
-                            "tanh", "softsign", "softplus"});
+      r.attr<std::string>("function", "a string");
+      for (const char* p : required_params(activation_fn(n))) r.param(p);
       for (const auto& [role, id] : n.params)
         if (g.tensor(id).size() != 1) r.fail("parameter '" + role + "' must hold one value");
       return;
@@ -128,7 +129,10 @@ void verify_op(const Graph& g, const Node& n) {
       return;
     case OpKind::ArgMax:
       r.arity(1, 1);
-      if (r.out().size() != 1) r.fail("the output must hold one value");
+      // One index per row of the last axis.
+      if (r.in().shape.empty() || r.out().size() * r.in().shape.back() != r.in().size())
+        r.fail(fmt::format("output {} is not one index per row of input {}", to_string(r.out().shape),
+                           to_string(r.in().shape)));
       return;
   }
 }

@@ -364,4 +364,15 @@ ExactType difference_type(const ExactType& a, const ExactType& b) {
 
 ExactType exact(const FixedType& a) { return {a.width, a.int_bits, a.is_signed}; }
 
+FixedType fit_type(double lo, double hi, int width) {
+  FixedType t = make_type(width, 1, true, Rounding::RND_CONV, Overflow::SAT);
+  if (lo == 0 && hi == 0) return t;
+  for (int i = -width; i <= kMaxWidth; ++i) {
+    t.int_bits = i;
+    if (!quantize_double(lo, t).overflow && !quantize_double(hi, t).overflow) return t;
+  }
+  throw Error("type inference", "values up to " + std::to_string(std::max(std::fabs(lo), std::fabs(hi))) +
+                                    " do not fit any " + std::to_string(width) + "-bit fixed-point type");
+}
+
 }  // namespace firmnet::numeric

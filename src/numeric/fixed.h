@@ -77,6 +77,10 @@ Cast quantize_double(double d, const FixedType& t);
 // indexing, identical in the generated kernels).
 inline i128 shift_floor(i128 v, int shift) { return shift >= 0 ? (v >> shift) : (v << (-shift)); }
 
+// The signed RND_CONV/SAT type of `width` bits with the fewest integer bits that holds lo and hi without
+// overflow (tables' entries, constants' defaults); firmnet::Error when no such type exists.
+FixedType fit_type(double lo, double hi, int width);
+
 // Smallest signed type (lossless) that holds every value of a and b; used by precision inference.
 FixedType union_type(const FixedType& a, const FixedType& b);
 // Exact result type of a*b and of a+b (ap_fixed's own result-type rules), width may exceed 64:

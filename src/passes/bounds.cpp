@@ -46,25 +46,30 @@ Interval table_range(const ir::Node& n) { return Interval::of_type(n.types.at("t
 
 Interval activation_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
   const std::string where = layer_where(n);
-  const std::string& fn = n.attr_str("function");
+  const ir::ActivationFn fn = ir::activation_fn(n);
   const Interval pos = clamp(x, {0, std::max<i128>(x.hi, 0), x.frac}, where);  // x >= 0 part (or [0,0])
   const Interval neg_part = clamp(x, {std::min<i128>(x.lo, 0), 0, x.frac}, where);
-  if (fn == "linear") return x;
-  if (fn == "relu") return pos;
-  if (fn == "hard_tanh") return clamp(x, {-1, 1, 0}, where);
-  if (fn == "leaky_relu") return hull(pos, mul(neg_part, const_bounds(g, n, "alpha"), where), where);
-  if (fn == "hard_sigmoid") {
-    const Interval v = add(mul(x, const_bounds(g, n, "slope"), where), const_bounds(g, n, "offset"), where);
-    return clamp(v, {0, 1, 0}, where);
+  if (const auto e = ir::exact_fn(fn)) {
+    switch (*e) {
+      case ir::ExactFn::Linear: return x;
+      case ir::ExactFn::Relu: return pos;
+      case ir::ExactFn::HardTanh: return clamp(x, {-1, 1, 0}, where);
+      case ir::ExactFn::LeakyRelu: return hull(pos, mul(neg_part, const_bounds(g, n, "alpha"), where), where);
+      case ir::ExactFn::HardSigmoid: {
+        const Interval v = add(mul(x, const_bounds(g, n, "slope"), where), const_bounds(g, n, "offset"), where);
+        return clamp(v, {0, 1, 0}, where);
+      }
+    }
   }
-  if (fn == "elu") return x.lo < 0 ? hull(pos, table_range(n), where) : pos;
-  if (fn == "selu") {
-    const Interval p = mul(pos, const_bounds(g, n, "gamma"), where);
-    return x.lo < 0 ? hull(p, table_range(n), where) : p;
+  switch (*ir::table_form(fn)) {
+    case ir::TableForm::Table: return table_range(n);
+    case ir::TableForm::TableBelowZero: {
+      const Interval p = n.has_param("gamma") ? mul(pos, const_bounds(g, n, "gamma"), where) : pos;
+      return x.lo < 0 ? hull(p, table_range(n), where) : p;
+    }
+    case ir::TableForm::TableOrPass: return hull(pos, table_range(n), where);  // x beyond the table passes through
   }
-  if (fn == "softplus") return hull(pos, table_range(n), where);  // x beyond the table passes through
-  if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") return table_range(n);
-  throw Error(where, "unknown activation function '" + fn + "'");
+  throw Error(where, "unknown activation function");
 }
 
 }  // namespace

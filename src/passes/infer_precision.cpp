@@ -97,8 +97,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
       why = "auto: softmax default";
       return make_type(18, 1, false, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
     case ir::OpKind::Activation: {
-      const std::string& fn = n.attr_str("function");
-      if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") {
+      if (ir::table_form(ir::activation_fn(n)) == ir::TableForm::Table) {
         why = "auto: the table type";
         return n.types.at("table");
       }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/activations.h"
 #include "passes/pass.h"
 
 namespace firmnet::passes {
@@ -65,22 +66,16 @@ double broadcast_at(const std::vector<double>& c, size_t i);
 bool broadcasts(int64_t size, const ir::Shape& shape);
 
 // Lookup-table functions: what build_tables samples and resolve_types picks the default entry type from.
-struct TableFunction {
-  std::function<double(double)> f;
-  double lo = 0;                     // table domain [lo, lo + 2^log2_range)
-  int log2_range = 4;
-  numeric::FixedType entry;          // default entry type
-  std::string describe;              // for docs and error messages, e.g. "sigmoid on [-8, 8)"
-};
-// For an Activation node's function (nullopt when the function needs no table).
-std::optional<TableFunction> table_function(const ir::Node& n);
+// For an Activation node's function (nullopt when the function needs no table): ir/activations.h.
+using ir::TableFunction;
+using ir::table_function;
 
 // Softmax tables (docs/NUMERICS.md "Softmax"): exp on [-kSoftmaxExpRange, 0), 1/x on [0, 2^ceil(log2 n)].
 inline constexpr int kSoftmaxLog2ExpRange = 3;  // R = 8: exp(-8) = 3.4e-4 is still above the entry lsb
 int ceil_log2(int64_t n);
 
 // fixed<width, I, RND_CONV, SAT> with the fewest integer bits I such that lo and hi fit after rounding.
-numeric::FixedType fit_type(double lo, double hi, int width);
+using numeric::fit_type;
 
 inline constexpr int kDefaultTableSize = 1024;
 

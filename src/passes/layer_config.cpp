@@ -11,16 +11,6 @@ namespace firmnet::passes {
 
 namespace {
 
-std::string function_type(const std::string& fn) {
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"relu", "ReLU"},       {"leaky_relu", "LeakyReLU"}, {"elu", "ELU"},           {"selu", "SELU"},
-      {"sigmoid", "Sigmoid"}, {"tanh", "TanH"},            {"softplus", "Softplus"}, {"softsign", "Softsign"},
-      {"hard_sigmoid", "HardSigmoid"}, {"hard_tanh", "HardTanh"}};
-  for (const auto& [f, t] : kNames)
-    if (fn == f) return t;
-  return "";
-}
-
 std::string kind_type(ir::OpKind k) {
   switch (k) {
     case ir::OpKind::Input: return "Input";
@@ -58,8 +48,7 @@ void check_variables(const config::LayerSettings& s, const std::vector<std::stri
 std::vector<std::string> layer_types_of(const ir::Node& n) {
   std::vector<std::string> v;
   if (n.kind == ir::OpKind::Activation && n.has_attr("function")) {
-    const std::string f = function_type(n.attr_str("function"));
-    if (!f.empty()) v.push_back(f);
+    if (const auto f = ir::activation_from_name(n.attr_str("function"))) v.push_back(ir::layer_type(*f));
   }
   v.push_back(kind_type(n.kind));
   return v;

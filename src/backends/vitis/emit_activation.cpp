@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "backends/vitis/emit.h"
+#include "ir/activations.h"
 #include "support/error.h"
 
 namespace firmnet::backends::vitis {
@@ -19,31 +20,36 @@ void same_size(const EmitContext& ctx, const ir::Node& n) {
 
 void emit_activation(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   same_size(ctx, n);
-  const std::string& fn = n.attr_str("function");
+  const ir::ActivationFn f = ir::activation_fn(n);
+  const std::string fn = ir::name(f);
   begin_config(ctx, n, code, "activation_config", "firmnet_hls.h");
   code.uint("n_in", input_tensor(ctx, n, 0).size());
   code.uint("reuse_factor", n.reuse_factor);
   const std::string io = ctx.var(n.inputs[0]) + ", " + ctx.var(n.outputs[0]);
   std::string args;  // extra kernel arguments after (in, out)
-  std::string kernel = fn;
-  if (fn == "linear" || fn == "relu" || fn == "hard_tanh") {
-  } else if (fn == "leaky_relu") {
-    args = ", " + param_array(ctx, n, code, "alpha", "alpha_t", {1});
-  } else if (fn == "hard_sigmoid") {
-    args = ", " + param_array(ctx, n, code, "slope", "slope_t", {1});
-    args += ", " + param_array(ctx, n, code, "offset", "offset_t", {1});
-  } else if (fn == "sigmoid" || fn == "tanh" || fn == "softsign") {
-    kernel = "table_function";
-    args = ", " + table_array(ctx, n, code, "table", "");
-  } else if (fn == "elu" || fn == "softplus") {
-    args = ", " + table_array(ctx, n, code, "table", "");
-  } else if (fn == "selu") {
-    args = ", " + table_array(ctx, n, code, "table", "");
-    args += ", " + param_array(ctx, n, code, "gamma", "gamma_t", {1});
+  std::string kernel = fn;  // firmnet_hls.h has a kernel per exact function
+  if (const auto e = ir::exact_fn(f)) {
+    switch (*e) {
+      case ir::ExactFn::Linear:
+      case ir::ExactFn::Relu:
+      case ir::ExactFn::HardTanh: break;
+      case ir::ExactFn::LeakyRelu: args = ", " + param_array(ctx, n, code, "alpha", "alpha_t", {1}); break;
+      case ir::ExactFn::HardSigmoid:
+        args = ", " + param_array(ctx, n, code, "slope", "slope_t", {1});
+        args += ", " + param_array(ctx, n, code, "offset", "offset_t", {1});
+        break;
+    }
   } else {
-    throw Error(EmitContext::where(n), "activation function '" + fn + "' has no HLS kernel",
-                "supported: linear, relu, leaky_relu, hard_tanh, hard_sigmoid, elu, selu, sigmoid, tanh, "
-                "softsign, softplus");
+    // One kernel per table form: table_function; elu (x >= 0 ? x : table) or selu (x * gamma); softplus.
+    args = ", " + table_array(ctx, n, code, "table", "");
+    switch (*ir::table_form(f)) {
+      case ir::TableForm::Table: kernel = "table_function"; break;
+      case ir::TableForm::TableBelowZero:
+        kernel = n.has_param("gamma") ? "selu" : "elu";
+        if (n.has_param("gamma")) args += ", " + param_array(ctx, n, code, "gamma", "gamma_t", {1});
+        break;
+      case ir::TableForm::TableOrPass: kernel = "softplus"; break;
+    }
   }
   code.call = kernel_call(ctx, n, code, kernel) + io + args + ");";
   code.types_comment = "function " + fn + (code.types_comment.empty() ? "" : ", " + code.types_comment);

@@ -15,6 +15,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "ir/activations.h"
 #include "ir/graph.h"
 #include "support/error.h"
 
@@ -153,14 +154,15 @@ std::string supported_custom_ops_list();
 void convert_gemm(Context&, const OnnxNode&);
 void convert_matmul(Context&, const OnnxNode&);
 void convert_batchnorm(Context&, const OnnxNode&);
-void convert_relu(Context&, const OnnxNode&);
+// An ONNX op that is an activation function with no attributes: Activation(function F).
+void convert_function(Context&, const OnnxNode&, ir::ActivationFn f);
+template <ir::ActivationFn F>
+void convert_plain(Context& ctx, const OnnxNode& n) {
+  convert_function(ctx, n, F);
+}
 void convert_leaky_relu(Context&, const OnnxNode&);
 void convert_elu(Context&, const OnnxNode&);
 void convert_selu(Context&, const OnnxNode&);
-void convert_sigmoid(Context&, const OnnxNode&);
-void convert_tanh(Context&, const OnnxNode&);
-void convert_softplus(Context&, const OnnxNode&);
-void convert_softsign(Context&, const OnnxNode&);
 void convert_hard_sigmoid(Context&, const OnnxNode&);
 void convert_clip(Context&, const OnnxNode&);
 void convert_softmax(Context&, const OnnxNode&);

@@ -40,11 +40,7 @@ double clip_bound(Context& ctx, const OnnxNode& n, int input, const char* attr, 
 
 }  // namespace
 
-void convert_relu(Context& ctx, const OnnxNode& n) { emit_activation(ctx, n, "relu"); }
-void convert_sigmoid(Context& ctx, const OnnxNode& n) { emit_activation(ctx, n, "sigmoid"); }
-void convert_tanh(Context& ctx, const OnnxNode& n) { emit_activation(ctx, n, "tanh"); }
-void convert_softplus(Context& ctx, const OnnxNode& n) { emit_activation(ctx, n, "softplus"); }
-void convert_softsign(Context& ctx, const OnnxNode& n) { emit_activation(ctx, n, "softsign"); }
+void convert_function(Context& ctx, const OnnxNode& n, ir::ActivationFn f) { emit_activation(ctx, n, ir::name(f)); }
 
 void convert_leaky_relu(Context& ctx, const OnnxNode& n) {
   const double alpha = ctx.attr_float(n, "alpha", 0.01);
