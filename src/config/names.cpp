@@ -55,6 +55,17 @@ constexpr TypeAlias kLayerTypes[] = {
     {"Quantize", "Quantize"},
     {"Quant", "Quantize"},
     {"ArgMax", "ArgMax"},
+    {"Conv", "Conv"},
+    {"Conv1D", "Conv1D"},
+    {"Conv2D", "Conv2D"},
+    {"DepthwiseConv1D", "DepthwiseConv1D"},
+    {"DepthwiseConv2D", "DepthwiseConv2D"},
+    {"Pooling", "Pooling"},
+    {"MaxPooling1D", "MaxPooling1D"},
+    {"MaxPooling2D", "MaxPooling2D"},
+    {"AveragePooling1D", "AveragePooling1D"},
+    {"AveragePooling2D", "AveragePooling2D"},
+    {"Transpose", "Transpose"},
     // and one per activation function (ir/activations.def: ReLU, LeakyReLU, ...)
 };
 

@@ -28,7 +28,8 @@ i128 abs128(i128 v) { return v < 0 ? -v : v; }
 
 class DenseKernel final : public Kernel {
  public:
-  explicit DenseKernel(const NodeContext& c);
+  // n_in x n_out over the rows of `w` (raw, in the type of param "weight"), the bias and accum of the node.
+  DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override;
   std::string info() const override {
     switch (plan_) {
@@ -86,15 +87,13 @@ class DenseKernel final : public Kernel {
   int sa_ = 0, sp_ = 0, fc_ = 0;
 };
 
-DenseKernel::DenseKernel(const NodeContext& c) {
-  const ir::Tensor& x = c.input(0);
-  const ir::Tensor& y = c.output();
+DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
   const ir::Tensor& W = c.param("weight");
   const ir::Tensor& B = c.param("bias");
-  n_in_ = x.size();
-  n_out_ = y.size();
-  if (W.size() != n_in_ * n_out_)
-    c.fail("weight '" + W.name + "' has " + std::to_string(W.size()) + " values, expected n_in*n_out = " +
+  n_in_ = n_in;
+  n_out_ = n_out;
+  if (static_cast<int64_t>(w.size()) != n_in_ * n_out_)
+    c.fail("weight '" + W.name + "' has " + std::to_string(w.size()) + " values, expected n_in*n_out = " +
            std::to_string(n_in_) + "*" + std::to_string(n_out_));
   if (B.size() != n_out_)
     c.fail("bias '" + B.name + "' has " + std::to_string(B.size()) + " values, expected " + std::to_string(n_out_));
@@ -107,13 +106,13 @@ DenseKernel::DenseKernel(const NodeContext& c) {
   fw_ = tw_.frac();
   fb_ = tb_.frac();
   fa_ = ta_.frac();
-  if (try_exact(W.raw, B.raw)) return;
+  if (try_exact(w, B.raw)) return;
   acc0_.resize(static_cast<size_t>(n_out_));
   int64_t ignored = 0;  // the bias cast is not a layer-output cast: not counted
   const CastPlan bias_cast(ta_, fb_);
   for (size_t j = 0; j < acc0_.size(); ++j) acc0_[j] = bias_cast(B.raw[j], ignored);
   out_cast_ = CastPlan(ty_, fa_);
-  if (!try_step64(W.raw)) setup_general(c, W.raw);
+  if (!try_step64(w)) setup_general(c, w);
 }
 
 bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b) {
@@ -456,6 +455,12 @@ void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t&
 
 }  // namespace
 
-std::unique_ptr<Kernel> make_dense(const NodeContext& c) { return std::make_unique<DenseKernel>(c); }
+std::unique_ptr<Kernel> make_dense(const NodeContext& c) {
+  return std::make_unique<DenseKernel>(c, c.input(0).size(), c.output().size(), c.param("weight").raw);
+}
+
+std::unique_ptr<Kernel> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
+  return std::make_unique<DenseKernel>(c, n_in, n_out, w);
+}
 
 }  // namespace firmnet::emulator

@@ -231,6 +231,9 @@ std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
     case ir::OpKind::Rescale: return make_rescale(c);
     case ir::OpKind::ArgMax: return make_argmax(c);
     case ir::OpKind::Quantize: return make_quantize(c);
+    case ir::OpKind::Conv: return make_conv(c);
+    case ir::OpKind::Pool: return make_pool(c);
+    case ir::OpKind::Transpose: return make_transpose(c);
   }
   c.fail("unknown op kind");
 }

@@ -6,6 +6,7 @@
 
 #include "emulator/emulator.h"
 #include "ir/activations.h"
+#include "ir/spatial.h"
 #include "numeric/qonnx_input.h"
 #include "numeric/quantizer.h"
 #include "support/error.h"
@@ -75,6 +76,60 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
         double acc = b.at(j);
         for (size_t i = 0; i < n_in; ++i) acc += in[0][i] * w.at(i * ny + j);
         y[j] = acc;
+      }
+      return;
+    }
+    case ir::OpKind::Conv: {
+      const ir::ConvAttrs a = ir::ConvAttrs::of(g, n);
+      const auto& w = c.values("weight");
+      const auto& b = c.values("bias");
+      const int64_t cout = a.out_channels, cin = a.in_channels, taps = a.win.taps();
+      const int64_t ipg = a.in_per_group(), opg = a.out_per_group();
+      for (int64_t p = 0; p < a.win.out_pixels(); ++p)
+        for (int64_t o = 0; o < cout; ++o) {
+          double acc = b.at(static_cast<size_t>(o));
+          const int64_t c0 = (o / opg) * ipg;  // the group's first input channel
+          for (int64_t t = 0; t < taps; ++t) {
+            const int64_t ip = a.win.input_pixel(p, t);
+            if (ip < 0) continue;
+            for (int64_t i = 0; i < ipg; ++i)
+              acc += in[0][ip * cin + c0 + i] * w.at(static_cast<size_t>((t * ipg + i) * cout + o));
+          }
+          y[p * cout + o] = acc;
+        }
+      return;
+    }
+    case ir::OpKind::Pool: {
+      const ir::PoolAttrs a = ir::PoolAttrs::of(g, n);
+      const int64_t ch = a.channels;
+      for (int64_t p = 0; p < a.win.out_pixels(); ++p)
+        for (int64_t k = 0; k < ch; ++k) {
+          double acc = a.mode == ir::PoolMode::Max ? -INFINITY : 0.0;
+          for (int64_t t = 0; t < a.win.taps(); ++t) {
+            const int64_t ip = a.win.input_pixel(p, t);
+            if (ip < 0) continue;
+            const double v = in[0][ip * ch + k];
+            acc = a.mode == ir::PoolMode::Max ? std::max(acc, v) : acc + v;
+          }
+          y[p * ch + k] = a.mode == ir::PoolMode::Max ? acc : acc / static_cast<double>(a.divisor(p));
+        }
+      return;
+    }
+    case ir::OpKind::Transpose: {
+      const ir::Shape& x = in_tensor(0).shape;
+      const std::vector<int64_t>& perm = n.attr_ints("perm");
+      const size_t r = x.size();
+      std::vector<int64_t> st(r), o(r, 0);
+      int64_t s = 1;
+      for (size_t a = r; a-- > 0;) st[a] = s, s *= x[a];
+      for (size_t k = 0; k < ny; ++k) {
+        int64_t src = 0;
+        for (size_t a = 0; a < r; ++a) src += o[a] * st[static_cast<size_t>(perm[a])];
+        y[k] = in[0][src];
+        for (size_t a = r; a-- > 0;) {
+          if (++o[a] < out.shape[a]) break;
+          o[a] = 0;
+        }
       }
       return;
     }

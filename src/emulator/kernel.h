@@ -49,6 +49,12 @@ struct NodeContext {
 };
 
 std::unique_ptr<Kernel> make_dense(const NodeContext& c);
+// The Dense multiply-accumulate core over rows of n_in values: weights `w` ([n_in, n_out] raw, in the type of
+// the node's "weight"), the node's bias, accum and output type. Conv runs it over the windows of a map.
+std::unique_ptr<Kernel> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
+std::unique_ptr<Kernel> make_conv(const NodeContext& c);
+std::unique_ptr<Kernel> make_pool(const NodeContext& c);
+std::unique_ptr<Kernel> make_transpose(const NodeContext& c);
 std::unique_ptr<Kernel> make_activation(const NodeContext& c);
 std::unique_ptr<Kernel> make_softmax(const NodeContext& c);
 std::unique_ptr<Kernel> make_batchnorm(const NodeContext& c);

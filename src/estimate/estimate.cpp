@@ -21,7 +21,12 @@ Row estimate_node(const Context& c, const ir::Node& n) {
     case ir::OpKind::MultiThreshold: return estimate_multithreshold(c, n);
     case ir::OpKind::ArgMax: return estimate_argmax(c, n);
     case ir::OpKind::Quantize: return estimate_quantize(c, n);
+    case ir::OpKind::Conv:
+    case ir::OpKind::Pool:
+      throw Error("layer '" + n.name + "' (" + ir::name(n.kind) + ")", "the estimator does not model convolutions and pooling yet",
+                  "estimate an MLP, or synthesize this model to measure it");
     case ir::OpKind::Input:
+    case ir::OpKind::Transpose:
     case ir::OpKind::Reshape:
     case ir::OpKind::Concat: return estimate_shape(c, n);
   }

@@ -3,6 +3,7 @@
 #include "ir/dsp_usage.h"
 
 #include "ir/activations.h"
+#include "ir/spatial.h"
 
 #include <algorithm>
 
@@ -40,6 +41,20 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
     case OpKind::Dense:
       if (n.has_param("weight")) add(d, g.tensor(n.param("weight")).size(), x, param_type(g, n, "weight"));
       break;
+    case OpKind::Conv: {  // the products of one window: the firmware reuses them for every output pixel
+      const ConvAttrs c = ConvAttrs::of(g, n);
+      add(d, c.rows() * c.out_channels, x, param_type(g, n, "weight"));
+      break;
+    }
+    case OpKind::Pool: {  // an average: each channel's sum times 1/count, one pixel at a time
+      const PoolAttrs p = PoolAttrs::of(g, n);
+      if (p.mode == PoolMode::Avg) {
+        auto a = n.types.find("accum"), s = n.types.find("scale");
+        add(d, p.channels, a == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(a->second),
+            s == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(s->second));
+      }
+      break;
+    }
     case OpKind::BatchNorm: add(d, size, x, param_type(g, n, "scale")); break;
     case OpKind::Elementwise:
       if (n.has_attr("op") && n.attr_str("op") == "mul")
@@ -73,6 +88,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       break;
     }
     case OpKind::Input:
+    case OpKind::Transpose:
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:

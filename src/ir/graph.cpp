@@ -1,5 +1,7 @@
 #include "ir/graph.h"
 
+#include "ir/spatial.h"
+
 #include "ir/activations.h"
 
 #include <algorithm>
@@ -204,6 +206,22 @@ void Graph::verify(bool typed) const {
       if (d <= 0) throw Error("tensor '" + t.name + "'", "has a non-positive dimension in shape " + to_string(t.shape));
     if (t.is_const() && !t.values.empty() && static_cast<int64_t>(t.values.size()) != t.size())
       throw Error("tensor '" + t.name + "'", "holds " + std::to_string(t.values.size()) + " values for shape " + to_string(t.shape));
+    if (t.layout) {
+      const ModelLayout& l = *t.layout;
+      bool ok = l.perm.size() == l.view.size() && num_elements(l.view) == t.size() &&
+                num_elements(l.model_shape) == t.size();
+      std::vector<bool> seen(l.perm.size(), false);
+      for (int64_t a : l.perm) {
+        ok = ok && a >= 0 && a < static_cast<int64_t>(l.perm.size()) && !seen[static_cast<size_t>(a)];
+        if (ok) seen[static_cast<size_t>(a)] = true;
+      }
+      for (int64_t d : l.view) ok = ok && d > 0;
+      for (int64_t d : l.model_shape) ok = ok && d > 0;
+      if (!ok)
+        throw Error("tensor '" + t.name + "'", "layout view " + to_string(l.view) + " / perm " + to_string(l.perm) +
+                                                   " / model shape " + to_string(l.model_shape) + " does not fit shape " +
+                                                   to_string(t.shape));
+    }
     if (typed) {
       if (!t.type) throw Error("tensor '" + t.name + "'", "has no fixed-point type after type resolution");
       if (t.is_const() && static_cast<int64_t>(t.raw.size()) != t.size())
@@ -212,9 +230,43 @@ void Graph::verify(bool typed) const {
   }
 }
 
+std::vector<int64_t> ModelLayout::model_index() const {
+  // Model element m sits at view position (i_perm[0], ..., i_perm[r-1]) where the model's coordinates are
+  // (i_perm[0], ...) = coordinates of m in the transposed shape; invert by walking the view.
+  const size_t r = view.size();
+  std::vector<int64_t> tshape(r), tstride(r);
+  for (size_t a = 0; a < r; ++a) tshape[a] = view[static_cast<size_t>(perm[a])];
+  int64_t st = 1;
+  for (size_t a = r; a-- > 0;) tstride[a] = st, st *= tshape[a];
+  std::vector<int64_t> vstride(r);  // stride in the transposed (model) order of each view axis
+  for (size_t a = 0; a < r; ++a) vstride[static_cast<size_t>(perm[a])] = tstride[a];
+  const int64_t n = num_elements(view);
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::vector<int64_t> c(r, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t m = 0;
+    for (size_t a = 0; a < r; ++a) m += c[a] * vstride[a];
+    idx[static_cast<size_t>(k)] = m;
+    for (size_t a = r; a-- > 0;) {
+      if (++c[a] < view[a]) break;
+      c[a] = 0;
+    }
+  }
+  return idx;
+}
+
 int64_t multiplier_count(const Graph& g, const Node& n) {
   switch (n.kind) {
     case OpKind::Dense: return g.tensor(n.param("weight")).size();
+    case OpKind::Conv: {  // per output pixel, a Dense of its window (padding taps still counted: HLS decides)
+      const ConvAttrs c = ConvAttrs::of(g, n);
+      return c.win.out_pixels() * c.rows() * c.out_channels;
+    }
+    case OpKind::Pool: {  // an average multiplies each sum by 1/count
+      const PoolAttrs p = PoolAttrs::of(g, n);
+      return p.mode == PoolMode::Avg ? g.tensor(n.outputs.at(0)).size() : 0;
+    }
+    case OpKind::Transpose:
     case OpKind::BatchNorm: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;

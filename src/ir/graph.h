@@ -34,6 +34,18 @@ std::string to_string(const Shape& s);
 
 enum class TensorKind { Activation, Constant };
 
+// How a graph input's or output's data relates to the model's own layout, e.g. an ONNX NCHW tensor that
+// firmnet holds channels-last: the model's sample is transpose(reshape(data, view), perm), read as
+// model_shape. predict, csim and the testbench convert at the boundary; the firmware port holds the data.
+struct ModelLayout {
+  Shape view;                 // the data's shape as axes the permutation moves
+  std::vector<int64_t> perm;  // model axis a is view axis perm[a] (numpy.transpose)
+  Shape model_shape;          // the model's sample shape (batch excluded)
+  // model_index()[k]: the model's flat index of data element k.
+  std::vector<int64_t> model_index() const;
+  bool operator==(const ModelLayout&) const = default;
+};
+
 struct Tensor {
   std::string name;
   Shape shape;
@@ -43,6 +55,7 @@ struct Tensor {
   std::vector<int64_t> raw;                // constants: quantized values (set by quantize_constants)
   std::string origin;                      // where the type came from: "config Model", "QONNX Quant ...", "auto: ..."
   std::optional<InputQuantizer> quantizer;  // graph inputs: the model's quantizer, applied to float inputs
+  std::optional<ModelLayout> layout;        // graph inputs/outputs held in another order than the model's
   bool is_const() const { return kind == TensorKind::Constant; }
   int64_t size() const { return num_elements(shape); }
 };

@@ -6,6 +6,7 @@
 
 #include "ir/activations.h"
 #include "ir/graph.h"
+#include "ir/spatial.h"
 #include "support/error.h"
 
 namespace firmnet::ir {
@@ -134,6 +135,26 @@ void verify_op(const Graph& g, const Node& n) {
         r.fail(fmt::format("output {} is not one index per row of input {}", to_string(r.out().shape),
                            to_string(r.in().shape)));
       return;
+    case OpKind::Conv: verify_conv(g, n); return;
+    case OpKind::Pool: verify_pool(g, n); return;
+    case OpKind::Transpose: {
+      r.arity(1, 1);
+      r.attr<std::vector<int64_t>>("perm", "a list of integers");
+      const std::vector<int64_t>& perm = n.attr_ints("perm");
+      const Shape& x = r.in().shape;
+      if (perm.size() != x.size()) r.fail(fmt::format("perm has {} axes, the input {}", perm.size(), x.size()));
+      std::vector<bool> seen(perm.size(), false);
+      Shape want;
+      for (int64_t a : perm) {
+        if (a < 0 || a >= static_cast<int64_t>(perm.size()) || seen[static_cast<size_t>(a)])
+          r.fail("perm is not a permutation of the input's axes");
+        seen[static_cast<size_t>(a)] = true;
+        want.push_back(x[static_cast<size_t>(a)]);
+      }
+      if (r.out().shape != want)
+        r.fail(fmt::format("output has shape {}; {} expected", to_string(r.out().shape), to_string(want)));
+      return;
+    }
   }
 }
 

@@ -98,6 +98,9 @@ std::string print_text(const Graph& g, const std::string& stage) {
     if (!t.values.empty()) s += "  values" + doubles(t.values) + "\n";
     if (!t.raw.empty()) s += "  raw" + ints(t.raw) + "\n";
     if (t.quantizer) s += quantizer_text(*t.quantizer);
+    if (t.layout)
+      s += fmt::format("  layout view [{}] perm [{}] model [{}]\n", fmt::join(t.layout->view, ","),
+                       fmt::join(t.layout->perm, ","), fmt::join(t.layout->model_shape, ","));
   }
   for (const Node& n : g.nodes) {
     s += fmt::format("\nnode {} {}\n", quote(n.name), name(n.kind));
@@ -220,6 +223,24 @@ class Parser {
     const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (ec != std::errc() || p != t.data() + t.size())
       fail(std::string("expected an integer for ") + what + ", got '" + std::string(t) + "'");
+    return v;
+  }
+  // "[a,b,c]" (possibly "[]"): non-negative integers below 2^24.
+  std::vector<int64_t> bracket_ints(const char* what) {
+    const std::string_view t = token(what);
+    if (t.size() < 2 || t.front() != '[' || t.back() != ']') fail(std::string("expected ") + what + ", got '" + std::string(t) + "'");
+    std::vector<int64_t> v;
+    for (size_t b = 1; b + 1 < t.size();) {
+      size_t e = t.find(',', b);
+      if (e == std::string_view::npos) e = t.size() - 1;
+      int64_t d = 0;
+      const auto [p, ec] = std::from_chars(t.data() + b, t.data() + e, d);
+      if (ec != std::errc() || p != t.data() + e || d < 0 || d >= (int64_t{1} << 24))
+        fail(std::string("bad value in ") + what + " '" + std::string(t) + "'");
+      v.push_back(d);
+      if (v.size() > 64) fail(std::string("too many values in ") + what);
+      b = e + 1;
+    }
     return v;
   }
   int64_t int_in(const char* what, int64_t lo, int64_t hi) {
@@ -354,10 +375,21 @@ class Parser {
           if (v < t.type->raw_min() || v > t.type->raw_max())
             fail(fmt::format("{}: raw value {} does not fit {}", where, v, t.type->str()));
       }
+    } else if (key == "layout") {
+      once(seen, key);
+      ModelLayout l;
+      expect_word("view");
+      l.view = bracket_ints("the view shape [d0,d1,...]");
+      expect_word("perm");
+      l.perm = bracket_ints("the permutation [a0,a1,...]");
+      expect_word("model");
+      l.model_shape = bracket_ints("the model shape [d0,d1,...]");
+      if (l.view.size() > 8 || l.perm.size() > 8 || l.model_shape.size() > 8) fail("a layout has at most 8 axes");
+      t.layout = l;
     } else if (key.rfind("quantizer", 0) == 0) {
       quantizer_field(t, key, seen);
     } else {
-      fail("unknown tensor field '" + key + "'", "tensor fields are type, origin, values, raw, quantizer*");
+      fail("unknown tensor field '" + key + "'", "tensor fields are type, origin, values, raw, quantizer*, layout");
     }
   }
 

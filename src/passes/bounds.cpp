@@ -7,6 +7,8 @@
 #include "passes/internal.h"
 #include "passes/interval.h"
 
+#include "ir/spatial.h"
+
 namespace firmnet::passes {
 
 using numeric::i128;
@@ -34,6 +36,35 @@ Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) 
       acc = add(acc, {std::min<i128>(p.lo, 0), std::max<i128>(p.hi, 0), f}, where);
     }
     all = j == 0 ? acc : hull(all, acc, where);
+  }
+  return all;
+}
+
+Interval pool_sum_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
+  const ir::PoolAttrs p = ir::PoolAttrs::of(g, n);
+  // A partial sum of up to `taps` values, each in x (which contains 0).
+  const Interval lo_hi{std::min<i128>(x.lo, 0) * p.win.taps(), std::max<i128>(x.hi, 0) * p.win.taps(), x.frac};
+  return lo_hi;
+}
+
+Interval pool_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
+  const std::string where = layer_where(n);
+  const ir::PoolAttrs p = ir::PoolAttrs::of(g, n);
+  if (p.mode == ir::PoolMode::Max) return x;
+  // avg: sum of c values (c = the divisor at that pixel) times reciprocal[c].
+  const ir::Tensor& r = g.tensor(n.param("reciprocal"));
+  if (r.raw.empty() || !r.type) throw Error(where, "the reciprocal constant is not quantized yet");
+  Interval all{0, 0, 0};
+  bool first = true;
+  std::vector<bool> seen(r.raw.size(), false);
+  for (int64_t q = 0; q < p.win.out_pixels(); ++q) {
+    const int64_t c = p.divisor(q);
+    if (seen[static_cast<size_t>(c)]) continue;
+    seen[static_cast<size_t>(c)] = true;
+    const Interval s{std::min<i128>(x.lo, 0) * c, std::max<i128>(x.hi, 0) * c, x.frac};
+    const Interval v = mul(s, Interval::point(r.raw[static_cast<size_t>(c)], r.type->frac()), where);
+    all = first ? v : hull(all, v, where);
+    first = false;
   }
   return all;
 }
@@ -79,8 +110,11 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
   switch (n.kind) {
     case ir::OpKind::Input: return Interval::of_type(*g.tensor(n.outputs.at(0)).type);
     case ir::OpKind::Dense:
+    case ir::OpKind::Conv:  // a Dense over each window; padding taps read 0, inside every term's interval
       if (n.types.count("accum")) return Interval::of_type(n.types.at("accum"));  // each step is cast
       return dense_bounds(g, n, in.at(0));
+    case ir::OpKind::Pool: return pool_bounds(g, n, in.at(0));
+    case ir::OpKind::Transpose: return in.at(0);
     case ir::OpKind::BatchNorm: {
       const ir::Tensor& s = g.tensor(n.param("scale"));
       const ir::Tensor& b = g.tensor(n.param("bias"));

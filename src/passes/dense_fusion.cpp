@@ -20,7 +20,7 @@ ir::TensorId add_constant(ir::Graph& g, const ir::Tensor& like, std::vector<doub
 
 int fusable_consumer_of_dense(const ir::Graph& g, size_t i) {
   const ir::Node& d = g.nodes[i];
-  if (d.kind != ir::OpKind::Dense || d.outputs.size() != 1 || !has_float_values(g, d)) return -1;
+  if ((d.kind != ir::OpKind::Dense && d.kind != ir::OpKind::Conv) || d.outputs.size() != 1 || !has_float_values(g, d)) return -1;
   const ir::TensorId y = d.outputs[0];
   const auto cons = g.consumers(y);
   // A typed intermediate would round between the two ops, which the fused layer could not reproduce.

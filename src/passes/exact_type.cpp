@@ -44,7 +44,7 @@ bool set_by_quantizer(const ir::Tensor& t) {
 }
 
 bool quantized_dense(const ir::Graph& g, const ir::Node& n) {
-  return n.kind == ir::OpKind::Dense && !n.inputs.empty() && set_by_quantizer(g.tensor(n.inputs[0])) &&
+  return (n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && !n.inputs.empty() && set_by_quantizer(g.tensor(n.inputs[0])) &&
          set_by_quantizer(g.tensor(n.param("weight")));
 }
 

@@ -44,6 +44,16 @@ FixedType dense_accum(const ir::Graph& g, const ir::Node& n, PassContext& ctx) {
   return t;
 }
 
+// Average pool: the lossless sum of a window.
+FixedType pool_accum(const ir::Graph& g, const ir::Node& n) {
+  const Interval b = pool_sum_bounds(g, n, Interval::of_type(*g.tensor(n.inputs.at(0)).type));
+  const int w = signed_width(b.lo, b.hi);
+  if (w > numeric::kMaxWidth)
+    throw Error(layer_where(n), fmt::format("the sum of a window needs {} bits", w),
+                "give a narrower input precision or an explicit accum precision");
+  return make_type(w, w - b.frac, true);
+}
+
 FixedType softmax_accum(const ir::Graph& g, const ir::Node& n) {
   const FixedType& e = n.types.at("exp_table");
   const ir::Shape& s = g.tensor(n.inputs.at(0)).shape;
@@ -85,7 +95,14 @@ FixedType bounded_type(const ir::Node& n, const Interval& v, int f, PassContext&
 FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, PassContext& ctx, std::string& why) {
   const auto in_type = [&](size_t k) { return *g.tensor(n.inputs.at(k)).type; };
   switch (n.kind) {
-    case ir::OpKind::Reshape: why = "auto: as the input"; return in_type(0);
+    case ir::OpKind::Reshape:
+    case ir::OpKind::Transpose: why = "auto: as the input"; return in_type(0);
+    case ir::OpKind::Pool:
+      if (!avg_pool(n)) {
+        why = "auto: as the input (a maximum)";
+        return in_type(0);
+      }
+      return bounded_type(n, v, std::max(kResultFrac, in_type(0).frac()), ctx, why);
     case ir::OpKind::Concat: {
       FixedType t = in_type(0);
       for (size_t k = 1; k < n.inputs.size(); ++k)
@@ -121,6 +138,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
       // Lossless: (q - z) * s keeps every fractional bit of the input (+ pre_add) and the scale.
       return bounded_type(n, v, v.frac, ctx, why);
     case ir::OpKind::Dense:
+    case ir::OpKind::Conv:
       if (quantized_dense(g, n)) {  // lossless: the exact sum, as QONNX computes it
         const FixedType t = bounded_type(n, v, v.frac, ctx, why);
         why += " (lossless: quantized layer)";
@@ -151,11 +169,12 @@ class InferPrecision : public Pass {
       std::vector<Interval> in;
       for (ir::TensorId t : n.inputs) in.push_back(interval_of(t));
       bool lossless = false;
-      if (n.kind == ir::OpKind::Dense && !n.types.count("accum")) {
+      if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && !n.types.count("accum")) {
         n.types["accum"] = dense_accum(g, n, ctx);
         lossless = n.types["accum"].width < numeric::kMaxWidth || !dropped_bits(g, n);
       }
       if (n.kind == ir::OpKind::Softmax && !n.types.count("accum")) n.types["accum"] = softmax_accum(g, n);
+      if (avg_pool(n) && !n.types.count("accum")) n.types["accum"] = pool_accum(g, n);
       const Interval v = lossless ? dense_bounds(g, n, in.at(0)) : node_bounds(g, n, in);
       for (ir::TensorId t : n.outputs) {
         ir::Tensor& out = g.tensor(t);

@@ -39,6 +39,13 @@ bool quantized_dense(const ir::Graph& g, const ir::Node& n);
 // Widest exact type a quantized Dense's float bias gets (float32: 24 significant bits plus their spread).
 inline constexpr int kExactBiasWidth = 40;
 
+// An average Pool (it has an accumulator and a reciprocal).
+inline bool avg_pool(const ir::Node& n) {
+  if (n.kind != ir::OpKind::Pool) return false;
+  auto it = n.attrs.find("mode");
+  return it != n.attrs.end() && std::holds_alternative<std::string>(it->second) && std::get<std::string>(it->second) == "avg";
+}
+
 // "layer 'fc1'": how diagnostics name a node.
 inline std::string layer_where(const ir::Node& n) { return "layer '" + n.name + "'"; }
 

@@ -49,6 +49,10 @@ Interval const_bounds(const ir::Graph& g, const ir::Node& n, const std::string& 
 // Exact bounds of a Dense node's sum b_j + sum_i x_i*W_ij, over every partial sum too (so an accumulator
 // holding them never overflows), for x in `x`.
 Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x);
+// Pool: max gives x; avg the sums of each divisor c times the quantized reciprocal[c]. pool_sum_bounds: every
+// partial sum of a window (what an average's accumulator holds).
+Interval pool_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x);
+Interval pool_sum_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x);
 // Exact bounds of a node's output before the cast to its result type, given its inputs' intervals.
 // Dense with a given (not inferred) accumulator: the accum type's range bounds it.
 Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<Interval>& in);

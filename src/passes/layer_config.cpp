@@ -25,6 +25,9 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Rescale: return "Rescale";
     case ir::OpKind::Quantize: return "Quantize";
     case ir::OpKind::ArgMax: return "ArgMax";
+    case ir::OpKind::Conv: return "Conv";
+    case ir::OpKind::Pool: return "Pooling";
+    case ir::OpKind::Transpose: return "Transpose";
   }
   return "";
 }
@@ -50,6 +53,17 @@ std::vector<std::string> layer_types_of(const ir::Node& n) {
   if (n.kind == ir::OpKind::Activation && n.has_attr("function")) {
     if (const auto f = ir::activation_from_name(n.attr_str("function"))) v.push_back(ir::layer_type(*f));
   }
+  // hls4ml's Keras layer class names: Conv1D/Conv2D/DepthwiseConv1D/DepthwiseConv2D,
+  // MaxPooling1D/2D, AveragePooling1D/2D (global pools are pools whose window is the whole map).
+  if (n.kind == ir::OpKind::Conv && n.has_attr("kernel")) {
+    const size_t rank = n.attr_ints("kernel").size();
+    const bool dw = n.has_attr("group") && std::holds_alternative<int64_t>(n.attrs.at("group")) && n.attr_int("group") > 1;
+    v.push_back(fmt::format("{}Conv{}D", dw ? "Depthwise" : "", rank));
+  }
+  if (n.kind == ir::OpKind::Pool && n.has_attr("kernel") && n.has_attr("mode")) {
+    const size_t rank = n.attr_ints("kernel").size();
+    v.push_back(fmt::format("{}Pooling{}D", n.attr_str("mode") == "max" ? "Max" : "Average", rank));
+  }
   v.push_back(kind_type(n.kind));
   return v;
 }
@@ -70,7 +84,11 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
   (void)g;
   std::vector<std::string> v = {"result"};
   switch (n.kind) {
-    case ir::OpKind::Dense: v.insert(v.end(), {"accum", "weight", "bias"}); break;
+    case ir::OpKind::Dense:
+    case ir::OpKind::Conv: v.insert(v.end(), {"accum", "weight", "bias"}); break;
+    case ir::OpKind::Pool:
+      if (avg_pool(n)) v.push_back("accum");
+      break;
     case ir::OpKind::BatchNorm: v.insert(v.end(), {"scale", "bias"}); break;
     case ir::OpKind::Softmax: v.insert(v.end(), {"accum", "exp_table", "inv_table"}); break;
     case ir::OpKind::Activation:
@@ -84,6 +102,7 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::Rescale: v.insert(v.end(), {"scale", "param"}); break;
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
+    case ir::OpKind::Transpose:
     case ir::OpKind::Concat:
     case ir::OpKind::Quantize:
     case ir::OpKind::ArgMax: break;
@@ -93,7 +112,10 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
 }
 
 std::vector<std::string> variables_of_type(const std::string& t) {
-  if (t == "Dense") return {"result", "accum", "weight", "bias", "default"};
+  if (t == "Dense" || t == "Conv" || t == "Conv1D" || t == "Conv2D" || t == "DepthwiseConv1D" ||
+      t == "DepthwiseConv2D")
+    return {"result", "accum", "weight", "bias", "default"};
+  if (t == "AveragePooling1D" || t == "AveragePooling2D") return {"result", "accum", "default"};
   if (t == "BatchNormalization") return {"result", "scale", "bias", "default"};
   if (t == "Softmax") return {"result", "accum", "exp_table", "inv_table", "default"};
   if (t == "Activation") return {"result", "table", "param", "default"};
@@ -107,7 +129,7 @@ std::vector<std::string> variables_of_type(const std::string& t) {
 }
 
 std::string variable_of_param(const ir::Node& n, const std::string& key) {
-  if (n.kind == ir::OpKind::Dense && (key == "weight" || key == "bias")) return key;
+  if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && (key == "weight" || key == "bias")) return key;
   if (n.kind == ir::OpKind::BatchNorm && (key == "scale" || key == "bias")) return key;
   if (n.kind == ir::OpKind::Rescale && key == "scale") return key;
   return "param";

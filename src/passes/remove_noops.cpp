@@ -41,6 +41,9 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
     case ir::OpKind::Rescale:
     case ir::OpKind::ArgMax: return same_last;
     case ir::OpKind::Input:
+    case ir::OpKind::Conv:
+    case ir::OpKind::Pool:
+    case ir::OpKind::Transpose:
     case ir::OpKind::Concat: return false;
   }
   return false;

@@ -52,8 +52,8 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
   const auto levels = lc.levels(n);
   Level::Kind rf_from = Level::Model;
   const auto rf = setting(levels, &config::LayerSettings::reuse_factor, &rf_from);
-  if (n.kind == ir::OpKind::Dense) {
-    const int64_t n_mult = g.tensor(n.param("weight")).size();
+  if (n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) {
+    const int64_t n_mult = g.tensor(n.param("weight")).size();  // a Conv reuses the products of one window
     std::vector<int64_t> valid;
     for (int64_t d = 1; d <= n_mult; ++d)
       if (n_mult % d == 0) valid.push_back(d);
@@ -63,11 +63,11 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
                   "valid values are " + valid_list(valid));
     n.reuse_factor = r;
   } else {
-    // The Model-level ReuseFactor is meant for the layers that reuse multipliers (Dense); an explicit
+    // The Model-level ReuseFactor is meant for the layers that reuse multipliers (Dense, Conv); an explicit
     // per-layer one elsewhere is an error rather than silently ignored.
     if (rf && *rf != 1 && rf_from != Level::Model)
       throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("ReuseFactor {} is invalid", *rf),
-                  "only Dense layers support a ReuseFactor other than 1 for now; use 1");
+                  "only Dense and Conv layers support a ReuseFactor other than 1 for now; use 1");
     n.reuse_factor = 1;
   }
   n.strategy = setting(levels, &config::LayerSettings::strategy).value_or(ir::Strategy::Latency);
@@ -160,7 +160,8 @@ class ResolveTypes : public Pass {
   }
 
   static void set_internal(ir::Node& n, const std::string& var, const LayerConfig& lc) {
-    const bool used = (var == "accum" && (n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Softmax)) ||
+    const bool used = (var == "accum" && (n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv || n.kind == ir::OpKind::Softmax ||
+                                            avg_pool(n))) ||
                       (var == "table" && table_function(n)) ||
                       ((var == "exp_table" || var == "inv_table") && n.kind == ir::OpKind::Softmax);
     if (!used) return;

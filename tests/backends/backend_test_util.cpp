@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "ir/spatial.h"
 #include "numeric/quantizer.h"
 
 namespace firmnet::testing {
@@ -159,6 +160,61 @@ struct Ref {
           const int64_t level = numeric::quantize_level(static_cast<int64_t>(v.v), v.f, k, n.attr_int("zero_point"),
                                                         n.attr_int("qmin"), n.attr_int("qmax"), mode);
           y[i] = q(V{level, -k}, rt);
+        }
+        break;
+      }
+      case ir::OpKind::Conv: {  // by the definition: each tap inside the map, in order, each channel of its group
+        const ir::ConvAttrs a = ir::ConvAttrs::of(g, n);
+        const FixedType& acc_t = n.types.at("accum");
+        const int64_t cin = a.in_channels, cout = a.out_channels, ipg = a.in_per_group(), opg = a.out_per_group();
+        for (int64_t p = 0; p < a.win.out_pixels(); ++p)
+          for (int64_t o = 0; o < cout; ++o) {
+            V acc{q(param(n, "bias", static_cast<size_t>(o)), acc_t), acc_t.frac()};
+            for (int64_t t = 0; t < a.win.taps(); ++t) {
+              const int64_t ip = a.win.input_pixel(p, t);
+              if (ip < 0) continue;
+              for (int64_t i = 0; i < ipg; ++i) {
+                const V xv = at(x, static_cast<size_t>(ip * cin + (o / opg) * ipg + i));
+                acc = {q(add(acc, mul(xv, param(n, "weight", static_cast<size_t>((t * ipg + i) * cout + o)))), acc_t), acc_t.frac()};
+              }
+            }
+            y[static_cast<size_t>(p * cout + o)] = q(acc, rt);
+          }
+        break;
+      }
+      case ir::OpKind::Pool: {
+        const ir::PoolAttrs a = ir::PoolAttrs::of(g, n);
+        const int64_t ch = a.channels;
+        for (int64_t p = 0; p < a.win.out_pixels(); ++p)
+          for (int64_t c = 0; c < ch; ++c) {
+            std::vector<V> w;
+            for (int64_t t = 0; t < a.win.taps(); ++t)
+              if (const int64_t ip = a.win.input_pixel(p, t); ip >= 0) w.push_back(at(x, static_cast<size_t>(ip * ch + c)));
+            V r = w.at(0);
+            if (a.mode == ir::PoolMode::Max) {
+              for (const V& v : w) if (cmp(v, r) > 0) r = v;
+            } else {
+              const FixedType& acc_t = n.types.at("accum");
+              V acc{0, acc_t.frac()};
+              for (const V& v : w) acc = {q(add(acc, v), acc_t), acc_t.frac()};
+              r = mul(acc, param(n, "reciprocal", static_cast<size_t>(a.divisor(p))));
+            }
+            y[static_cast<size_t>(p * ch + c)] = q(r, rt);
+          }
+        break;
+      }
+      case ir::OpKind::Transpose: {
+        const ir::Shape& xs = g.tensor(x).shape;
+        const ir::Shape& ys = g.tensor(out).shape;
+        const std::vector<int64_t>& perm = n.attr_ints("perm");
+        for (size_t k = 0; k < y.size(); ++k) {  // output coordinates o; input coordinate perm[a] is o[a]
+          std::vector<int64_t> o(ys.size()), i(xs.size());
+          size_t rem = k;
+          for (size_t a = ys.size(); a-- > 0;) o[a] = static_cast<int64_t>(rem % static_cast<size_t>(ys[a])), rem /= static_cast<size_t>(ys[a]);
+          for (size_t a = 0; a < ys.size(); ++a) i[static_cast<size_t>(perm[a])] = o[a];
+          size_t src = 0;
+          for (size_t a = 0; a < xs.size(); ++a) src = src * static_cast<size_t>(xs[a]) + static_cast<size_t>(i[a]);
+          y[k] = q(at(x, src), rt);
         }
         break;
       }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/spatial.h"
 #include "numeric/fixed.h"
 #include "numeric/tables.h"
 
@@ -79,6 +80,67 @@ struct GraphBuilder {
     ir::Node& n = node(name, ir::OpKind::Dense, {x}, y);
     n.params = {{"weight", w}, {"bias", b}};
     n.types["accum"] = fx(accum);
+    return y;
+  }
+  // Conv over a channels-last map x ([W, C] or [H, W, C]); geometry per axis; pads = begin..., end....
+  ir::TensorId conv(const std::string& name, ir::TensorId x, int64_t out_channels, std::vector<int64_t> kernel,
+                    std::vector<int64_t> strides, std::vector<int64_t> dilations, std::vector<int64_t> pads,
+                    int64_t group, const std::string& res, const std::string& accum,
+                    const std::string& wtype = "fixed<8,2>") {
+    const ir::Shape xs = g.tensor(x).shape;
+    const size_t r = kernel.size();
+    ir::Shape ys;
+    for (size_t a = 0; a < r; ++a)
+      ys.push_back(ir::Window::out_size(xs[a], kernel[a], strides[a], dilations[a], pads[a] + pads[a + r], false));
+    ys.push_back(out_channels);
+    ir::TensorId y = act(name + "_y", ys, res);
+    ir::Shape ws = kernel;
+    ws.push_back(xs.back() / group);
+    ws.push_back(out_channels);
+    ir::TensorId w = random_constant(name + "_w", ws, -1.5, 1.5, wtype);
+    ir::TensorId b = random_constant(name + "_b", {out_channels}, -1, 1, wtype);
+    ir::Node& n = node(name, ir::OpKind::Conv, {x}, y);
+    n.params = {{"weight", w}, {"bias", b}};
+    n.types["accum"] = fx(accum);
+    ir::set_window_attrs(n, kernel, strides, dilations, pads);
+    n.attrs["group"] = group;
+    return y;
+  }
+  // Max or average pool; an average gets reciprocal[c] = 1/c in `rtype` and the accum type.
+  ir::TensorId pool(const std::string& name, ir::TensorId x, bool avg, std::vector<int64_t> kernel,
+                    std::vector<int64_t> strides, std::vector<int64_t> pads, bool count_include_pad,
+                    const std::string& res, const std::string& accum = "fixed<24,12>",
+                    const std::string& rtype = "ufixed<18,1,RND>") {
+    const ir::Shape xs = g.tensor(x).shape;
+    const size_t r = kernel.size();
+    ir::Shape ys;
+    for (size_t a = 0; a < r; ++a)
+      ys.push_back(ir::Window::out_size(xs[a], kernel[a], strides[a], 1, pads[a] + pads[a + r], false));
+    ys.push_back(xs.back());
+    ir::TensorId y = act(name + "_y", ys, res);
+    ir::TensorId rec = -1;
+    if (avg) {
+      std::vector<double> inv{0};
+      int64_t taps = 1;
+      for (int64_t k : kernel) taps *= k;
+      for (int64_t c = 1; c <= taps; ++c) inv.push_back(1.0 / static_cast<double>(c));
+      rec = constant(name + "_r", {taps + 1}, inv, rtype);
+    }
+    ir::Node& n = node(name, ir::OpKind::Pool, {x}, y);
+    ir::set_window_attrs(n, kernel, strides, std::vector<int64_t>(r, 1), pads);
+    n.attrs["mode"] = std::string(avg ? "avg" : "max");
+    n.attrs["count_include_pad"] = int64_t{count_include_pad ? 1 : 0};
+    if (avg) {
+      n.params["reciprocal"] = rec;
+      n.types["accum"] = fx(accum);
+    }
+    return y;
+  }
+  ir::TensorId transpose(const std::string& name, ir::TensorId x, const std::vector<int64_t>& perm, const std::string& res) {
+    ir::Shape ys;
+    for (int64_t a : perm) ys.push_back(g.tensor(x).shape[static_cast<size_t>(a)]);
+    ir::TensorId y = act(name + "_y", ys, res);
+    node(name, ir::OpKind::Transpose, {x}, y).attrs["perm"] = perm;
     return y;
   }
   // Table activation over [lo, lo + 2^log2_size * 2^log2_step).

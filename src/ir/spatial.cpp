@@ -1,0 +1,173 @@
+#include "ir/spatial.h"
+
+#include <fmt/format.h>
+
+#include "support/error.h"
+
+namespace firmnet::ir {
+
+namespace {
+
+constexpr int64_t kMaxDim = int64_t{1} << 24;  // any kernel, stride, dilation or pad beyond this is not a model
+
+[[noreturn]] void fail(const Node& n, const std::string& what) {
+  throw Error("node '" + n.name + "' (" + name(n.kind) + ")", what, "docs/IR.md lists what each op reads and holds");
+}
+
+std::vector<int64_t> ints_or(const Node& n, const char* key, size_t rank, int64_t def) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) return std::vector<int64_t>(rank, def);
+  const auto* v = std::get_if<std::vector<int64_t>>(&it->second);
+  if (!v) fail(n, std::string("attribute '") + key + "' is not a list of integers");
+  return *v;
+}
+
+Window window_of(const Graph& g, const Node& n) {
+  if (n.inputs.size() != 1 || n.outputs.size() != 1)
+    fail(n, fmt::format("has {} inputs and {} outputs, 1 and 1 expected", n.inputs.size(), n.outputs.size()));
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  Window w;
+  auto k = n.attrs.find("kernel");
+  if (k == n.attrs.end() || !std::holds_alternative<std::vector<int64_t>>(k->second))
+    fail(n, "has no attribute 'kernel' (a list of integers)");
+  w.kernel = std::get<std::vector<int64_t>>(k->second);
+  const size_t r = w.kernel.size();
+  if (r < 1 || r > 2) fail(n, fmt::format("has a {}-D kernel; 1-D and 2-D windows are supported", r));
+  if (x.size() != r + 1 || y.size() != r + 1)
+    fail(n, fmt::format("input {} and output {} are not {}-D channels-last maps", to_string(x), to_string(y), r));
+  w.stride = ints_or(n, "strides", r, 1);
+  w.dilation = ints_or(n, "dilations", r, 1);
+  const std::vector<int64_t> pads = ints_or(n, "pads", 2 * r, 0);
+  if (w.stride.size() != r || w.dilation.size() != r || pads.size() != 2 * r)
+    fail(n, fmt::format("strides/dilations need {} values and pads {}", r, 2 * r));
+  w.pad_begin.assign(pads.begin(), pads.begin() + static_cast<long>(r));
+  w.pad_end.assign(pads.begin() + static_cast<long>(r), pads.end());
+  w.in.assign(x.begin(), x.end() - 1);
+  w.out.assign(y.begin(), y.end() - 1);
+  for (size_t a = 0; a < r; ++a) {
+    if (w.kernel[a] < 1 || w.stride[a] < 1 || w.dilation[a] < 1 || w.kernel[a] > kMaxDim || w.stride[a] > kMaxDim ||
+        w.dilation[a] > kMaxDim)
+      fail(n, fmt::format("kernel {}, stride {} and dilation {} must be in [1, 2^24]", w.kernel[a], w.stride[a],
+                          w.dilation[a]));
+    if (w.pad_begin[a] < 0 || w.pad_end[a] < 0 || w.pad_begin[a] > kMaxDim || w.pad_end[a] > kMaxDim)
+      fail(n, "pads must be in [0, 2^24]");
+    const int64_t span = w.dilation[a] * (w.kernel[a] - 1) + 1;
+    if (w.pad_begin[a] >= span || w.pad_end[a] >= span)
+      fail(n, fmt::format("padding {}+{} on axis {} is as wide as the window ({}): a window would read only padding",
+                          w.pad_begin[a], w.pad_end[a], a, span));
+    const int64_t o = Window::out_size(w.in[a], w.kernel[a], w.stride[a], w.dilation[a],
+                                       w.pad_begin[a] + w.pad_end[a], false);
+    if (o != w.out[a])
+      fail(n, fmt::format("output size {} on axis {} does not follow from input {}, kernel {}, stride {}, dilation {}, "
+                          "pads {}+{} (expected {})",
+                          w.out[a], a, w.in[a], w.kernel[a], w.stride[a], w.dilation[a], w.pad_begin[a], w.pad_end[a], o));
+  }
+  return w;
+}
+
+}  // namespace
+
+int64_t Window::taps() const {
+  int64_t t = 1;
+  for (int64_t k : kernel) t *= k;
+  return t;
+}
+
+int64_t Window::out_pixels() const { return num_elements(out); }
+int64_t Window::in_pixels() const { return num_elements(in); }
+
+int64_t Window::out_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t pads, bool ceil_mode) {
+  const int64_t span = in + pads - dilation * (kernel - 1) - 1;
+  if (span < 0) return 0;
+  return (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+}
+
+int64_t Window::input_pixel(int64_t p, int64_t t) const {
+  int64_t idx = 0, step = 1;
+  for (size_t a = rank(); a-- > 0;) {  // last axis first: p and t are row-major over out and kernel
+    const int64_t o = p % out[a], k = t % kernel[a];
+    p /= out[a], t /= kernel[a];
+    const int64_t i = o * stride[a] - pad_begin[a] + k * dilation[a];
+    if (i < 0 || i >= in[a]) return -1;
+    idx += i * step;
+    step *= in[a];
+  }
+  return idx;
+}
+
+int64_t Window::valid_taps(int64_t p) const {
+  int64_t c = 0;
+  for (int64_t t = 0; t < taps(); ++t) c += input_pixel(p, t) >= 0 ? 1 : 0;
+  return c;
+}
+
+void set_window_attrs(Node& n, const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                      const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads) {
+  n.attrs["kernel"] = kernel;
+  n.attrs["strides"] = strides;
+  n.attrs["dilations"] = dilations;
+  n.attrs["pads"] = pads;
+}
+
+ConvAttrs ConvAttrs::of(const Graph& g, const Node& n) {
+  ConvAttrs c;
+  c.win = window_of(g, n);
+  c.in_channels = g.tensor(n.inputs[0]).shape.back();
+  c.out_channels = g.tensor(n.outputs[0]).shape.back();
+  auto it = n.attrs.find("group");
+  if (it != n.attrs.end()) {
+    const auto* v = std::get_if<int64_t>(&it->second);
+    if (!v) fail(n, "attribute 'group' is not an integer");
+    c.group = *v;
+  }
+  if (c.group != 1 && c.group != c.in_channels)
+    fail(n, fmt::format("group {} is neither 1 nor the input channel count {} (depthwise)", c.group, c.in_channels));
+  if (c.out_channels % c.group != 0)
+    fail(n, fmt::format("{} output channels are not a multiple of group {}", c.out_channels, c.group));
+  return c;
+}
+
+PoolAttrs PoolAttrs::of(const Graph& g, const Node& n) {
+  PoolAttrs p;
+  p.win = window_of(g, n);
+  p.channels = g.tensor(n.inputs[0]).shape.back();
+  if (g.tensor(n.outputs[0]).shape.back() != p.channels)
+    fail(n, fmt::format("output has {} channels, input {}", g.tensor(n.outputs[0]).shape.back(), p.channels));
+  auto m = n.attrs.find("mode");
+  const auto* mode = m == n.attrs.end() ? nullptr : std::get_if<std::string>(&m->second);
+  if (!mode || (*mode != "max" && *mode != "avg")) fail(n, "attribute 'mode' is not 'max' or 'avg'");
+  p.mode = *mode == "max" ? PoolMode::Max : PoolMode::Avg;
+  auto c = n.attrs.find("count_include_pad");
+  if (c != n.attrs.end()) {
+    const auto* v = std::get_if<int64_t>(&c->second);
+    if (!v || (*v != 0 && *v != 1)) fail(n, "attribute 'count_include_pad' is not 0 or 1");
+    p.count_include_pad = *v == 1;
+  }
+  for (size_t a = 0; a < p.win.rank(); ++a)
+    if (p.win.dilation[a] != 1) fail(n, "pooling windows have no dilation");
+  return p;
+}
+
+void verify_conv(const Graph& g, const Node& n) {
+  const ConvAttrs c = ConvAttrs::of(g, n);
+  if (!n.has_param("weight") || !n.has_param("bias")) fail(n, "needs parameters 'weight' and 'bias'");
+  Shape want = c.win.kernel;
+  want.push_back(c.in_per_group());
+  want.push_back(c.out_channels);
+  const Tensor& w = g.tensor(n.param("weight"));
+  if (w.shape != want) fail(n, fmt::format("weight has shape {}; {} expected", to_string(w.shape), to_string(want)));
+  if (g.tensor(n.param("bias")).size() != c.out_channels)
+    fail(n, fmt::format("bias has {} values; {} expected", g.tensor(n.param("bias")).size(), c.out_channels));
+}
+
+void verify_pool(const Graph& g, const Node& n) {
+  const PoolAttrs p = PoolAttrs::of(g, n);
+  if (p.mode != PoolMode::Avg) return;
+  if (!n.has_param("reciprocal")) fail(n, "an average needs parameter 'reciprocal' (1/c for c = 0..taps)");
+  if (g.tensor(n.param("reciprocal")).size() != p.win.taps() + 1)
+    fail(n, fmt::format("reciprocal has {} values; {} expected (taps + 1)", g.tensor(n.param("reciprocal")).size(),
+                        p.win.taps() + 1));
+}
+
+}  // namespace firmnet::ir
