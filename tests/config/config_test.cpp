@@ -213,7 +213,8 @@ TEST(ConfigNames, NearestAndLayerTypes) {
   EXPECT_EQ(canonical_layer_type("Tanh"), "TanH");
   EXPECT_EQ(canonical_layer_type("BatchNorm"), "BatchNormalization");
   EXPECT_EQ(canonical_layer_type("Multiply"), "Elementwise");
-  EXPECT_EQ(canonical_layer_type("Conv2D"), std::nullopt);
+  EXPECT_EQ(canonical_layer_type("Conv2D"), "Conv2D");
+  EXPECT_EQ(canonical_layer_type("SeparableConv2D"), std::nullopt);  // exported as depthwise + pointwise Convs
 }
 
 }  // namespace

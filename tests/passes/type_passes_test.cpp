@@ -147,7 +147,7 @@ TEST(ResolveTypesErrors, ReuseFactorUnknownNamesAndVariables) {
   cfg.layer_type["Softmax"].reuse_factor = 2;
   EXPECT_EQ(error_of(mlp_16_64(), cfg),
             "resolve_types: layer 'sm' (Softmax): ReuseFactor 2 is invalid "
-            "(hint: only Dense layers support a ReuseFactor other than 1 for now; use 1)");
+            "(hint: only Dense and Conv layers support a ReuseFactor other than 1 for now; use 1)");
   cfg = {};
   cfg.layer_name["fc2"].trace = true;
   EXPECT_EQ(error_of(mlp_16_64(), cfg),
