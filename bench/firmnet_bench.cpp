@@ -3,7 +3,10 @@
 // Run: scripts/bench.sh  (Google Benchmark prints the table; items_per_second is samples/s for emulation).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <thread>
 
@@ -79,21 +82,71 @@ void BM_Emulate_JetTagger_defaults(benchmark::State& st) {
 }
 BENCHMARK(BM_Emulate_JetTagger_defaults)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_GxxCompile_JetTagger(benchmark::State& st) {
-  auto c = driver::compile(jet_tagger(), fixed16_6());
-  const fs::path dir = fs::temp_directory_path() / "firmnet_bench_csim";
+// g++ build of a generated project (what `firmnet csim` compiles: firmware + testbench, -O1), plus one
+// sample. Counters: gxx_cpu_s (user + system seconds of g++ and cc1plus, less sensitive to a busy machine
+// than the wall time) and peak_MB (largest resident set of the compiler), both from /usr/bin/time.
+void gxx_compile(benchmark::State& st, const std::string& model, const config::Config& cfg, const char* tag) {
+  auto c = driver::compile(model, cfg);
+  const fs::path dir = fs::temp_directory_path() / (std::string("firmnet_bench_csim_") + tag);
+  const fs::path usage = fs::temp_directory_path() / (std::string("firmnet_bench_gxx_") + tag + ".time");
   backends::CsimOptions co;
   co.ap_types_dir = driver::ap_types_dir();
-  std::vector<double> x(16, 0.5);
+  const bool timed = fs::exists("/usr/bin/time");
+  if (timed) co.cxx = "/usr/bin/time -f '%U %S %M' -o '" + usage.string() + "' g++";
+  std::vector<std::vector<double>> x;
+  for (ir::TensorId id : c.graph.inputs) x.emplace_back(static_cast<size_t>(c.graph.tensor(id).size()), 0.5);
+  double cpu = 0, peak_kb = 0;
   for (auto _ : st) {
     st.PauseTiming();
     fs::remove_all(dir);
     backends::write_vitis_project(c.graph, c.config, dir);
     st.ResumeTiming();
-    benchmark::DoNotOptimize(backends::run_csim(dir, {x}, 1, co));  // compile + one sample
+    benchmark::DoNotOptimize(backends::run_csim(dir, x, 1, co));  // compile + one sample
+    st.PauseTiming();
+    double user = 0, sys = 0, kb = 0;
+    std::ifstream in(usage);
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;  // GNU time may print "Command exited ..." first
+    if (timed && std::sscanf(last.c_str(), "%lf %lf %lf", &user, &sys, &kb) == 3) {
+      cpu += user + sys;
+      peak_kb = std::max(peak_kb, kb);
+    }
+    st.ResumeTiming();
   }
+  if (timed) {
+    st.counters["gxx_cpu_s"] = cpu / static_cast<double>(st.iterations());
+    st.counters["peak_MB"] = peak_kb / 1024;
+  }
+  int64_t constants = 0;
+  for (const ir::Tensor& t : c.graph.tensors)
+    if (t.is_const()) constants += t.size();
+  st.counters["constants"] = static_cast<double>(constants);
 }
+
+void BM_GxxCompile_JetTagger(benchmark::State& st) { gxx_compile(st, jet_tagger(), fixed16_6(), "jet"); }
 BENCHMARK(BM_GxxCompile_JetTagger)->Unit(benchmark::kSecond)->Iterations(2)->UseRealTime();
+
+// The 16-200-200-200-200-200-5 MLP of issue 8 (164,200 weights) at fixed<16,6>, Latency: before constants
+// were written as raw integers for C simulation, g++ took ~560 s and 5.2 GB for it.
+void BM_GxxCompile_Mlp165k(benchmark::State& st) {
+  static const std::string model = testmodels::write_mlp(
+      (fs::temp_directory_path() / "firmnet_bench_mlp165k.onnx").string(), 16,
+      {{200, "Relu"}, {200, "Relu"}, {200, "Relu"}, {200, "Relu"}, {200, "Relu"}, {5, "Softmax"}}, 7);
+  gxx_compile(st, model, fixed16_6(), "mlp165k");
+}
+BENCHMARK(BM_GxxCompile_Mlp165k)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// The shared dense_big_keras.onnx at the default (overflow-free) types.
+void BM_GxxCompile_DenseBigKeras(benchmark::State& st) {
+  const std::string model = std::string(FIRMNET_SHARED_MODELS) + "/onnx/dense_big_keras.onnx";
+  if (!fs::exists(model)) {
+    st.SkipWithError(("missing " + model).c_str());
+    return;
+  }
+  gxx_compile(st, model, config::Config::defaults(), "dense_big");
+}
+BENCHMARK(BM_GxxCompile_DenseBigKeras)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 }  // namespace
 

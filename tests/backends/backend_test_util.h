@@ -190,6 +190,11 @@ std::vector<std::vector<double>> to_doubles(const ir::Graph& g, const std::vecto
 // Uniform random inputs slightly beyond each input type's range (exercising the input cast).
 std::vector<std::vector<double>> random_inputs(const ir::Graph& g, size_t batch, uint64_t seed);
 
+// One graph that uses every kernel of the library and constants of every raw integer width: a dense with
+// each strategy (Resource with output blocks), every activation, softmax, batchnorm, elementwise,
+// rescale, multithreshold, argmax, reshape, concat.
+ir::Graph every_kernel();
+
 // A fresh, empty scratch directory for one test.
 std::filesystem::path scratch_dir(const std::string& test);
 

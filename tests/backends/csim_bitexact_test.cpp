@@ -326,6 +326,32 @@ TEST(VitisCsim, ForcedProductCastOnNonCommutingRoundingChangesBits) {
   }
 }
 
+// The two spellings of every constant array (docs/BACKEND_VITIS.md, "Constants"): C simulation reads raw
+// integers set into the arrays at start-up; synthesis (and -DFIRMNET_DECIMAL_CONSTANTS) reads exact decimal
+// literals. One project with every kernel and constants of every raw integer width, compiled both ways,
+// must give the same bits (and the raw build the emulator's).
+TEST(VitisCsim, RawAndDecimalConstantsGiveIdenticalBits) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  const ir::Graph g = every_kernel();
+  const size_t batch = 300;
+  const fs::path dir = scratch_dir("constants_two_spellings") / "prj";
+  backends::write_vitis_project(g, config::Config::defaults(), dir);
+  const auto inputs = random_inputs(g, batch, 42);
+  const auto raw = backends::run_csim(dir, inputs, batch, csim_options());
+  compare(raw, emulator::Emulator(g).run(inputs, batch).outputs, "raw constants vs emulator");
+  backends::CsimOptions decimal = csim_options();
+  decimal.opt += " -DFIRMNET_DECIMAL_CONSTANTS";
+  const auto dec = backends::run_csim(dir, inputs, batch, decimal);
+  compare(dec, raw, "decimal constants vs raw constants");
+  // Each header holds both spellings, the decimal one under __SYNTHESIS__.
+  std::ifstream in(dir / "firmware" / "weights" / "fc_wide_weight.h");
+  std::stringstream h;
+  h << in.rdbuf();
+  for (const char* s : {"#if defined(__SYNTHESIS__) || defined(FIRMNET_DECIMAL_CONSTANTS)",
+                        "static const fc_wide_weight_t fc_wide_weight[", "static const int64_t fc_wide_weight_raw["})
+    EXPECT_NE(h.str().find(s), std::string::npos) << s << "\n" << h.str();
+}
+
 // The jet tagger (16-64-32-32-5, 4,256 weights): compile time of the generated project.
 TEST(VitisCsim, JetTaggerSizedProjectCompilesQuickly) {
   if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";

@@ -56,6 +56,19 @@ TEST(VitisConstants, ExactDecimalsOfRawValues) {
           << raw << " " << f;
 }
 
+TEST(VitisConstants, RawIntegerTypeIsTheSmallestHoldingTheWidth) {
+  using backends::vitis::raw_int_type;
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("fixed<8,2>")), "int8_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("ufixed<8,2>")), "uint8_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("fixed<6,-1>")), "int8_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("fixed<9,2>")), "int16_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("ufixed<16,1>")), "uint16_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("fixed<17,1>")), "int32_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("ufixed<32,1>")), "uint32_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("fixed<33,1>")), "int64_t");
+  EXPECT_EQ(raw_int_type(numeric::FixedType::parse("ufixed<53,1>")), "uint64_t");
+}
+
 TEST(VitisNames, LegalizedAndUnique) {
   using backends::vitis::NameTable;
   EXPECT_EQ(backends::vitis::legal_identifier("/fc1/Gemm_output_0"), "fc1_Gemm_output_0");
@@ -99,6 +112,14 @@ TEST(VitisProject, WritesTheCompleteLayout) {
   const std::string weights = read(dir / "firmware/weights/fc1_weight.h");
   EXPECT_NE(weights.find("static const fc1_weight_t fc1_weight[12] = {"), std::string::npos) << weights;
   EXPECT_NE(weights.find(exact_decimal(w.raw[0], 6) + ", " + exact_decimal(w.raw[1], 6)), std::string::npos) << weights;
+  // ... under __SYNTHESIS__; C simulation reads the same raw integers (docs/BACKEND_VITIS.md, "Constants").
+  EXPECT_NE(weights.find("#if defined(__SYNTHESIS__) || defined(FIRMNET_DECIMAL_CONSTANTS)"), std::string::npos);
+  EXPECT_NE(weights.find("static const " + backends::vitis::raw_int_type(*w.type) + " fc1_weight_raw[12] = {\n    " +
+                         std::to_string(w.raw[0]) + ", " + std::to_string(w.raw[1]) + ", "),
+            std::string::npos) << weights;
+  EXPECT_NE(weights.find("static const firmnet_hls::rom_array<fc1_weight_t, 12> fc1_weight_rom(fc1_weight_raw);\n"
+                         "static const fc1_weight_t (&fc1_weight)[12] = fc1_weight_rom.v;"),
+            std::string::npos) << weights;
   EXPECT_EQ(read(dir / "tb_data/tb_input_features.dat"), "0.5 1 2 3\n-1 -2 -3 0\n");
   const std::string tcl = read(dir / "build_prj.tcl");
   for (const char* s : {"open_project myproject_prj", "set_top myproject", "-cflags \"-std=c++14\"",

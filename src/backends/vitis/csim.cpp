@@ -74,8 +74,9 @@ void compile(const fs::path& project, const ProjectInterface& p, const CsimOptio
     throw Error("csim", "ap_types headers not found in '" + opts.ap_types_dir + "'",
                 "run scripts/setup.sh or point CsimOptions::ap_types_dir at the Xilinx ap_types headers");
   // GCC 12's pointer-access analysis (-Wfree-nonheap-object, -Wmismatched-new-delete) is quadratic in the
-  // size of the static initializer of the constant arrays: it took ~80% of the compile time of a
-  // 4k-weight project. The warnings are irrelevant for generated code; compilers that lack them ignore them.
+  // size of the static initializer of the constant arrays when they are spelled as decimals (it took ~80% of
+  // the compile time of a 4k-weight project); C simulation reads raw integers (constants.h), but
+  // -DFIRMNET_DECIMAL_CONSTANTS in `opt` selects the decimals again. The warnings are irrelevant for generated code; compilers that lack them ignore them.
   const std::string command = fmt::format(
       "{} -std=c++14 {} -Wno-free-nonheap-object -Wno-mismatched-new-delete -I{} -I{} {} {} -o {}", opts.cxx,
       opts.opt, quote(opts.ap_types_dir),

@@ -5,6 +5,9 @@
 // is exact ap_fixed arithmetic. One section per op family.
 #include "ap_fixed.h"
 #include "ap_int.h"
+#ifndef __SYNTHESIS__
+#include <stdint.h>
+#endif
 
 // ====================================================================================================
 // common
@@ -58,6 +61,21 @@ inline unsigned table_index(const data_T& x) {
   if (pos >= (long long)SIZE) return SIZE - 1;
   return (unsigned)pos.to_int64();
 }
+
+#ifndef __SYNTHESIS__
+// A constant array in C simulation (firmware/weights/*.h, docs/BACKEND_VITIS.md "Constants"): its elements get
+// the bits of raw integers once, at start-up. g++ compiles the integer data in no time, whereas an array of
+// ap_fixed initialised from literals costs it seconds and megabytes per thousand elements. Synthesis sees the
+// same values as exact decimal literals instead (a plain constant ROM array).
+template <class T, unsigned N>
+struct rom_array {
+  T v[N];
+  template <class R>
+  explicit rom_array(const R (&raw)[N]) {
+    for (unsigned i = 0; i < N; i++) v[i].range(T::width - 1, 0) = (long long)raw[i];
+  }
+};
+#endif
 
 // y = Q_res(x) element by element (Reshape, output copies).
 template <class data_T, class res_T, unsigned N>
