@@ -356,7 +356,18 @@ ir::Graph every_kernel() {
   ir::Node& r36 = b.node("rescale_u36", ir::OpKind::Rescale, {w40}, u36);
   r36.params["scale"] = b.random_constant("ru36_scale", {1}, 0.5, 3, "ufixed<36,3,RND>");
   r36.params["pre_add"] = b.random_constant("ru36_add", {3}, -1, 1, "fixed<14,2,RND>");
-  b.g.outputs = {cat, am, acts[0], u20, u36};  // acts[0] is also read by the concat: copied to its port
+  // The spatial kernels (firmnet_conv.h): conv (Latency, Resource, depthwise), both pools, transpose.
+  ir::TensorId map = b.input("map", {5, 5, 2}, "fixed<10,4>");
+  ir::TensorId c1 = b.conv("conv_lat", map, 4, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, "fixed<14,5>", "fixed<24,10>");
+  ir::TensorId c2 = b.conv("conv_res", map, 3, {2, 2}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, "fixed<14,5>",
+                           "fixed<12,4,RND_CONV,SAT>");
+  b.g.nodes.back().strategy = ir::Strategy::Resource;
+  b.g.nodes.back().reuse_factor = 6;
+  ir::TensorId dw = b.conv("conv_dw", map, 4, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, 2, "fixed<14,5>", "fixed<24,10>");
+  ir::TensorId pm = b.pool("pool_max", c1, false, {2, 2}, {2, 2}, {0, 0, 1, 1}, false, "fixed<14,5>");
+  ir::TensorId pa = b.pool("pool_avg", dw, true, {2, 2}, {1, 1}, {1, 1, 0, 0}, false, "fixed<14,5>", "fixed<20,8>");
+  ir::TensorId tr = b.transpose("transpose", pm, {2, 0, 1}, "fixed<14,5>");
+  b.g.outputs = {cat, am, acts[0], u20, u36, tr, pa, c2};  // acts[0] is also read by the concat: copied to its port
   return b.g;
 }
 

@@ -86,8 +86,9 @@ TEST(VitisProject, WritesTheCompleteLayout) {
   backends::write_vitis_project(g, config::Config::defaults(), dir, &tv);
   EXPECT_EQ(listing(dir), (std::vector<std::string>{
                               ".firmnet-project", "README.md", "build_prj.tcl", "firmware/defines.h",
-                              "firmware/firmnet/firmnet_hls.h", "firmware/firmnet/firmnet_quantize.h",
-                              "firmware/firmnet/qonnx_input.h", "firmware/myproject.cpp", "firmware/myproject.h",
+                              "firmware/firmnet/firmnet_conv.h", "firmware/firmnet/firmnet_hls.h",
+                              "firmware/firmnet/firmnet_quantize.h", "firmware/firmnet/qonnx_input.h",
+                              "firmware/myproject.cpp", "firmware/myproject.h",
                               "firmware/parameters.h", "firmware/weights/fc1_bias.h", "firmware/weights/fc1_weight.h",
                               "firmware/weights/sig_table.h", "tb/myproject_test.cpp",
                               "tb_data/tb_input_features.dat", "tb_data/tb_output_predictions.dat",

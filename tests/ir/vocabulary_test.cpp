@@ -85,13 +85,11 @@ ir::Graph through_everything(const std::string& text, const std::string& label) 
   EXPECT_EQ(r.outputs.size(), c.graph.outputs.size());
   const fs::path dir = fs::temp_directory_path() / ("firmnet_vocab_" + label);
   fs::remove_all(dir);
-  try {
+  try {  // every op kind is written (no refusal)
     backends::write_vitis_project(c.graph, c.config, dir);
     EXPECT_TRUE(fs::exists(dir / "firmware" / "myproject.cpp"));
-  } catch (const Error& e) {  // a refusal must name the op and the backend
-    const std::string m = e.what();
-    EXPECT_NE(m.find("Vitis backend does not write"), std::string::npos) << m;
-    EXPECT_NE(m.find(label), std::string::npos) << m;
+  } catch (const Error& e) {
+    ADD_FAILURE() << "the Vitis backend refused " << label << ": " << e.what();
   }
   fs::remove_all(dir);
   return c.graph;

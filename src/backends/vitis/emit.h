@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/vitis/dense_schedule.h"
 #include "backends/vitis/names.h"
 #include "ir/graph.h"
 #include "numeric/fixed.h"
@@ -83,6 +84,16 @@ std::string kernel_call(const EmitContext& ctx, const ir::Node& n, const LayerCo
 void begin_config(EmitContext& ctx, const ir::Node& n, LayerCode& code, const std::string& base,
                   const std::string& header);
 
+// The Dense fields of a config struct (dense_config in kernels/firmnet_hls.h): sizes, reuse factor,
+// `strategy`'s schedule, accum_t, the weight array (n_in x n_out values; Resource: reordered into kernel order)
+// and the bias array, product_cast and sum_t. Shared by Dense and Conv (a Dense over each window).
+struct DenseFields {
+  std::string weight, bias;  // array names
+  DenseSchedule sched;
+};
+DenseFields emit_dense_fields(EmitContext& ctx, const ir::Node& n, LayerCode& code, int64_t n_in, int64_t n_out,
+                              ir::Strategy strategy);
+
 // Per op family. Each fills `code` or throws firmnet::Error naming the node.
 void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_batchnorm(EmitContext& ctx, const ir::Node& n, LayerCode& code);
@@ -95,6 +106,9 @@ void emit_multithreshold(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_rescale(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_argmax(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_quantize(EmitContext& ctx, const ir::Node& n, LayerCode& code);
+void emit_conv(EmitContext& ctx, const ir::Node& n, LayerCode& code);
+void emit_pool(EmitContext& ctx, const ir::Node& n, LayerCode& code);
+void emit_transpose(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 
 // Dispatch over every op kind (no default: a new op in ops.def must be handled here).
 // Returns false for ops that generate no code (Input).

@@ -139,11 +139,9 @@ bool emit_layer(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     case ir::OpKind::Rescale: emit_rescale(ctx, n, code); return true;
     case ir::OpKind::ArgMax: emit_argmax(ctx, n, code); return true;
     case ir::OpKind::Quantize: emit_quantize(ctx, n, code); return true;
-    case ir::OpKind::Conv:
-    case ir::OpKind::Pool:
-    case ir::OpKind::Transpose:
-      throw Error(EmitContext::where(n), "the Vitis backend does not write " + std::string(ir::name(n.kind)) + " layers yet",
-                  "use `firmnet predict` (the emulator runs it) until the HLS kernels land");
+    case ir::OpKind::Conv: emit_conv(ctx, n, code); return true;
+    case ir::OpKind::Pool: emit_pool(ctx, n, code); return true;
+    case ir::OpKind::Transpose: emit_transpose(ctx, n, code); return true;
   }
   throw Error(EmitContext::where(n), "unknown op kind");
 }

@@ -16,16 +16,23 @@ void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
                 fmt::format("weight shape {} does not match input {} and output {}", ir::to_string(w.shape),
                             ir::to_string(x.shape), ir::to_string(y.shape)),
                 "the weight must be [n_in, n_out] (W[i][j] at i*n_out + j)");
+  const int64_t n_in = x.size(), n_out = y.size();
+  begin_config(ctx, n, code, "dense_config", "firmnet_hls.h");
+  const DenseFields f = emit_dense_fields(ctx, n, code, n_in, n_out, n.strategy);
+  code.call = kernel_call(ctx, n, code, f.sched.resource ? "dense_resource" : "dense_latency") +
+              fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), f.weight, f.bias);
+}
+
+DenseFields emit_dense_fields(EmitContext& ctx, const ir::Node& n, LayerCode& code, int64_t n_in, int64_t n_out,
+                              ir::Strategy strategy) {
   if (n.reuse_factor < 1)
     throw Error(EmitContext::where(n), fmt::format("reuse factor {} is not positive", n.reuse_factor));
-  const int64_t n_in = x.size(), n_out = y.size();
-  const DenseSchedule sched = dense_schedule(n_in, n_out, n.reuse_factor, n.strategy);
-  begin_config(ctx, n, code, "dense_config", "firmnet_hls.h");
+  const DenseSchedule sched = dense_schedule(n_in, n_out, n.reuse_factor, strategy);
   code.uint("n_in", n_in);
   code.uint("n_out", n_out);
   code.uint("reuse_factor", n.reuse_factor);
   code.value(fmt::format("static const unsigned strategy = firmnet_hls::{};",
-                         n.strategy == ir::Strategy::Resource ? "resource" : "latency"));
+                         strategy == ir::Strategy::Resource ? "resource" : "latency"));
   code.uint("n_mult", sched.n_mult);
   code.uint("n_weights", sched.n_weights);
   if (sched.resource) {
@@ -35,7 +42,7 @@ void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     code.uint("out_per_chunk", sched.out_per_chunk);
   }
   const std::string accum = internal_type(ctx, n, code, "accum");
-  std::string weight = param_array(ctx, n, code, "weight", "weight_t");
+  std::string weight = param_array(ctx, n, code, "weight", "weight_t", {n_in * n_out});
   if (sched.resource) {  // kernel order: ROM word c*n_iters + r holds the weights of iteration r of block c
     ConstArray& a = code.arrays.back();
     std::vector<int64_t> stored(static_cast<size_t>(sched.n_weights), 0);
@@ -52,7 +59,8 @@ void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   const numeric::FixedType& acc_t = n.types.at("accum");
   std::string why;
   const bool cast = product_cast_is_exact(acc_t, ctx.type(n.inputs[0]), ctx.type(n.param("weight")),
-                                          w, ctx.graph().tensor(n.param("bias")), ctx.type(n.param("bias")), &why);
+                                          ctx.graph().tensor(n.param("weight")), ctx.graph().tensor(n.param("bias")),
+                                          ctx.type(n.param("bias")), &why);
   code.value(fmt::format("static const bool product_cast = {};  // {}", cast ? "true" : "false", why));
   if (cast && acc_t.overflow != numeric::Overflow::WRAP) {
     numeric::FixedType wrap = acc_t;
@@ -61,8 +69,7 @@ void emit_dense(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   } else {
     code.value(fmt::format("typedef {} sum_t;", accum));
   }
-  code.call = kernel_call(ctx, n, code, sched.resource ? "dense_resource" : "dense_latency") +
-              fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), weight, bias);
+  return {std::move(weight), std::move(bias), sched};
 }
 
 void emit_batchnorm(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
