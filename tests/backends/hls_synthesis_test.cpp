@@ -246,6 +246,88 @@ TEST(HlsFeasibility, LatencyDenseOverVivadosPartitionLimitIsReportedWithTheFix) 
   EXPECT_TRUE(backends::check_feasibility(wide_dense(400, 10, ir::Strategy::Resource, 2), vivado).empty());
 }
 
+// The spatial kernels: a pipelined loop over output pixels at II = reuse_factor (Latency), the window taps from
+// the loop counters (no table, nothing data-dependent chooses a tap), padding selected as 0 (conv) or masked
+// (pool), the Dense kernels for the window product, and no product with an implicit zero for depthwise.
+TEST(HlsConv, PixelLoopIsPipelinedAndTheWindowProductIsTheDenseKernel) {
+  const std::string conv = kernel_body("conv");
+  EXPECT_TRUE(has(conv, "#pragma HLS PIPELINE II = CONFIG_T::reuse_factor")) << conv;
+  EXPECT_TRUE(has(conv, "gather_window<data_T, CONFIG_T>(data, oh, ow, win);")) << conv;
+  const std::string gather = kernel_body("gather_window");
+  EXPECT_TRUE(has(gather, "inside ? v : data_T(0)")) << gather;
+  const std::string lib = kernel_body("conv_pixel");
+  EXPECT_TRUE(has(lib, "dense_resource<data_T, res_T, CONFIG_T>(win, row, weights, biases)")) << lib;
+  EXPECT_TRUE(has(lib, "dense_latency<data_T, res_T, CONFIG_T>(win, row, weights, biases)")) << lib;
+  const std::string dw = kernel_body("depthwise_product");
+  EXPECT_TRUE(has(dw, "win[t * CONFIG_T::n_chan + o / CONFIG_T::multiplier]")) << dw;  // o, t unrolled: constants
+  EXPECT_TRUE(has(dw, "#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::n_mult")) << dw;
+  for (const char* k : {"pool_max", "pool_avg"})
+    EXPECT_TRUE(has(kernel_body(k), "#pragma HLS PIPELINE II = CONFIG_T::reuse_factor")) << k;
+  // The top function keeps the pixel loops: DATAFLOW, not a pipelined top that would unroll them.
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {6, 6, 2}, "fixed<8,3>");
+  b.g.outputs = {b.conv("c", x, 3, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, "fixed<16,6>", "fixed<24,10>")};
+  const std::string top = read(write(b.g, "conv_top") / "firmware/myproject.cpp");
+  EXPECT_TRUE(has(top, "#pragma HLS DATAFLOW")) << top;
+  EXPECT_FALSE(has(top, "#pragma HLS PIPELINE")) << top;
+}
+
+ir::Graph conv_graph(ir::Shape in, int64_t out_channels, int64_t k, int64_t group, ir::Strategy strategy, int reuse) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", std::move(in), "fixed<8,3>");
+  b.g.outputs = {b.conv("conv", x, out_channels, {k, k}, {1, 1}, {1, 1}, {k / 2, k / 2, k / 2, k / 2}, group,
+                        "fixed<16,6>", "fixed<24,10>", "fixed<8,2>")};
+  b.g.nodes.back().strategy = strategy;
+  b.g.nodes.back().reuse_factor = reuse;
+  return b.g;
+}
+
+// Conv: the window product of each output pixel (taps*C_in x C_out) against the limits, like a Dense.
+TEST(HlsFeasibility, ConvWindowProductOverTheLimitsIsReportedWithTheFix) {
+  const ir::Graph g = conv_graph({6, 6, 64}, 64, 3, 1, ir::Strategy::Latency, 1);
+  const auto f = backends::check_feasibility(g, config::Config::defaults());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].where, "layer 'conv'");
+  EXPECT_TRUE(has(f[0].what, "Conv2D 3x3, 64->64 channels: window product 576x64 per output pixel, Latency strategy, "
+                             "ReuseFactor 1: 36,864 weights completely partitioned (registers), over the project's "
+                             "config_array_partition -maximum_size of 4,096")) << f[0].what;
+  EXPECT_TRUE(has(f[0].hint, "Strategy: Resource with ReuseFactor 9 or larger (a divisor of 36,864; 4,096 multipliers, "
+                             "one 32,768-bit ROM word per cycle)")) << f[0].hint;
+  EXPECT_TRUE(has(f[0].hint, "io_stream")) << f[0].hint;
+  // The suggested fix passes; a smaller reuse factor has too many products per iteration.
+  EXPECT_TRUE(backends::check_feasibility(conv_graph({6, 6, 64}, 64, 3, 1, ir::Strategy::Resource, 9),
+                                          config::Config::defaults()).empty());
+  const auto r = backends::check_feasibility(conv_graph({6, 6, 64}, 64, 3, 1, ir::Strategy::Resource, 4),
+                                             config::Config::defaults());
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(has(r[1].what, "the weight ROM word would be 73,728 bits")) << r[1].what;
+  EXPECT_TRUE(has(r[0].what, "ReuseFactor 4: 9,216 products unrolled per iteration, over the unroll limit of 4,096"))
+      << r[0].what;
+  // Vivado HLS: a 3x3 16->16 conv has 2,304 weights, over its 1,024-element partition limit.
+  config::Config vivado;
+  vivado.backend = "Vivado";
+  const auto v = backends::check_feasibility(conv_graph({4, 4, 16}, 16, 3, 1, ir::Strategy::Latency, 1), vivado);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_TRUE(has(v[0].what, "2,304 weights completely partitioned (registers), over Vivado HLS's complete-partition "
+                             "limit (XFORM 203-103 stops synthesis) of 1,024")) << v[0].what;
+  EXPECT_TRUE(has(v[0].hint, "ReuseFactor 2 or larger (a divisor of 2,304; 1,152 multipliers")) << v[0].hint;
+  EXPECT_TRUE(backends::check_feasibility(conv_graph({4, 4, 16}, 16, 3, 1, ir::Strategy::Latency, 1),
+                                          config::Config::defaults()).empty());
+}
+
+TEST(HlsFeasibility, WideDepthwiseConvIsReportedWithItsFix) {
+  const ir::Graph g = conv_graph({4, 4, 256}, 256, 5, 256, ir::Strategy::Resource, 8);
+  const auto f = backends::check_feasibility(g, config::Config::defaults());
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_TRUE(has(f[0].what, "DepthwiseConv2D 5x5, 256->256 channels: 6,400 products per output pixel, ReuseFactor 8: "
+                             "6,400 weights completely partitioned (registers), over the project's "
+                             "config_array_partition -maximum_size of 4,096")) << f[0].what;
+  EXPECT_TRUE(has(f[0].hint, "split the channels")) << f[0].hint;
+  EXPECT_TRUE(has(f[1].what, "the gathered window holds 6,400 values (25 taps x 256 channels)")) << f[1].what;
+  EXPECT_TRUE(backends::check_feasibility(conv_graph({4, 4, 64}, 64, 5, 64, ir::Strategy::Latency, 1),
+                                          config::Config::defaults()).empty());
+}
+
 TEST(HlsFeasibility, FinnMnistAtLatencyIsWarnedWithItsFix) {
   const ir::Graph g = wide_dense(784, 64, ir::Strategy::Latency, 1);  // FINN tfc_mnist's first layer
   const auto f = backends::check_feasibility(g, config::Config::defaults());

@@ -8,6 +8,7 @@
 #include "backends/vitis/dense_schedule.h"
 #include "backends/vitis/vendor.h"
 #include "backends/vitis/vitis_backend.h"
+#include "ir/spatial.h"
 
 namespace firmnet::backends {
 
@@ -46,21 +47,18 @@ int suggest_reuse(int64_t n_in, int64_t n_out, int weight_bits) {
   return 0;
 }
 
-void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
-  if (!n.has_param("weight") || n.inputs.empty() || n.outputs.empty()) return;
-  const int64_t n_in = g.tensor(n.inputs[0]).size(), n_out = g.tensor(n.outputs[0]).size();
-  const ir::Tensor& w = g.tensor(n.param("weight"));
-  const int wbits = w.type ? w.type->width : 18;
+// The Dense product of `n_in` inputs and `n_out` outputs that the layer computes at once (a Dense layer, or
+// the window product of a Conv: `what` names it), with the schedule of its strategy and reuse factor.
+void check_product(const ir::Node& n, const std::string& what, int64_t n_in, int64_t n_out, int wbits,
+                   const std::string& extra_fix, const Limits& lim, std::vector<FeasibilityFinding>& out) {
   const DenseSchedule s = dense_schedule(n_in, n_out, n.reuse_factor, n.strategy);
-  const std::string what = fmt::format("Dense {}x{}, {} strategy, ReuseFactor {}", n_in, n_out, ir::name(n.strategy),
-                                       n.reuse_factor);
   const int rf = suggest_reuse(n_in, n_out, wbits);
   const std::string fix =
-      rf ? fmt::format("use Strategy: Resource with ReuseFactor {} or larger (a divisor of {}; {} multipliers, one {}-bit "
-                       "ROM word per cycle), e.g. LayerName: {{{}: {{Strategy: Resource, ReuseFactor: {}}}}}",
-                       rf, big(n_in * n_out), big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult),
-                       big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult * wbits), n.name, rf)
-         : "split the layer: no reuse factor brings it under the limits";
+      (rf ? fmt::format("use Strategy: Resource with ReuseFactor {} or larger (a divisor of {}; {} multipliers, one {}-bit "
+                        "ROM word per cycle), e.g. LayerName: {{{}: {{Strategy: Resource, ReuseFactor: {}}}}}",
+                        rf, big(n_in * n_out), big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult),
+                        big(dense_schedule(n_in, n_out, rf, ir::Strategy::Resource).n_mult * wbits), n.name, rf)
+          : "split the layer: no reuse factor brings it under the limits") + extra_fix;
   if (!s.resource) {
     const int64_t weights = n_in * n_out;
     if (weights > lim.partition)
@@ -85,6 +83,71 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
                    fmt::format("{}: the weight ROM word would be {} bits ({} weights of {} bits), over the reshape limit "
                                "of {} bits", what, big(s.n_mult * wbits), big(s.n_mult), wbits, big(kReshapeWordBits)),
                    fix});
+}
+
+int weight_bits(const ir::Graph& g, const ir::Node& n) {
+  const ir::Tensor& w = g.tensor(n.param("weight"));
+  return w.type ? w.type->width : 18;
+}
+
+void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+  if (!n.has_param("weight") || n.inputs.empty() || n.outputs.empty()) return;
+  const int64_t n_in = g.tensor(n.inputs[0]).size(), n_out = g.tensor(n.outputs[0]).size();
+  check_product(n, fmt::format("Dense {}x{}, {} strategy, ReuseFactor {}", n_in, n_out, ir::name(n.strategy),
+                               n.reuse_factor),
+                n_in, n_out, weight_bits(g, n), "", lim, out);
+}
+
+std::string window_str(const ir::Window& w) {
+  std::string s;
+  for (int64_t k : w.kernel) s += (s.empty() ? "" : "x") + std::to_string(k);
+  return s;
+}
+
+// Conv (kernels/firmnet_conv.h): the window product of each output pixel is a Dense of taps*C_in inputs and
+// C_out outputs (group 1), with the layer's strategy and reuse factor; a depthwise layer always unrolls its
+// taps*C_out products (the reuse factor only caps the multipliers). The gathered window is registers too.
+void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+  if (!n.has_param("weight") || n.inputs.empty() || n.outputs.empty()) return;
+  ir::ConvAttrs a;
+  try {
+    a = ir::ConvAttrs::of(g, n);
+  } catch (const std::exception&) {
+    return;  // malformed: Graph::verify and the emitter report it
+  }
+  const std::string kind = a.depthwise() ? "DepthwiseConv" : "Conv";
+  const std::string stream = "; or io_stream (not supported yet), which keeps one window in registers, not the map";
+  const int wbits = weight_bits(g, n);
+  if (!a.depthwise()) {
+    check_product(n, fmt::format("{}{}D {}, {}->{} channels: window product {}x{} per output pixel, {} strategy, "
+                                 "ReuseFactor {}", kind, a.win.rank(), window_str(a.win), a.in_channels,
+                                 a.out_channels, a.rows(), a.out_channels, ir::name(n.strategy), n.reuse_factor),
+                  a.rows(), a.out_channels, wbits, stream, lim, out);
+  } else {
+    const int64_t products = a.win.taps() * a.out_channels;
+    const std::string what = fmt::format("{}{}D {}, {}->{} channels: {} products per output pixel, ReuseFactor {}",
+                                         kind, a.win.rank(), window_str(a.win), a.in_channels, a.out_channels,
+                                         big(products), n.reuse_factor);
+    const std::string fix = "split the channels into several layers (the reuse factor only caps the multipliers of a "
+                            "depthwise layer)" + stream;
+    if (products > lim.partition)
+      out.push_back({where(n),
+                     fmt::format("{}: {} weights completely partitioned (registers), over {} of {}", what,
+                                 big(products), lim.partition_what, big(lim.partition)),
+                     fix});
+    else if (products > kUnrollLimit)
+      out.push_back({where(n),
+                     fmt::format("{}: {} products fully unrolled, over the unroll limit of {}", what, big(products),
+                                 big(kUnrollLimit)),
+                     fix});
+  }
+  const int64_t window = a.win.taps() * a.in_channels;
+  if (window > lim.partition)
+    out.push_back({where(n),
+                   fmt::format("{}{}D {}: the gathered window holds {} values ({} taps x {} channels), completely "
+                               "partitioned, over {} of {}", kind, a.win.rank(), window_str(a.win), big(window),
+                               a.win.taps(), a.in_channels, lim.partition_what, big(lim.partition)),
+                   "use a smaller kernel or fewer input channels" + stream});
 }
 
 // Arrays the kernels or the top function partition completely: layer outputs and small constant tables.
@@ -113,6 +176,7 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
   std::vector<FeasibilityFinding> out;
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
+    if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, out);
     check_partitioned(g, n, lim, out);
   }
   // The input ports are one reshaped word each.
