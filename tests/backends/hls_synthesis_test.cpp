@@ -252,12 +252,15 @@ TEST(HlsFeasibility, LatencyDenseOverVivadosPartitionLimitIsReportedWithTheFix) 
 TEST(HlsConv, PixelLoopIsPipelinedAndTheWindowProductIsTheDenseKernel) {
   const std::string conv = kernel_body("conv");
   EXPECT_TRUE(has(conv, "#pragma HLS PIPELINE II = CONFIG_T::reuse_factor")) << conv;
-  EXPECT_TRUE(has(conv, "gather_window<data_T, CONFIG_T>(data, oh, ow, win);")) << conv;
+  const std::string pixel = kernel_body("conv_pixel");
+  EXPECT_TRUE(has(pixel, "gather_window<data_T, CONFIG_T>(data, oh, ow, win);")) << pixel;
+  EXPECT_TRUE(has(pixel, "conv_product<conv_kind<CONFIG_T>::value>")) << pixel;
   const std::string gather = kernel_body("gather_window");
   EXPECT_TRUE(has(gather, "inside ? v : data_T(0)")) << gather;
-  const std::string lib = kernel_body("conv_pixel");
-  EXPECT_TRUE(has(lib, "dense_resource<data_T, res_T, CONFIG_T>(win, row, weights, biases)")) << lib;
-  EXPECT_TRUE(has(lib, "dense_latency<data_T, res_T, CONFIG_T>(win, row, weights, biases)")) << lib;
+  std::string lib;
+  for (const auto& [file, content] : backends::embedded_kernel_files()) lib += std::string(content);
+  EXPECT_TRUE(has(lib, "dense_resource<data_T, res_T, CONFIG_T>(win, row, weights, biases)"));
+  EXPECT_TRUE(has(lib, "dense_latency<data_T, res_T, CONFIG_T>(win, row, weights, biases)"));
   const std::string dw = kernel_body("depthwise_product");
   EXPECT_TRUE(has(dw, "win[t * CONFIG_T::n_chan + o / CONFIG_T::multiplier]")) << dw;  // o, t unrolled: constants
   EXPECT_TRUE(has(dw, "#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::n_mult")) << dw;

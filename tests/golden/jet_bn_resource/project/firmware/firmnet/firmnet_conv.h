@@ -106,61 +106,96 @@ void depthwise_product(const data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan], re
   }
 }
 
-// The product of one gathered window, by the layer's schedule.
+// The schedule of a conv layer, chosen at compile time by specialization so that only the kernel the layer
+// uses is instantiated (the Dense kernels bind the weights differently: partitioned registers, or a ROM).
+enum conv_kind_t { conv_latency = 0, conv_resource = 1, conv_depthwise = 2 };
+
+template <typename CONFIG_T>
+struct conv_kind {
+  static const unsigned value = CONFIG_T::depthwise ? conv_depthwise
+                                : (CONFIG_T::strategy == resource && CONFIG_T::reuse_factor > 1) ? conv_resource
+                                                                                                 : conv_latency;
+};
+
+// The product of one gathered window: dense_latency, dense_resource or depthwise_product.
+template <unsigned KIND>
+struct conv_product;
+
+template <>
+struct conv_product<conv_latency> {
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void run(const data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan], res_T row[CONFIG_T::n_filt],
+                  const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
+                  const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    dense_latency<data_T, res_T, CONFIG_T>(win, row, weights, biases);
+  }
+};
+
+template <>
+struct conv_product<conv_resource> {
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void run(const data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan], res_T row[CONFIG_T::n_filt],
+                  const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
+                  const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    dense_resource<data_T, res_T, CONFIG_T>(win, row, weights, biases);
+  }
+};
+
+template <>
+struct conv_product<conv_depthwise> {
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void run(const data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan], res_T row[CONFIG_T::n_filt],
+                  const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
+                  const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    depthwise_product<data_T, res_T, CONFIG_T>(win, row, weights, biases);
+  }
+};
+
+// One output pixel: gather its window, compute its product, write its n_filt outputs.
 template <class data_T, class res_T, typename CONFIG_T>
-inline void conv_pixel(const data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan], res_T row[CONFIG_T::n_filt],
-                       const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
+inline void conv_pixel(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                       res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt], unsigned oh,
+                       unsigned ow, const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
                        const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
 #pragma HLS INLINE
-  if (CONFIG_T::depthwise)
-    depthwise_product<data_T, res_T, CONFIG_T>(win, row, weights, biases);
-  else if (CONFIG_T::strategy == resource && CONFIG_T::reuse_factor > 1)
-    dense_resource<data_T, res_T, CONFIG_T>(win, row, weights, biases);
-  else
-    dense_latency<data_T, res_T, CONFIG_T>(win, row, weights, biases);
+  data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable = win complete
+  res_T row[CONFIG_T::n_filt];
+#pragma HLS ARRAY_PARTITION variable = row complete
+  gather_window<data_T, CONFIG_T>(data, oh, ow, win);
+  conv_product<conv_kind<CONFIG_T>::value>::template run<data_T, res_T, CONFIG_T>(win, row, weights, biases);
+  for (unsigned o = 0; o < CONFIG_T::n_filt; o++) {
+#pragma HLS UNROLL
+    res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_filt + o] = row[o];
+  }
 }
 
-// Latency (and depthwise): the output-pixel loop is pipelined at II = reuse_factor; each iteration gathers
+// Latency and depthwise: the output-pixel loop is pipelined at II = reuse_factor; each iteration gathers
 // its window (a mux over the input pixels, indices from the loop counters) and computes every product of
 // the pixel at once (dense_latency / depthwise_product, multipliers capped at n_mult).
 // Resource (reuse_factor > 1, group 1): the pixel loop is sequential; each pixel runs dense_resource's
-// pipelined loop of n_chunks * n_iters iterations over its ROM words.
+// pipelined loop of n_chunks * n_iters iterations over its ROM words. Only the layer's product kernel is
+// instantiated (conv_kind), so the weights get one binding: registers, or dense_resource's ROM.
 template <class data_T, class res_T, typename CONFIG_T>
 void conv(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
           res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
           const typename CONFIG_T::weight_t weights[CONFIG_T::n_weights],
           const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
 #pragma HLS INLINE off
-  static const bool pipelined = CONFIG_T::depthwise || !(CONFIG_T::strategy == resource && CONFIG_T::reuse_factor > 1);
-  if (pipelined) {
+  if (conv_kind<CONFIG_T>::value != conv_resource) {
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
       for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-        data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan];
-#pragma HLS ARRAY_PARTITION variable = win complete
-        res_T row[CONFIG_T::n_filt];
-#pragma HLS ARRAY_PARTITION variable = row complete
-        gather_window<data_T, CONFIG_T>(data, oh, ow, win);
-        conv_pixel<data_T, res_T, CONFIG_T>(win, row, weights, biases);
-        for (unsigned o = 0; o < CONFIG_T::n_filt; o++) {
-#pragma HLS UNROLL
-          res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_filt + o] = row[o];
-        }
+        conv_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow, weights, biases);
       }
     }
   } else {
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
       for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-        data_T win[CONFIG_T::n_taps * CONFIG_T::n_chan];
-#pragma HLS ARRAY_PARTITION variable = win complete
-        res_T row[CONFIG_T::n_filt];
-#pragma HLS ARRAY_PARTITION variable = row complete
-        gather_window<data_T, CONFIG_T>(data, oh, ow, win);
-        conv_pixel<data_T, res_T, CONFIG_T>(win, row, weights, biases);
-        for (unsigned o = 0; o < CONFIG_T::n_filt; o++) {
-#pragma HLS UNROLL
-          res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_filt + o] = row[o];
-        }
+        conv_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow, weights, biases);
       }
     }
   }
