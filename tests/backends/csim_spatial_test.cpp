@@ -223,3 +223,28 @@ TEST(VitisCsimSpatial, ConvPoolTransposeDenseChainIsBitExact) {
 
 }  // namespace
 }  // namespace firmnet::testing
+
+namespace firmnet::testing {
+namespace {
+
+// An MNIST-sized CNN (28x28x1 -> conv 3x3x8 -> relu -> max 2x2 -> conv 3x3x16 -> relu -> max 2x2 -> dense 10,
+// 1,232 conv weights and 4,000 dense weights): the C simulation's compile time stays that of a small MLP.
+TEST(VitisCsimSpatial, MnistSizedCnnCompilesQuickly) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  const ir::TensorId x = b.input("x", {28, 28, 1}, "ufixed<8,0>");
+  ir::TensorId h = b.conv("c1", x, 8, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, "fixed<16,6,RND,SAT>", kWide);
+  h = b.activation("r1", "relu", h, "ufixed<12,5>");
+  h = b.pool("p1", h, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "ufixed<12,5>");
+  h = b.conv("c2", h, 16, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, "fixed<16,6,RND,SAT>", kWide);
+  h = b.activation("r2", "relu", h, "ufixed<12,5>");
+  h = b.pool("p2", h, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "ufixed<12,5>");
+  h = b.dense("fc", h, 10, "fixed<16,6>", kWide);
+  b.g.outputs = {h};
+  const auto t0 = std::chrono::steady_clock::now();
+  check_bit_exact(b.g, "mnist_cnn", 20);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 60.0);
+}
+
+}  // namespace
+}  // namespace firmnet::testing
