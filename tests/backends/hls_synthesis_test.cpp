@@ -331,6 +331,22 @@ TEST(HlsFeasibility, WideDepthwiseConvIsReportedWithItsFix) {
                                           config::Config::defaults()).empty());
 }
 
+TEST(HlsFeasibility, WideGlobalPoolIsReported) {
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {7, 7, 128}, "fixed<8,3>");
+  b.g.outputs = {b.pool("gap", x, true, {7, 7}, {1, 1}, {0, 0, 0, 0}, false, "fixed<16,6>", "fixed<24,12>")};
+  const auto f = backends::check_feasibility(b.g, config::Config::defaults());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].where, "layer 'gap'");
+  EXPECT_TRUE(has(f[0].what, "Average pool 7x7, 128 channels: 6,272 additions unrolled per output pixel (49 taps x "
+                             "128 channels), over the unroll limit of 4,096")) << f[0].what;
+  EXPECT_TRUE(has(f[0].hint, "io_stream")) << f[0].hint;
+  GraphBuilder small;
+  x = small.input("x", {7, 7, 64}, "fixed<8,3>");
+  small.g.outputs = {small.pool("gap", x, false, {7, 7}, {1, 1}, {0, 0, 0, 0}, false, "fixed<8,3>")};
+  EXPECT_TRUE(backends::check_feasibility(small.g, config::Config::defaults()).empty());
+}
+
 TEST(HlsFeasibility, FinnMnistAtLatencyIsWarnedWithItsFix) {
   const ir::Graph g = wide_dense(784, 64, ir::Strategy::Latency, 1);  // FINN tfc_mnist's first layer
   const auto f = backends::check_feasibility(g, config::Config::defaults());

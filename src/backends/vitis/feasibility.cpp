@@ -150,6 +150,26 @@ void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::v
                    "use a smaller kernel or fewer input channels" + stream});
 }
 
+// Pool (kernels/firmnet_conv.h): each output pixel compares or adds all its taps of every channel at once.
+void check_pool(const ir::Graph& g, const ir::Node& n, std::vector<FeasibilityFinding>& out) {
+  ir::PoolAttrs a;
+  try {
+    a = ir::PoolAttrs::of(g, n);
+  } catch (const std::exception&) {
+    return;
+  }
+  const int64_t ops = a.win.taps() * a.channels;
+  if (ops > kUnrollLimit)
+    out.push_back({where(n),
+                   fmt::format("{} pool {}, {} channels: {} {} unrolled per output pixel ({} taps x {} channels), over "
+                               "the unroll limit of {}", a.mode == ir::PoolMode::Max ? "Max" : "Average",
+                               window_str(a.win), a.channels, big(ops),
+                               a.mode == ir::PoolMode::Max ? "comparisons" : "additions", a.win.taps(), a.channels,
+                               big(kUnrollLimit)),
+                   "io_stream (not supported yet) computes one channel block at a time; in io_parallel, reduce the "
+                   "channels or the window before this layer"});
+}
+
 // Arrays the kernels or the top function partition completely: layer outputs and small constant tables.
 void check_partitioned(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
   auto check = [&](const std::string& array, int64_t size, const std::string& fix) {
@@ -177,6 +197,7 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
     if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, out);
+    if (n.kind == ir::OpKind::Pool) check_pool(g, n, out);
     check_partitioned(g, n, lim, out);
   }
   // The input ports are one reshaped word each.
