@@ -155,13 +155,17 @@ int main(int argc, char** argv) {
         tvp = &tv;
       }
       backends::write_vitis_project(c.graph, c.config, dir, tvp);
-      const auto est = driver::estimate(c);
-      write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(est));
-      // A design over the part: say so now, not when implementation fails (the layers over an HLS limit
-      // are among compile()'s warnings already).
       std::vector<Warning> findings;
-      for (const auto& f : est.feasibility)
-        if (f.layer.empty()) findings.push_back({"estimate", f.what + " (fix: " + f.fix + ")"});
+      try {
+        const auto est = driver::estimate(c);
+        write_text((std::filesystem::path(dir) / "estimate.json").string(), estimate::to_json(est));
+        // A design over the part: say so now, not when implementation fails (the layers over an HLS limit
+        // are among compile()'s warnings already).
+        for (const auto& f : est.feasibility)
+          if (f.layer.empty()) findings.push_back({"estimate", f.what + " (fix: " + f.fix + ")"});
+      } catch (const Error& e) {  // the project is written; only the estimate is missing
+        findings.push_back({"estimate", std::string("no estimate.json written: ") + e.what()});
+      }
       print_warnings(findings, quiet);
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {

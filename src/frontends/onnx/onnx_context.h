@@ -42,7 +42,16 @@ struct Value {
   // where it came from; converters that copy the values unchanged into an IR constant pass them on.
   std::optional<numeric::FixedType> type;
   std::string origin;
+  // Activations whose IR data is not in the ONNX sample's row-major order (a map held channels-last, a
+  // Flatten of one, an absorbed Transpose): ONNX sample = transpose(reshape(IR data, view), perm). Converters
+  // that read inputs through Context::input() see plain values (an IR Transpose is inserted when needed);
+  // layout-aware ones use input_as_is().
+  std::optional<ir::ModelLayout> layout;
 };
+
+// The channels-last layout of an ONNX sample [C, spatial...]: view [spatial..., C].
+ir::ModelLayout channels_last_layout(const ir::Shape& onnx_sample);
+bool is_channels_last(const ir::Graph& g, const Value& v);
 
 // The IR shape of an activation: its full shape without the batch dimension.
 ir::Shape sample_shape(const Value& v);
@@ -103,9 +112,22 @@ class Context {
 
   // --- Values -----------------------------------------------------------------------------------
   bool has_input(const OnnxNode& n, int i) const;  // present and non-empty (optional inputs may be "")
-  const Value& input(const OnnxNode& n, int i) const;
-  const Value& const_input(const OnnxNode& n, int i, const std::string& role) const;
-  const Value& act_input(const OnnxNode& n, int i, const std::string& role) const;
+  // Input i in the ONNX sample's row-major order (a held layout is converted by an IR Transpose, once).
+  const Value& input(const OnnxNode& n, int i);
+  const Value& const_input(const OnnxNode& n, int i, const std::string& role);
+  const Value& act_input(const OnnxNode& n, int i, const std::string& role);
+  // Input i as held, possibly with a layout (for converters that understand layouts).
+  const Value& input_as_is(const OnnxNode& n, int i) const;
+  // Input i's IR tensor holding its ONNX sample [C, spatial...] channels-last ([spatial..., C]).
+  ir::TensorId channels_last_input(const OnnxNode& n, int i, const std::string& role);
+  // An IR node of `kind` on `in` with a new output tensor of `shape`, named after `n` plus `suffix`.
+  ir::TensorId add_internal_node(const OnnxNode& n, ir::OpKind kind, ir::TensorId in, ir::Shape shape,
+                                 const std::string& suffix);
+  // Output i of n with the shape, batch axis and layout of `like` (elementwise ops).
+  ir::TensorId add_activation_like(const OnnxNode& n, int i, const Value& like);
+  // Output i of n holding ONNX shape `full_shape` as IR data of `ir_shape` in `layout`.
+  ir::TensorId add_activation_held(const OnnxNode& n, int i, std::vector<int64_t> full_shape, int batch_axis,
+                                   std::optional<ir::ModelLayout> layout, ir::Shape ir_shape);
   const Value* find(const std::string& onnx_name) const;
   void define(const std::string& onnx_name, Value v, const std::string& where);
   // Defines output `i` of `n` as the same value as `v` (Identity, layout-preserving Transpose, ...).
@@ -138,6 +160,7 @@ class Context {
 
  private:
   std::map<std::string, Value> values_;
+  std::map<std::string, Value> plain_;  // ONNX name -> its plain (ONNX-order) materialization
 };
 
 // Converters, one per ONNX op; the tables in onnx_op_table.cpp map (domain, op_type) to them: the
@@ -179,6 +202,13 @@ void convert_concat(Context&, const OnnxNode&);
 void convert_squeeze(Context&, const OnnxNode&);
 void convert_unsqueeze(Context&, const OnnxNode&);
 void convert_topk(Context&, const OnnxNode&);
+// Convolutions and pooling (onnx_ops_conv.cpp).
+void convert_conv(Context&, const OnnxNode&);
+void convert_max_pool(Context&, const OnnxNode&);
+void convert_average_pool(Context&, const OnnxNode&);
+void convert_global_average_pool(Context&, const OnnxNode&);
+void convert_global_max_pool(Context&, const OnnxNode&);
+void convert_pad(Context&, const OnnxNode&);
 // QONNX (onnx_ops_qonnx.cpp) and FINN (onnx_ops_finn.cpp) custom ops.
 void convert_quant(Context&, const OnnxNode&);
 void convert_bipolar_quant(Context&, const OnnxNode&);

@@ -80,7 +80,16 @@ void check_ops_supported(const onnx::GraphProto& g) {
 }
 
 // Graph inputs that are not initializers: [batch, d1, ...] with the batch dim dropped.
+// Whether the graph has ops over feature maps: its inputs of rank 3 or 4 are then held channels-last.
+bool has_map_ops(const onnx::GraphProto& g) {
+  for (const auto& n : g.node())
+    for (const char* op : {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"})
+      if (n.op_type() == op) return true;
+  return false;
+}
+
 void add_graph_inputs(Context& ctx, const onnx::GraphProto& g, const std::set<std::string>& initializers) {
+  const bool maps = has_map_ops(g);
   for (const auto& in : g.input()) {
     if (initializers.count(in.name())) continue;  // IR < 4 lists initializers as inputs too
     const std::string where = "graph input '" + in.name() + "'";
@@ -108,6 +117,11 @@ void add_graph_inputs(Context& ctx, const onnx::GraphProto& g, const std::set<st
     ir::Tensor t;
     t.name = ctx.tensor_names.make(in.name(), "input", "input_");
     t.shape = shape;
+    if (maps && (shape.size() == 2 || shape.size() == 3)) {  // [C, W] / [C, H, W] held as [W, C] / [H, W, C]
+      v.layout = channels_last_layout(shape);
+      t.shape = v.layout->view;
+      t.layout = v.layout;
+    }
     v.id = ctx.graph.add_tensor(std::move(t));
     ir::Node node;
     node.name = ctx.node_names.make(in.name(), "input", "input_");
@@ -159,6 +173,14 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
     const std::string where = "graph output '" + o.name() + "'";
     if (!v) throw Error(where, "is not produced by any node", "the model is invalid or truncated");
     if (v->is_const) throw Error(where, "is a constant; there is nothing to compute", "remove it from the outputs");
+    if (v->layout) {  // predict and csim give it in the model's order
+      ir::Tensor& t = graph.tensor(v->id);
+      ir::ModelLayout l = *v->layout;
+      l.model_shape = sample_shape(*v);
+      if (t.layout && *t.layout != l)
+        throw Error(where, "is the same data as another output in another layout", "give each output its own node");
+      t.layout = l;
+    }
     graph.outputs.push_back(v->id);
   }
   graph.verify();

@@ -210,7 +210,102 @@ const Value* Context::find(const std::string& onnx_name) const {
   return it == values_.end() ? nullptr : &it->second;
 }
 
-const Value& Context::input(const OnnxNode& n, int i) const {
+const Value& Context::input(const OnnxNode& n, int i) {
+  const Value& v = input_as_is(n, i);
+  if (!v.layout) return v;
+  const std::string& name = n.proto.input(i);
+  auto it = plain_.find(name);
+  if (it != plain_.end()) return it->second;
+  // IR data -> reshape to the view -> transpose by perm -> the ONNX sample shape.
+  const ir::ModelLayout& l = *v.layout;
+  ir::TensorId t = v.id;
+  if (graph.tensor(t).shape != l.view) t = add_internal_node(n, ir::OpKind::Reshape, t, l.view, "_view");
+  ir::Shape moved;
+  for (int64_t a : l.perm) moved.push_back(l.view[static_cast<size_t>(a)]);
+  t = add_internal_node(n, ir::OpKind::Transpose, t, moved, "_to_model_order");
+  graph.nodes.back().attrs["perm"] = l.perm;
+  const ir::Shape sample = sample_shape(v);
+  if (moved != sample) t = add_internal_node(n, ir::OpKind::Reshape, t, sample, "_model_shape");
+  Value p = v;
+  p.layout.reset();
+  p.id = t;
+  return plain_.emplace(name, std::move(p)).first->second;
+}
+
+ir::TensorId Context::channels_last_input(const OnnxNode& n, int i, const std::string& role) {
+  const Value& v = input_as_is(n, i);
+  if (v.is_const) fail(n, role + " (input '" + n.proto.input(i) + "') is a constant; expected a data tensor");
+  if (v.batch_axis != 0) fail(n, role + " has its batch dimension at axis " + std::to_string(v.batch_axis));
+  const ir::Shape s = sample_shape(v);
+  if (s.size() < 2 || s.size() > 3)
+    fail(n, role + " of shape " + shape_str(v.full_shape) + " is not a 1-D or 2-D map [N, C, W] / [N, C, H, W]");
+  if (is_channels_last(graph, v)) return v.id;
+  const Value& p = input(n, i);
+  const ir::ModelLayout cl = channels_last_layout(s);
+  std::vector<int64_t> perm;  // CL axis b reads sample axis: spatial axes 1.., then the channels
+  for (size_t a = 1; a < s.size(); ++a) perm.push_back(static_cast<int64_t>(a));
+  perm.push_back(0);
+  const ir::TensorId t = add_internal_node(n, ir::OpKind::Transpose, p.id, cl.view, "_channels_last");
+  graph.nodes.back().attrs["perm"] = perm;
+  return t;
+}
+
+ir::TensorId Context::add_internal_node(const OnnxNode& n, ir::OpKind kind, ir::TensorId in, ir::Shape shape,
+                                        const std::string& suffix) {
+  const std::string base = (n.proto.name().empty() ? n.op() + "_" + std::to_string(n.index) : n.proto.name()) + suffix;
+  ir::Tensor t;
+  t.name = tensor_names.make(base, "t", "t_");
+  t.shape = std::move(shape);
+  const ir::TensorId id = graph.add_tensor(std::move(t));
+  ir::Node node;
+  node.name = node_names.make(base, "node");
+  node.source = n.source + " (layout)";
+  node.kind = kind;
+  node.inputs = {in};
+  node.outputs = {id};
+  graph.add_node(std::move(node));
+  return id;
+}
+
+ir::TensorId Context::add_activation_like(const OnnxNode& n, int i, const Value& like) {
+  return add_activation_held(n, i, like.full_shape, like.batch_axis, like.layout, graph.tensor(like.id).shape);
+}
+
+ir::TensorId Context::add_activation_held(const OnnxNode& n, int i, std::vector<int64_t> full_shape, int batch_axis,
+                                          std::optional<ir::ModelLayout> layout, ir::Shape ir_shape) {
+  const std::string& onnx_name = output_name(n, i);
+  Value v;
+  v.full_shape = std::move(full_shape);
+  v.batch_axis = batch_axis;
+  v.layout = std::move(layout);
+  ir::Tensor t;
+  t.name = tensor_names.make(onnx_name, "t", "t_");
+  t.shape = std::move(ir_shape);
+  v.id = graph.add_tensor(std::move(t));
+  const ir::TensorId id = v.id;
+  define(onnx_name, std::move(v), n.where);
+  return id;
+}
+
+ir::ModelLayout channels_last_layout(const ir::Shape& s) {
+  ir::ModelLayout l;
+  l.view.assign(s.begin() + 1, s.end());
+  l.view.push_back(s[0]);
+  l.perm.push_back(static_cast<int64_t>(s.size()) - 1);
+  for (size_t a = 0; a + 1 < s.size(); ++a) l.perm.push_back(static_cast<int64_t>(a));
+  l.model_shape = s;
+  return l;
+}
+
+bool is_channels_last(const ir::Graph& g, const Value& v) {
+  if (!v.layout || v.is_const) return false;
+  const ir::Shape s = sample_shape(v);
+  if (s.size() < 2) return false;
+  const ir::ModelLayout cl = channels_last_layout(s);
+  return v.layout->view == cl.view && v.layout->perm == cl.perm && g.tensor(v.id).shape == cl.view;
+}
+
+const Value& Context::input_as_is(const OnnxNode& n, int i) const {
   if (!has_input(n, i)) fail(n, "input " + std::to_string(i) + " is missing", "check the exported model");
   const std::string& name = n.proto.input(i);
   const Value* v = find(name);
@@ -220,7 +315,7 @@ const Value& Context::input(const OnnxNode& n, int i) const {
   return *v;
 }
 
-const Value& Context::const_input(const OnnxNode& n, int i, const std::string& role) const {
+const Value& Context::const_input(const OnnxNode& n, int i, const std::string& role) {
   const Value& v = input(n, i);
   if (!v.is_const)
     fail(n, role + " (input '" + n.proto.input(i) + "') must be a constant (initializer or Constant node)",
@@ -229,7 +324,7 @@ const Value& Context::const_input(const OnnxNode& n, int i, const std::string& r
   return v;
 }
 
-const Value& Context::act_input(const OnnxNode& n, int i, const std::string& role) const {
+const Value& Context::act_input(const OnnxNode& n, int i, const std::string& role) {
   const Value& v = input(n, i);
   if (v.is_const)
     fail(n, role + " (input '" + n.proto.input(i) + "') is a constant; expected a data tensor",

@@ -17,6 +17,13 @@ constexpr OpEntry kOps[] = {
     {"Gemm", convert_gemm},
     {"MatMul", convert_matmul},
     {"BatchNormalization", convert_batchnorm},
+    // convolution and pooling (channels-last inside)
+    {"Conv", convert_conv},
+    {"MaxPool", convert_max_pool},
+    {"AveragePool", convert_average_pool},
+    {"GlobalAveragePool", convert_global_average_pool},
+    {"GlobalMaxPool", convert_global_max_pool},
+    {"Pad", convert_pad},
     // activations (plain ones: one line here and the function in ir/activations.def)
     {"Relu", convert_plain<ir::ActivationFn::Relu>},
     {"LeakyRelu", convert_leaky_relu},

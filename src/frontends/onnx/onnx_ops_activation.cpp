@@ -11,11 +11,10 @@ namespace {
 
 // Emits Activation(function) on input 0 → output 0 and returns its index in graph.nodes.
 size_t emit_activation(Context& ctx, const OnnxNode& n, const std::string& function) {
-  const Value& x = ctx.act_input(n, 0, "the data X");
+  const Value& x = ctx.input_as_is(n, 0);  // elementwise: any layout
+  if (x.is_const) ctx.fail(n, "the data X (input '" + n.proto.input(0) + "') is a constant; expected a data tensor");
   const ir::TensorId in = x.id;
-  const std::vector<int64_t> full = x.full_shape;
-  const int batch_axis = x.batch_axis;
-  const ir::TensorId out = ctx.add_activation(n, 0, full, batch_axis);
+  const ir::TensorId out = ctx.add_activation_like(n, 0, x);
   ir::Node& node = ctx.add_node(n, ir::OpKind::Activation);
   node.inputs = {in};
   node.outputs = {out};

@@ -83,8 +83,15 @@ bool try_fold_into_dense(Context& ctx, const OnnxNode& n, Arith op, const std::s
 }
 
 void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
-  const Value& a = ctx.input(n, 0);
-  const Value* bp = &ctx.input(n, 1);
+  // Held layouts stay where the op is elementwise on them: a data tensor with a constant (the constant is
+  // reordered like the data), or two data tensors held alike. Anything else is computed in ONNX order.
+  const Value* ap0 = &ctx.input_as_is(n, 0);
+  const Value* bp0 = &ctx.input_as_is(n, 1);
+  const bool keep = ctx.opset >= 7 && (ap0->is_const || bp0->is_const ||
+                                       (ap0->layout == bp0->layout && ap0->full_shape == bp0->full_shape &&
+                                        ap0->batch_axis == bp0->batch_axis));
+  const Value& a = keep ? *ap0 : ctx.input(n, 0);
+  const Value* bp = keep ? bp0 : &ctx.input(n, 1);
   Value legacy_b;
   if (ctx.opset < 7) {
     // B broadcasts onto A as the legacy attributes say; give B the equivalent numpy shape.
@@ -113,7 +120,7 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
     const ir::TensorId ia = a.id, ib = b.id;
     const std::vector<int64_t> full = a.full_shape;
     const int batch_axis = a.batch_axis;
-    const ir::TensorId out = ctx.add_activation(n, 0, full, batch_axis);
+    const ir::TensorId out = a.layout ? ctx.add_activation_like(n, 0, a) : ctx.add_activation(n, 0, full, batch_axis);
     ir::Node& node = ctx.add_node(n, ir::OpKind::Elementwise);
     node.inputs = {ia, ib};
     node.outputs = {out};
@@ -133,6 +140,12 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
     ctx.fail(n, "constant of shape " + shape_str(c.full_shape) + " does not broadcast to the data shape " +
                     shape_str(x.full_shape) + " (batch counted as 1)");
   std::vector<double> values = broadcast_values(c.values, c.full_shape, x.full_shape);
+  if (x.layout) {  // in the order the data is held
+    const std::vector<int64_t> idx = x.layout->model_index();
+    std::vector<double> held(values.size());
+    for (size_t k = 0; k < held.size(); ++k) held[k] = values[static_cast<size_t>(idx[k])];
+    values = std::move(held);
+  }
   std::vector<double> divisors = op == Arith::Div ? values : std::vector<double>{};
   if (op == Arith::Div)
     for (double& v : values) {
@@ -141,11 +154,12 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
     }
   if (try_fold_into_dense(ctx, n, op, data_name, x, values)) return;
 
-  const ir::Shape cshape = compress_constant(values, sample_shape(x));
+  const ir::Shape held_shape = ctx.graph.tensor(x.id).shape;
+  const ir::Shape cshape = compress_constant(values, x.layout ? held_shape : sample_shape(x));
   const ir::TensorId in = x.id;
   const std::vector<int64_t> full = x.full_shape;
   const int batch_axis = x.batch_axis;
-  const ir::TensorId out = ctx.add_activation(n, 0, full, batch_axis);
+  const ir::TensorId out = x.layout ? ctx.add_activation_like(n, 0, x) : ctx.add_activation(n, 0, full, batch_axis);
   ir::Node& node = ctx.add_node(n, ir::OpKind::Elementwise);
   node.inputs = {in};
   node.outputs = {out};
@@ -153,7 +167,13 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
   if (op == Arith::Div) {
     // 1/c is rounded (in double, then to the constant's type); the exact divisor lets
     // passes/fold_affine_into_threshold fold the division into thresholds as t * c instead.
-    compress_constant(divisors, sample_shape(x));
+    if (x.layout) {
+      const std::vector<int64_t> idx = x.layout->model_index();
+      std::vector<double> held(divisors.size());
+      for (size_t k = 0; k < held.size(); ++k) held[k] = divisors[static_cast<size_t>(idx[k])];
+      divisors = std::move(held);
+    }
+    compress_constant(divisors, x.layout ? held_shape : sample_shape(x));
     node.attrs["divisor"] = divisors;
   }
   const std::string name = node.name;

@@ -28,7 +28,7 @@ size_t emit_dense(Context& ctx, const OnnxNode& n, const Value& a, std::vector<d
   std::vector<int64_t> out_shape = a.full_shape;
   out_shape.back() = m;
   const ir::TensorId x = a.id;
-  const ir::TensorId y = ctx.add_activation(n, 0, out_shape);
+  const ir::TensorId y = ctx.add_activation(n, 0, out_shape);  // a Dense output is plain
   ir::Node& node = ctx.add_node(n, ir::OpKind::Dense);
   node.inputs = {x};
   node.outputs = {y};
@@ -60,7 +60,11 @@ void convert_gemm(Context& ctx, const OnnxNode& n) {
   const double alpha = ctx.attr_float(n, "alpha", 1.0);
   const double beta = ctx.attr_float(n, "beta", 1.0);
 
-  const Value& a = ctx.act_input(n, 0, "the data operand A");
+  // A flattened map held in another order (e.g. channels-last) stays as it is: the weight rows are
+  // permuted instead, at conversion, so that no data moves at run time.
+  const Value& held = ctx.input_as_is(n, 0);
+  const bool permute_rows = held.layout && !held.is_const && held.full_shape.size() == 2 && held.batch_axis == 0;
+  const Value& a = permute_rows ? held : ctx.act_input(n, 0, "the data operand A");
   const Value& b = ctx.const_input(n, 1, "the weight B");
   if (a.full_shape.size() != 2) ctx.fail(n, "input A of shape " + shape_str(a.full_shape) + " is not 2-D", "add a Flatten before the Gemm");
   const int64_t k = dense_input_width(ctx, n, a);
@@ -73,9 +77,12 @@ void convert_gemm(Context& ctx, const OnnxNode& n) {
   if (m <= 0) ctx.fail(n, "weight B of shape " + shape_str(b.full_shape) + " has no outputs");
 
   std::vector<double> w(static_cast<size_t>(k * m));
-  for (int64_t i = 0; i < k; ++i)
+  const std::vector<int64_t> row = permute_rows ? a.layout->model_index() : std::vector<int64_t>{};
+  for (int64_t r = 0; r < k; ++r) {
+    const int64_t i = permute_rows ? row[static_cast<size_t>(r)] : r;  // IR row r holds ONNX feature i
     for (int64_t j = 0; j < m; ++j)
-      w[static_cast<size_t>(i * m + j)] = alpha * b.values[static_cast<size_t>(trans_b ? j * k + i : i * m + j)];
+      w[static_cast<size_t>(r * m + j)] = alpha * b.values[static_cast<size_t>(trans_b ? j * k + i : i * m + j)];
+  }
 
   std::vector<double> bias(static_cast<size_t>(m), 0.0);
   if (ctx.has_input(n, 2)) {
@@ -118,6 +125,32 @@ void convert_matmul(Context& ctx, const OnnxNode& n) {
   ctx.foldable_dense[ctx.graph.nodes[idx].outputs[0]] = idx;
 }
 
+// BatchNorm of a channels-last map: per channel on the IR's last axis; the output is held channels-last.
+static void map_batchnorm(Context& ctx, const OnnxNode& n, ir::TensorId in, const std::vector<int64_t>& full, double eps) {
+  const int64_t c = full[1];
+  std::vector<double> scale(static_cast<size_t>(c)), bias(static_cast<size_t>(c));
+  for (int i = 1; i <= 4; ++i)
+    if (ctx.const_input(n, i, "a BatchNormalization parameter").values.size() != static_cast<size_t>(c))
+      ctx.fail(n, "scale/B/mean/var must each have the channel count " + std::to_string(c));
+  for (size_t i = 0; i < scale.size(); ++i) {
+    const double denom = ctx.const_input(n, 4, "input_var").values[i] + eps;
+    if (!(denom > 0))
+      ctx.fail(n, "variance + epsilon of channel " + std::to_string(i) + " is " + std::to_string(denom) + ", not positive");
+    scale[i] = ctx.const_input(n, 1, "scale").values[i] / std::sqrt(denom);
+    bias[i] = ctx.const_input(n, 2, "B").values[i] - ctx.const_input(n, 3, "input_mean").values[i] * scale[i];
+  }
+  const ir::Shape sample(full.begin() + 1, full.end());
+  const ir::ModelLayout cl = channels_last_layout(sample);
+  const ir::TensorId out = ctx.add_activation_held(n, 0, full, 0, cl, cl.view);
+  ir::Node& node = ctx.add_node(n, ir::OpKind::BatchNorm);
+  node.inputs = {in};
+  node.outputs = {out};
+  const std::string name = node.name;
+  const ir::TensorId ps = ctx.add_constant(name, "scale", {c}, std::move(scale));
+  const ir::TensorId pb = ctx.add_constant(name, "bias", {c}, std::move(bias));
+  ctx.graph.nodes.back().params = {{"scale", ps}, {"bias", pb}};
+}
+
 // y = (x - mean) / sqrt(var + eps) * gamma + beta, folded into y = x*scale + bias per channel.
 void convert_batchnorm(Context& ctx, const OnnxNode& n) {
   if (ctx.opset >= 14 && ctx.attr_int(n, "training_mode", 0) != 0)
@@ -127,6 +160,18 @@ void convert_batchnorm(Context& ctx, const OnnxNode& n) {
     ctx.fail(n, "is_test=0 (training mode, normalizing by batch statistics) is not supported",
              "export the model in inference mode (model.eval()), which writes is_test=1");
   const double eps = ctx.attr_float(n, "epsilon", 1e-5);
+  // A map [N, C, spatial...] normalizes its channels: held channels-last, that is the IR's last axis.
+  {
+    const Value& h = ctx.input_as_is(n, 0);
+    const ir::Shape hs = h.is_const ? ir::Shape{} : sample_shape(h);
+    const bool spatial_bn = ctx.opset >= 9 || ctx.attr_int(n, "spatial", 1) != 0;
+    if (!h.is_const && h.batch_axis == 0 && (hs.size() == 2 || hs.size() == 3) && spatial_bn &&
+        ir::num_elements(hs) != hs[0]) {
+      const std::vector<int64_t> full = h.full_shape;
+      const ir::TensorId in = ctx.channels_last_input(n, 0, "the data X");
+      return map_batchnorm(ctx, n, in, full, eps);
+    }
+  }
   const Value& x = ctx.act_input(n, 0, "the data X");
   const Value& gamma = ctx.const_input(n, 1, "scale");
   const Value& beta = ctx.const_input(n, 2, "B");

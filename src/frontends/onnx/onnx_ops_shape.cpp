@@ -15,6 +15,17 @@ int64_t normalize_axis(Context& ctx, const OnnxNode& n, int64_t axis, int64_t ra
   return axis < 0 ? axis + rank : axis;
 }
 
+// A reshape of a value held in another order: the data stays, the layout gets the new ONNX shape (a
+// reshape keeps the ONNX row-major order, so view and permutation are unchanged).
+bool reshape_held(Context& ctx, const OnnxNode& n, const Value& x, const std::vector<int64_t>& full) {
+  if (!x.layout || x.is_const || x.batch_axis != 0 || full.empty() || full[0] != 1) return false;
+  Value out = x;
+  out.full_shape = full;
+  out.layout->model_shape.assign(full.begin() + 1, full.end());
+  ctx.alias_output(n, 0, out);
+  return true;
+}
+
 void require_batch_first(Context& ctx, const OnnxNode& n, const Value& x) {
   if (x.batch_axis != 0)
     ctx.fail(n, "input '" + n.proto.input(0) + "' has its batch dimension at axis " + std::to_string(x.batch_axis),
@@ -34,6 +45,13 @@ void convert_identity(Context& ctx, const OnnxNode& n) {
 }
 
 void convert_flatten(Context& ctx, const OnnxNode& n) {
+  {
+    const Value& h = ctx.input_as_is(n, 0);
+    const int64_t axis = ctx.attr_int(n, "axis", 1);
+    if (h.layout && (axis == 1 || axis == 1 - static_cast<int64_t>(h.full_shape.size())) &&
+        reshape_held(ctx, n, h, {1, ir::num_elements(sample_shape(h))}))
+      return;
+  }
   const Value& x = ctx.act_input(n, 0, "the data");
   const auto rank = static_cast<int64_t>(x.full_shape.size());
   const int64_t axis = normalize_axis(ctx, n, ctx.attr_int(n, "axis", 1), rank, true);
@@ -45,7 +63,8 @@ void convert_flatten(Context& ctx, const OnnxNode& n) {
 }
 
 void convert_reshape(Context& ctx, const OnnxNode& n) {
-  const Value& x = ctx.act_input(n, 0, "the data");
+  const Value& x = ctx.input_as_is(n, 0);
+  if (x.is_const) ctx.fail(n, "the data (input '" + n.proto.input(0) + "') is a constant; expected a data tensor");
   Value shape_attr;
   if (ctx.opset < 5) {  // Reshape-1: the target shape is the attribute `shape`
     const auto s = ctx.attr_ints(n, "shape");
@@ -95,14 +114,14 @@ void convert_reshape(Context& ctx, const OnnxNode& n) {
   if (shape.size() < 2 || shape[0] != 1)
     ctx.fail(n, "the target shape " + shape_str(shape) + " does not keep the batch dimension first",
              "reshape to [batch, ...] (e.g. [-1, 64] or [1, 8, 8])");
-  ctx.reshape_or_alias(n, 0, x, shape, 0);
+  if (reshape_held(ctx, n, ctx.input_as_is(n, 0), shape)) return;
+  ctx.reshape_or_alias(n, 0, ctx.act_input(n, 0, "the data"), shape, 0);
 }
 
 // Only permutations that keep the row-major order of the data (all dims other than 1 keep their relative
 // order, e.g. [1,64] -> [64,1]) are supported: they are free, since the data does not move.
 void convert_transpose(Context& ctx, const OnnxNode& n) {
-  const Value& x = ctx.act_input(n, 0, "the data");
-  const auto rank = static_cast<int64_t>(x.full_shape.size());
+  const auto rank = static_cast<int64_t>(ctx.input_as_is(n, 0).full_shape.size());
   std::vector<int64_t> perm;
   if (auto p = ctx.attr_ints(n, "perm")) {
     perm = *p;
@@ -114,7 +133,54 @@ void convert_transpose(Context& ctx, const OnnxNode& n) {
   bool valid = static_cast<int64_t>(perm.size()) == rank;
   for (int64_t k = 0; valid && k < rank; ++k) valid = sorted[static_cast<size_t>(k)] == k;
   if (!valid) ctx.fail(n, "perm " + shape_str(perm) + " is not a permutation of the " + std::to_string(rank) + " axes");
-
+  bool keeps_order = true;  // every dim other than 1 keeps its relative order: a free reshape
+  {
+    const Value& h = ctx.input_as_is(n, 0);
+    int64_t last = -1;
+    for (size_t j = 0; j < perm.size(); ++j) {
+      if (h.full_shape[static_cast<size_t>(perm[j])] == 1) continue;
+      keeps_order = keeps_order && perm[j] >= last;
+      last = perm[j];
+    }
+  }
+  if (!keeps_order || ctx.input_as_is(n, 0).layout) {
+    // With the batch first and staying first, any permutation of the sample axes is a change of layout:
+    // the data does not move (a later op that needs another order gets one IR Transpose).
+    const Value& h = ctx.input_as_is(n, 0);
+    if (h.batch_axis == 0 && perm[0] == 0 && rank >= 2) {
+      const ir::Shape s = sample_shape(h);
+      ir::ModelLayout base;
+      if (h.layout) base = *h.layout;
+      else base = {ctx.graph.tensor(h.id).shape, {}, s};
+      if (!h.layout) {
+        if (base.view != s) base.view = s;  // plain: the IR data is the sample in row-major order
+        for (size_t a = 0; a < s.size(); ++a) base.perm.push_back(static_cast<int64_t>(a));
+      }
+      ir::ModelLayout l;
+      l.view = base.view;
+      // The sample before the transpose is transpose(view, base.perm) only when its shape is the
+      // transposed view; a reshape in between (model_shape differs) cannot be composed: use plain data.
+      ir::Shape moved;
+      for (int64_t a : base.perm) moved.push_back(base.view[static_cast<size_t>(a)]);
+      if (moved == s) {
+        for (size_t j = 1; j < perm.size(); ++j) l.perm.push_back(base.perm[static_cast<size_t>(perm[j] - 1)]);
+        for (size_t j = 1; j < perm.size(); ++j) l.model_shape.push_back(s[static_cast<size_t>(perm[j] - 1)]);
+        Value out = h;
+        out.full_shape = {1};
+        out.full_shape.insert(out.full_shape.end(), l.model_shape.begin(), l.model_shape.end());
+        bool identity = ctx.graph.tensor(h.id).shape == l.model_shape;
+        for (size_t a = 0; a < l.perm.size(); ++a) identity = identity && l.perm[a] == static_cast<int64_t>(a);
+        if (identity) out.layout.reset();
+        else out.layout = l;
+        if (!identity && !h.layout && ctx.graph.tensor(h.id).shape != l.view) out.layout.reset();
+        if (identity || out.layout) {
+          ctx.alias_output(n, 0, out);
+          return;
+        }
+      }
+    }
+  }
+  const Value& x = ctx.act_input(n, 0, "the data");
   std::vector<int64_t> out(static_cast<size_t>(rank));
   int out_batch = 0;
   int64_t last_moved = -1;
