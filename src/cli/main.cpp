@@ -236,13 +236,23 @@ int main(int argc, char** argv) {
       co.ap_types_dir = driver::ap_types_dir();
       auto arrays = read_inputs(inputs);
       size_t batch = arrays.empty() ? 0 : static_cast<size_t>(arrays[0].rows());
+      // Data in the model's order (e.g. NCHW), ports held in the firmware's (channels-last): convert.
+      const backends::PortLayouts layouts = backends::project_port_layouts(prj);
       std::vector<std::vector<double>> in;
-      for (auto& a : arrays) in.push_back(a.data);
+      for (size_t k = 0; k < arrays.size(); ++k) {
+        const bool held = k < layouts.inputs.size() && layouts.inputs[k];
+        in.push_back(held ? driver::to_held_order(*layouts.inputs[k], arrays[k].data) : arrays[k].data);
+      }
       auto outs = backends::run_csim(prj, in, batch, co);
       if (outs.size() != outputs.size())
         throw Error("csim", fmt::format("the project has {} output(s), {} --output path(s) given", outs.size(), outputs.size()));
       for (size_t k = 0; k < outs.size(); ++k) {
         support::Array a{{static_cast<int64_t>(batch), static_cast<int64_t>(batch ? outs[k].size() / batch : 0)}, outs[k]};
+        if (k < layouts.outputs.size() && layouts.outputs[k]) {
+          a.data = driver::to_model_order(*layouts.outputs[k], outs[k]);
+          a.shape = {static_cast<int64_t>(batch)};
+          a.shape.insert(a.shape.end(), layouts.outputs[k]->model_shape.begin(), layouts.outputs[k]->model_shape.end());
+        }
         support::write_array(outputs[k], a);
       }
     }

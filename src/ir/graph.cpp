@@ -266,7 +266,6 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
       const PoolAttrs p = PoolAttrs::of(g, n);
       return p.mode == PoolMode::Avg ? g.tensor(n.outputs.at(0)).size() : 0;
     }
-    case OpKind::Transpose:
     case OpKind::BatchNorm: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
@@ -274,6 +273,7 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     case OpKind::Rescale: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Activation: return product_param(n) ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Input:
+    case OpKind::Transpose:
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -173,6 +174,33 @@ TEST(Cli, IrTextIsAModel) {
                      "broken.fnir:2: unknown record 'grahp'");
   // A pass that already ran cannot be asked for again.
   expect_clean_error(run_firmnet("inspect --stop-after remove_noops " + full.string()), "pass 'remove_noops' already ran");
+}
+
+// A PyTorch NCHW CNN: predict and csim read x in the model's layout ([N, 3, 10, 10]) and write y in it
+// ([N, 8, 10, 10], as onnxruntime gives it), although the firmware holds the maps channels-last; the
+// project's marker records the port layouts for csim. Firmware == emulator byte for byte.
+TEST(Cli, CnnPredictAndCsimUseTheModelsLayout) {
+  const fs::path cases = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "cnn";
+  if (!fs::exists(cases / "conv2d_3x3_same.onnx")) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  const std::string model = (cases / "conv2d_3x3_same.onnx").string(), x = (cases / "conv2d_3x3_same_x.npy").string();
+  const fs::path prj = work_dir() / "prj_cnn";
+  fs::remove_all(prj);
+  auto c = run_firmnet("convert " + model + " -o " + prj.string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(slurp(prj / ".firmnet-project").find("\nlayout 10,10,3 2,0,1 3,10,10\n"), std::string::npos);
+  auto p = run_firmnet("predict " + model + " --input " + x + " --output " + (work_dir() / "cnn_y.npy").string());
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto s = run_firmnet("csim " + prj.string() + " --input " + x + " --output " + (work_dir() / "cnn_y_csim.npy").string());
+  ASSERT_EQ(s.code, 0) << s.err;
+  const auto y = support::read_npy((work_dir() / "cnn_y.npy").string());
+  EXPECT_EQ(y.shape, (std::vector<int64_t>{100, 8, 10, 10}));
+  EXPECT_EQ(slurp(work_dir() / "cnn_y_csim.npy"), slurp(work_dir() / "cnn_y.npy"));
+  // The model's order: compare with onnxruntime's reference (ReLU outputs, default types).
+  const auto ref = support::read_npy((cases / "conv2d_3x3_same_y.npy").string());
+  ASSERT_EQ(ref.data.size(), y.data.size());
+  double err = 0;
+  for (size_t i = 0; i < y.data.size(); ++i) err = std::max(err, std::fabs(y.data[i] - ref.data[i]));
+  EXPECT_LT(err, 0.01);
 }
 
 TEST(Cli, MissingModelFile) {

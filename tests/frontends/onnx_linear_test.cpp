@@ -129,13 +129,25 @@ TEST(OnnxLinear, BatchNormFoldsStatistics) {
   EXPECT_DOUBLE_EQ(bias[1], -2.0 / std::sqrt(1.25));
 }
 
-TEST(OnnxLinear, BatchNormChannelsFirstFails) {
-  EXPECT_NE(load_error(R"(
+TEST(OnnxLinear, BatchNormOfAChannelsFirstMapNormalizesItsChannelsHeldChannelsLast) {
+  const auto g = load_text(R"(
     <ir_version: 8, opset_import: ["" : 15]>
     g (float[N,2,3] x) => (float[N,2,3] y)
     <float[2] s = {2, 1}, float[2] b = {1, 0}, float[2] m = {1, 2}, float[2] v = {3, 0.25}>
-    { y = BatchNormalization (x, s, b, m, v) })").find("node #0 (BatchNormalization): normalizing 2 channels of input 'x' of shape [1,2,3] is not supported"),
-            std::string::npos);
+    { y = BatchNormalization (x, s, b, m, v) })");
+  // [C=2, W=3] held as [3, 2]: the IR BatchNorm's per-channel (last axis) constants are ONNX's channels.
+  std::vector<ir::OpKind> k;
+  for (const auto& n : g.nodes) k.push_back(n.kind);
+  ASSERT_EQ(k, (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::Transpose, ir::OpKind::BatchNorm}));
+  const ir::Node& bn = g.nodes[2];
+  EXPECT_EQ(g.tensor(bn.inputs[0]).shape, (ir::Shape{3, 2}));
+  const auto& scale = g.tensor(bn.param("scale")).values;
+  ASSERT_EQ(scale.size(), 2u);
+  EXPECT_NEAR(scale[0], 2 / std::sqrt(3 + 1e-5), 1e-12);
+  EXPECT_NEAR(scale[1], 1 / std::sqrt(0.25 + 1e-5), 1e-12);
+  EXPECT_NEAR(g.tensor(bn.param("bias")).values[1], 0 - 2 * scale[1], 1e-12);
+  ASSERT_TRUE(g.tensor(g.outputs[0]).layout.has_value());
+  EXPECT_EQ(g.tensor(g.outputs[0]).layout->model_shape, (ir::Shape{2, 3}));
 }
 
 }  // namespace

@@ -73,16 +73,18 @@ TEST(OnnxRobustness, UnsupportedOpAndCustomDomain) {
       b = MaxPool <kernel_shape = [2, 2]> (a)
       y = GlobalAveragePool(b) })");
   m.mutable_graph()->mutable_node(1)->set_name("conv1");
-  m.mutable_graph()->mutable_node(1)->set_op_type("Conv");
-  EXPECT_NE(error_of(m).find("node 'conv1' (Conv): op 'Conv' is not supported (the model also uses unsupported "
-                             "'GlobalAveragePool') (hint: supported ops are Gemm,"),
-            std::string::npos);
-  EXPECT_NE(error_of(m).find("(hint: supported ops are Gemm, MatMul, BatchNormalization, Relu,"), std::string::npos);
+  m.mutable_graph()->mutable_node(1)->set_op_type("ConvInteger");
+  m.mutable_graph()->mutable_node(2)->set_op_type("GlobalLpPool");
+  EXPECT_NE(error_of(m).find("node 'conv1' (ConvInteger): op 'ConvInteger' is not supported (the model also uses "
+                             "unsupported 'GlobalLpPool') (hint: supported ops are Gemm,"),
+            std::string::npos)
+      << error_of(m);
+  EXPECT_NE(error_of(m).find("(hint: supported ops are Gemm, MatMul, BatchNormalization, Conv, MaxPool,"), std::string::npos);
 
   m.mutable_graph()->mutable_node(1)->set_op_type("Im2Col");
   m.mutable_graph()->mutable_node(1)->set_domain("finn.custom_op.general");
   EXPECT_NE(error_of(m).find("node 'conv1' (Im2Col): op 'Im2Col' of domain 'finn.custom_op.general' (FINN) is not "
-                             "supported (the model also uses unsupported 'GlobalAveragePool') (hint: the supported "
+                             "supported (the model also uses unsupported 'GlobalLpPool') (hint: the supported "
                              "QONNX/FINN custom ops are Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold)"),
             std::string::npos)
       << error_of(m);

@@ -55,11 +55,22 @@ TEST(OnnxShape, TransposeOnlyWhenTheDataDoesNotMove) {
         y = Transpose(r) })");
   ASSERT_EQ(kinds(keras), (std::vector<OpKind>{OpKind::Input, OpKind::Activation}));
   EXPECT_EQ(keras.tensor(keras.outputs[0]).shape, (ir::Shape{4}));
-  EXPECT_EQ(load_error(std::string(kHeader) +
-                       "g (float[N,2,3] x) => (float[N,3,2] y) { y = Transpose <perm = [0, 2, 1]> (x) }"),
-            "node #0 (Transpose): perm [0,2,1] reorders the data of shape [1,2,3] (hint: only transposes that "
-            "keep the row-major order are supported (e.g. [1,N] -> [N,1]); a channels-first/channels-last "
-            "conversion is not)");
+  // A transpose that moves data is a change of layout: no data moves in the IR; the output is held in the
+  // input's order and predict/csim give it in the model's ([3,2] = transpose of the held [2,3]).
+  auto moved = load_text(std::string(kHeader) +
+                         "g (float[N,2,3] x) => (float[N,3,2] y) { y = Transpose <perm = [0, 2, 1]> (x) }");
+  ASSERT_EQ(kinds(moved), (std::vector<OpKind>{OpKind::Input}));
+  ASSERT_TRUE(moved.tensor(moved.outputs[0]).layout.has_value());
+  EXPECT_EQ(*moved.tensor(moved.outputs[0]).layout, (ir::ModelLayout{{2, 3}, {1, 0}, {3, 2}}));
+  EXPECT_EQ(moved.tensor(moved.outputs[0]).layout->model_index(), (std::vector<int64_t>{0, 2, 4, 1, 3, 5}));
+  // An op that needs the model's order (Softmax over the last axis) gets one IR Transpose.
+  auto softmax = load_text(std::string(kHeader) + R"(g (float[N,2,3] x) => (float[N,3,2] y)
+      { t = Transpose <perm = [0, 2, 1]> (x)
+        y = Softmax <axis = -1> (t) })");
+  ASSERT_EQ(kinds(softmax), (std::vector<OpKind>{OpKind::Input, OpKind::Transpose, OpKind::Softmax}));
+  EXPECT_EQ(softmax.nodes[1].attr_ints("perm"), (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(softmax.tensor(softmax.nodes[1].outputs[0]).shape, (ir::Shape{3, 2}));
+  EXPECT_FALSE(softmax.tensor(softmax.outputs[0]).layout.has_value());
   EXPECT_NE(load_error(std::string(kHeader) +
                        "g (float[N,2,3] x) => (float[N,3,2] y) { y = Transpose <perm = [0, 2, 2]> (x) }")
                 .find("perm [0,2,2] is not a permutation of the 3 axes"),

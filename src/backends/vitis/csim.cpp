@@ -97,6 +97,18 @@ void compile(const fs::path& project, const ProjectInterface& p, const CsimOptio
 
 }  // namespace
 
+PortLayouts project_port_layouts(const std::filesystem::path& project_dir) {
+  const fs::path marker = fs::absolute(project_dir) / kMarkerFile;
+  if (!fs::exists(marker))
+    throw Error(project_dir.string(), "is not a firmnet HLS project (no " + std::string(kMarkerFile) + ")",
+                "write it with firmnet convert first");
+  const ProjectInterface p = parse_marker(read_text(marker), marker.string());
+  PortLayouts l;
+  for (const Port& port : p.inputs) l.inputs.push_back(port.layout);
+  for (const Port& port : p.outputs) l.outputs.push_back(port.layout);
+  return l;
+}
+
 std::vector<std::vector<double>> run_csim(const std::filesystem::path& project_dir,
                                           const std::vector<std::vector<double>>& inputs, size_t batch,
                                           const CsimOptions& opts) {

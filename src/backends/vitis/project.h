@@ -9,6 +9,7 @@
 
 #include "backends/vitis/vendor.h"
 #include "config/config.h"
+#include "ir/graph.h"
 #include "ir/input_quantizer.h"
 
 namespace firmnet::backends::vitis {
@@ -23,6 +24,7 @@ struct Port {
   std::string size_macro; // N_IN0 / N_OUT0
   int64_t size = 0;
   std::optional<ir::InputQuantizer> quantizer;  // inputs: the model's quantizer, applied by the testbench
+  std::optional<ir::ModelLayout> layout;        // the port holds the model's data in this order (ir/graph.h)
 };
 
 struct ProjectInterface {

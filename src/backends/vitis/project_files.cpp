@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "backends/vitis/project.h"
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::backends::vitis {
 
@@ -24,8 +26,16 @@ const char* firmnet_version() {
 
 std::string marker_text(const ProjectInterface& p) {
   std::string s = fmt::format("firmnet-project 1\nfirmnet {}\nproject {}\n", firmnet_version(), p.name);
-  for (const Port& port : p.inputs) s += fmt::format("input {} {} {} {}\n", port.var, port.type_name, port.size_macro, port.size);
-  for (const Port& port : p.outputs) s += fmt::format("output {} {} {} {}\n", port.var, port.type_name, port.size_macro, port.size);
+  // A port held in another order than the model's: "layout VIEW PERM MODEL_SHAPE" after its line.
+  auto layout = [](const Port& port) {
+    if (!port.layout) return std::string();
+    return fmt::format("layout {} {} {}\n", fmt::join(port.layout->view, ","), fmt::join(port.layout->perm, ","),
+                       fmt::join(port.layout->model_shape, ","));
+  };
+  for (const Port& port : p.inputs)
+    s += fmt::format("input {} {} {} {}\n", port.var, port.type_name, port.size_macro, port.size) + layout(port);
+  for (const Port& port : p.outputs)
+    s += fmt::format("output {} {} {} {}\n", port.var, port.type_name, port.size_macro, port.size) + layout(port);
   return s;
 }
 
@@ -34,6 +44,7 @@ ProjectInterface parse_marker(const std::string& text, const std::string& where)
   std::istringstream in(text);
   std::string line;
   bool header = false;
+  Port* last = nullptr;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
     std::string key;
@@ -47,6 +58,32 @@ ProjectInterface parse_marker(const std::string& text, const std::string& where)
       ls >> port.var >> port.type_name >> port.size_macro >> port.size;
       if (!ls || port.size <= 0) throw Error(where, "malformed line '" + line + "'", "rewrite the project");
       (key == "input" ? p.inputs : p.outputs).push_back(port);
+      last = key == "input" ? &p.inputs.back() : &p.outputs.back();
+    } else if (key == "layout") {
+      std::string v, pm, m;
+      ls >> v >> pm >> m;
+      if (!ls || !last) throw Error(where, "malformed line '" + line + "'", "rewrite the project");
+      auto ints = [&](const std::string& text) {
+        std::vector<int64_t> r;
+        std::istringstream is(text);
+        for (std::string tok; std::getline(is, tok, ',');) {
+          const auto x = support::parse_int<int64_t>(tok);
+          if (!x || *x < 0 || *x >= (int64_t{1} << 24)) throw Error(where, "malformed line '" + line + "'", "rewrite the project");
+          r.push_back(*x);
+        }
+        return r;
+      };
+      ir::ModelLayout l{ints(v), ints(pm), ints(m)};
+      int64_t nv = 1, nm = 1;
+      for (int64_t d : l.view) nv *= d;
+      for (int64_t d : l.model_shape) nm *= d;
+      std::vector<int64_t> sorted = l.perm;
+      std::sort(sorted.begin(), sorted.end());
+      bool perm_ok = sorted.size() == l.view.size();
+      for (size_t a = 0; perm_ok && a < sorted.size(); ++a) perm_ok = sorted[a] == static_cast<int64_t>(a);
+      if (!perm_ok || nv != last->size || nm != last->size || l.view.size() > 8 || l.model_shape.size() > 8)
+        throw Error(where, "inconsistent layout line '" + line + "'", "rewrite the project");
+      last->layout = l;
     }
   }
   if (!header || p.name.empty() || p.inputs.empty() || p.outputs.empty())

@@ -254,6 +254,7 @@ void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const st
     check_io_type(t, "input");
     Port port{ctx.names().claim("in" + std::to_string(k)), ctx.names().claim(k ? fmt::format("input{}_t", k) : "input_t"),
               ctx.names().claim("N_IN" + std::to_string(k)), t.size(), t.quantizer};
+    port.layout = t.layout;
     ctx.set_tensor_names(g.inputs[k], port.var, port.type_name);
     p.inputs.push_back(port);
   }
@@ -262,6 +263,7 @@ void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const st
     check_io_type(t, "output");
     Port port{ctx.names().claim("out" + std::to_string(k)), ctx.names().claim(k ? fmt::format("result{}_t", k) : "result_t"),
               ctx.names().claim("N_OUT" + std::to_string(k)), t.size(), std::nullopt};
+    port.layout = t.layout;
     if (writes_port_directly(g, g.outputs[k])) ctx.set_tensor_names(g.outputs[k], port.var, port.type_name);
     p.outputs.push_back(port);
   }

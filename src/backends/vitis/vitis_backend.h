@@ -53,6 +53,13 @@ std::vector<std::vector<double>> run_csim(const std::filesystem::path& project_d
                                           const std::vector<std::vector<double>>& inputs, size_t batch,
                                           const CsimOptions& opts);
 
+// The model layouts of a written project's input and output ports (std::nullopt: the model's own order),
+// from its marker file; `firmnet csim` converts data in the model's order with them.
+struct PortLayouts {
+  std::vector<std::optional<ir::ModelLayout>> inputs, outputs;
+};
+PortLayouts project_port_layouts(const std::filesystem::path& project_dir);
+
 // The kernel library headers embedded in the binary (name, content).
 const std::vector<std::pair<std::string_view, std::string_view>>& embedded_kernel_files();
 

@@ -109,6 +109,7 @@ class Context {
   NameTable node_names;
   NameTable tensor_names;
   std::map<std::string, int> uses;  // ONNX tensor name -> number of node inputs + graph outputs reading it
+  bool map_ops = false;             // the graph has ops over feature maps (Conv, pools): maps are held channels-last
 
   // --- Values -----------------------------------------------------------------------------------
   bool has_input(const OnnxNode& n, int i) const;  // present and non-empty (optional inputs may be "")

@@ -88,6 +88,19 @@ bool has_map_ops(const onnx::GraphProto& g) {
   return false;
 }
 
+// Whether graph input `name` is read only by Transposes: a channels-last export (Keras/tf2onnx) whose data is
+// already in the order firmnet holds maps; its Transpose to NCHW is then absorbed as a layout.
+bool only_transposed(const onnx::GraphProto& g, const std::string& name) {
+  bool any = false;
+  for (const auto& n : g.node())
+    for (const auto& i : n.input())
+      if (i == name) {
+        if (n.op_type() != "Transpose") return false;
+        any = true;
+      }
+  return any;
+}
+
 void add_graph_inputs(Context& ctx, const onnx::GraphProto& g, const std::set<std::string>& initializers) {
   const bool maps = has_map_ops(g);
   for (const auto& in : g.input()) {
@@ -117,7 +130,7 @@ void add_graph_inputs(Context& ctx, const onnx::GraphProto& g, const std::set<st
     ir::Tensor t;
     t.name = ctx.tensor_names.make(in.name(), "input", "input_");
     t.shape = shape;
-    if (maps && (shape.size() == 2 || shape.size() == 3)) {  // [C, W] / [C, H, W] held as [W, C] / [H, W, C]
+    if (maps && (shape.size() == 2 || shape.size() == 3) && !only_transposed(g, in.name())) {  // [C, W] / [C, H, W] held as [W, C] / [H, W, C]
       v.layout = channels_last_layout(shape);
       t.shape = v.layout->view;
       t.layout = v.layout;
@@ -152,6 +165,7 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
     ctx.define(t.name(), read_tensor(t, where), where);
     initializer_names.insert(t.name());
   }
+  ctx.map_ops = has_map_ops(g);
   add_graph_inputs(ctx, g, initializer_names);
   apply_input_annotations(ctx, g);
 

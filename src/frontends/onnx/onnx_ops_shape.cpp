@@ -48,7 +48,7 @@ void convert_flatten(Context& ctx, const OnnxNode& n) {
   {
     const Value& h = ctx.input_as_is(n, 0);
     const int64_t axis = ctx.attr_int(n, "axis", 1);
-    if (h.layout && (axis == 1 || axis == 1 - static_cast<int64_t>(h.full_shape.size())) &&
+    if (h.layout && (axis == 0 || axis == 1 || axis == 1 - static_cast<int64_t>(h.full_shape.size())) &&
         reshape_held(ctx, n, h, {1, ir::num_elements(sample_shape(h))}))
       return;
   }
@@ -56,7 +56,8 @@ void convert_flatten(Context& ctx, const OnnxNode& n) {
   const auto rank = static_cast<int64_t>(x.full_shape.size());
   const int64_t axis = normalize_axis(ctx, n, ctx.attr_int(n, "axis", 1), rank, true);
   require_batch_first(ctx, n, x);
-  if (axis != 1)
+  // axis=0 (tf2onnx writes it for Keras models exported with batch 1) flattens the whole sample, as axis=1.
+  if (axis != 1 && axis != 0)
     ctx.fail(n, "Flatten with axis=" + std::to_string(axis) + " is not supported",
              "only Flatten(axis=1), which keeps the batch dimension, is supported");
   ctx.reshape_or_alias(n, 0, x, {1, ir::num_elements(sample_shape(x))}, 0);
@@ -143,7 +144,11 @@ void convert_transpose(Context& ctx, const OnnxNode& n) {
       last = perm[j];
     }
   }
-  if (!keeps_order || ctx.input_as_is(n, 0).layout) {
+  // NHWC -> NCHW ([0, R-1, 1, ..., R-2], what tf2onnx writes before a Conv) is absorbed even where it
+  // would be a free reshape (one channel): the result is then held channels-last, as the Conv wants it.
+  bool to_channels_first = ctx.map_ops && rank >= 3 && perm[1] == rank - 1 && perm[0] == 0;
+  for (int64_t a = 2; to_channels_first && a < rank; ++a) to_channels_first = perm[static_cast<size_t>(a)] == a - 1;
+  if (!keeps_order || to_channels_first || ctx.input_as_is(n, 0).layout) {
     // With the batch first and staying first, any permutation of the sample axes is a change of layout:
     // the data does not move (a later op that needs another order gets one IR Transpose).
     const Value& h = ctx.input_as_is(n, 0);
