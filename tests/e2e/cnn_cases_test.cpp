@@ -108,6 +108,32 @@ TEST(CnnCases, EmulatorAtDefaultTypesAgreesWithTheFramework) {
   }
 }
 
+// Brevitas CNNs with power-of-two scales (QuantIdentity input, 4- or 8-bit weights and activations, float
+// biases; the reference is qonnx's execution of the cleaned model in float32): at the default types the
+// emulator computes every layer exactly (the model's input quantizer on the float input, lossless
+// accumulators, the float biases kept exact), so it differs from float32 only by float32's rounding.
+TEST(CnnCases, QonnxPowerOfTwoCnnsReproduceQonnx) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  for (const char* name : {"q_cnn_w4a4_po2", "q_cnn_w8a8_po2"}) {
+    SCOPED_TRACE(name);
+    const auto d = load(name);
+    if (!d) continue;
+    const auto c = driver::compile((kCases / (std::string(name) + ".onnx")).string(), config::Config::defaults());
+    size_t batch = 0;
+    const auto in = driver::inputs_from_arrays(c.graph, {d->x}, batch);
+    const support::Array y = model_output(c, emulator::Emulator(c.graph).run(in, batch).outputs.at(0), batch);
+    ASSERT_EQ(y.data.size(), d->y.data.size());
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < y.data.size(); ++i) {
+      worst = std::max(worst, std::fabs(y.data[i] - d->y.data[i]));
+      scale = std::max(scale, std::fabs(d->y.data[i]));
+    }
+    std::printf("[%s] emulator vs qonnx: max abs error %.2e over %zu values (max |y| %.2f)\n", name, worst,
+                y.data.size(), scale);
+    EXPECT_LE(worst, 1e-5 * std::max(1.0, scale));
+  }
+}
+
 void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& in, size_t batch,
                                      const std::string& label) {
   const auto r = emulator::Emulator(c.graph).run(in, batch);
@@ -147,4 +173,19 @@ TEST(CnnCases, FirmwareEqualsEmulatorAtDefaultAndFixed16_6) {
   }
 }
 
+}  // namespace
+
+namespace {
+TEST(CnnCases, QonnxCnnFirmwareEqualsEmulator) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  const auto d = load("q_cnn_w4a4_po2");
+  if (!d) GTEST_SKIP() << "q_cnn_w4a4_po2 absent";
+  const auto c = driver::compile((kCases / "q_cnn_w4a4_po2.onnx").string(), config::Config::defaults());
+  size_t batch = 0;
+  auto in = driver::inputs_from_arrays(c.graph, {d->x}, batch);
+  batch = std::min<size_t>(batch, 40);
+  in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
+  expect_firmware_equals_emulator(c, in, batch, "q_cnn_w4a4_po2");
+}
 }  // namespace

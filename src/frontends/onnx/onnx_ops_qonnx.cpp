@@ -358,7 +358,7 @@ void emit_quantize(Context& ctx, const OnnxNode& n, const Value& x, const IntQua
                       q.qmax(), z != 0 ? fmt::format(", y = q - {}", z) : "", reason);
   }
   const ir::TensorId in = x.id;
-  const ir::TensorId y = ctx.add_activation(n, 0, x.full_shape, x.batch_axis);
+  const ir::TensorId y = x.layout ? ctx.add_activation_like(n, 0, x) : ctx.add_activation(n, 0, x.full_shape, x.batch_axis);
   ir::Node& node = ctx.add_node(n, ir::OpKind::Quantize);
   node.inputs = {in};
   node.outputs = {y};
@@ -377,9 +377,16 @@ void emit_quantize(Context& ctx, const OnnxNode& n, const Value& x, const IntQua
 
 // Quant / IntQuant(x, scale, zero_point, bit_width), attrs signed, narrow, rounding_mode.
 void convert_quant(Context& ctx, const OnnxNode& n) {
-  const Value& x = ctx.input(n, 0);
   const Value& sc = ctx.const_input(n, 1, "the scale");
   const Value& zp = ctx.const_input(n, 2, "the zero point");
+  // A per-tensor power-of-two quantizer (a Quantize node) is elementwise: a map stays held as it is
+  // (channels-last). Every other form (thresholds, per channel) sees the ONNX order.
+  const Value& held = ctx.input_as_is(n, 0);
+  int k_held = 0;
+  const bool elementwise = held.layout && sc.values.size() == 1 && zp.values.size() == 1 &&
+                           qonnx::is_power_of_two(sc.values[0], &k_held) && zp.values[0] == std::floor(zp.values[0]) &&
+                           std::fabs(zp.values[0]) < 0x1p52 && bit_width(ctx, n, 3) > 1;
+  const Value& x = elementwise ? held : ctx.input(n, 0);
   IntQuantSpec q;
   q.bits = static_cast<int>(bit_width(ctx, n, 3));
   // qonnx's attribute defaults (both are "required" there, so exporters write them).
