@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (fuzz/, clang with -fsanitize=fuzzer,address,undefined) in build-fuzz/,
 # seeds their corpora, and runs each target in turn for the given time. Not part of CI (docs/FUZZING.md).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data fuzz_report
+#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir
 #   scripts/fuzz.sh --build                  # build and seed only
 #
 # Corpora grow in build-fuzz/corpus/<target>/ across runs; crashes land in build-fuzz/artifacts/<target>/;
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 B=build-fuzz
 SHARED="$ROOT/../shared"
-ALL=(fuzz_onnx fuzz_config fuzz_data fuzz_report)
+ALL=(fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir)
 
 build_only=0
 secs=60
@@ -41,6 +41,15 @@ seed fuzz_data "$SHARED"/models/**/*.npy "$SHARED"/models/**/*.dat "$SHARED"/fuz
 seed fuzz_config fuzz/seeds/config/*
 seed fuzz_onnx fuzz/seeds/onnx/*
 seed fuzz_report "$SHARED"/estimation/**/*.rpt "$SHARED"/estimation/**/*.xml tests/golden/*/project/estimate.json fuzz/seeds/report/*
+seed fuzz_ir fuzz/seeds/ir/*
+# The IR text of the shared models, when the regular build's firmnet is there to print it.
+if [ -x build/firmnet ]; then
+  mkdir -p "$B/corpus/fuzz_ir"
+  for m in "$SHARED"/models/onnx/*.onnx "$SHARED"/models/cases/cnn/*.onnx; do
+    out="$B/corpus/fuzz_ir/seed-$(basename "$m" .onnx).fnir"
+    [ -f "$out" ] || build/firmnet -q inspect --ir "$m" >"$out" 2>/dev/null || rm -f "$out"
+  done
+fi
 [ "$build_only" = 1 ] && { echo "fuzz: built and seeded ${targets[*]} in $B"; exit 0; }
 
 mkdir -p "$B/logs"
@@ -51,7 +60,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
   # Short inputs mutate faster; ONNX seeds (models up to 0.5 MB) keep libFuzzer's default (the largest seed).
-  case $t in fuzz_data|fuzz_report) dict+=(-max_len=65536) ;; fuzz_config) dict+=(-max_len=8192) ;; esac
+  case $t in fuzz_data|fuzz_report|fuzz_ir) dict+=(-max_len=65536) ;; fuzz_config) dict+=(-max_len=8192) ;; esac
   echo "fuzz: $t for ${secs}s -> $log"
   start=$(date +%s)
   # -timeout=10: an input that takes more than 10 s is a finding; -rss_limit_mb: so is one that needs >2 GiB.

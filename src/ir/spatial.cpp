@@ -63,6 +63,10 @@ Window window_of(const Graph& g, const Node& n) {
                           "pads {}+{} (expected {})",
                           w.out[a], a, w.in[a], w.kernel[a], w.stride[a], w.dilation[a], w.pad_begin[a], w.pad_end[a], o));
   }
+  // The emulator tabulates the input pixel of every (output pixel, tap): bound the table.
+  if (w.taps() > (int64_t{1} << 24) || w.taps() * w.out_pixels() > (int64_t{1} << 28))
+    fail(n, fmt::format("a window of {} taps over {} output pixels is beyond any FPGA model (at most 2^28 reads)",
+                        w.taps(), w.out_pixels()));
   return w;
 }
 
