@@ -77,6 +77,19 @@ class ActivationKernel final : public Kernel {
         if (tx.width + sx_ > 120) c.fail("input type " + tx.str() + " is too far from 1 to clamp in 128 bits");
         cast_p_ = CastPlan(ty, f_);
         break;
+      case ir::ExactFn::Clip: {  // clamp at the common fraction of x, min and max
+        numeric::FixedType tlo, thi;
+        k1_ = scalar("min", &tlo);
+        k2_ = scalar("max", &thi);
+        f_ = std::max({fx_, tlo.frac(), thi.frac()});
+        sx_ = f_ - fx_;
+        so_ = f_ - tlo.frac();
+        sp_ = f_ - thi.frac();
+        if (f_ > 120 || tx.width + sx_ > 124 || tlo.width + so_ > 124 || thi.width + sp_ > 124)
+          c.fail("min/max types need more than 128-bit intermediates");
+        cast_p_ = CastPlan(ty, f_);
+        break;
+      }
       case ir::ExactFn::HardSigmoid: {
         numeric::FixedType to;
         k1_ = scalar("slope", &tp);
@@ -126,6 +139,14 @@ class ActivationKernel final : public Kernel {
         for (size_t e = 0; e < total; ++e) out[e] = cast_p_(std::clamp(static_cast<i128>(x[e]) << sx_, -one, one), ovf);
         break;
       }
+      case ir::ExactFn::Clip: {
+        const i128 lo = static_cast<i128>(k1_) << so_, hi = static_cast<i128>(k2_) << sp_;
+        for (size_t e = 0; e < total; ++e) {
+          const i128 v = static_cast<i128>(x[e]) << sx_;
+          out[e] = cast_p_(std::min(std::max(v, lo), hi), ovf);  // ONNX: min(max(x, min), max)
+        }
+        break;
+      }
       case ir::ExactFn::HardSigmoid: {
         const i128 one = static_cast<i128>(1) << f_;
         for (size_t e = 0; e < total; ++e) {
@@ -172,8 +193,8 @@ class ActivationKernel final : public Kernel {
   bool gamma_ = false;
   bool identity_ = false;
   int64_t numel_ = 0;
-  int fx_ = 0, f_ = 0, sx_ = 0, so_ = 0;
-  int64_t k1_ = 0, k2_ = 0;  // raw scalar params: alpha/gamma/slope, offset
+  int fx_ = 0, f_ = 0, sx_ = 0, so_ = 0, sp_ = 0;
+  int64_t k1_ = 0, k2_ = 0;  // raw scalar params: alpha/gamma/slope/min, offset/max
   CastPlan cast_x_, cast_p_;
   CastTable table_;
 };

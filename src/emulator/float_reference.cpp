@@ -45,6 +45,7 @@ double activation(ir::ActivationFn f, const ir::TableFunction* table, double x, 
       case ir::ExactFn::Relu: return std::max(x, 0.0);
       case ir::ExactFn::LeakyRelu: return x >= 0 ? x : x * c.attr_or("alpha", "alpha", 0.01);
       case ir::ExactFn::HardTanh: return std::clamp(x, -1.0, 1.0);
+      case ir::ExactFn::Clip: return std::min(std::max(x, c.values("min").at(0)), c.values("max").at(0));
       case ir::ExactFn::HardSigmoid:
         return std::clamp(x * c.attr_or("alpha", "slope", 0.2) + c.attr_or("beta", "offset", 0.5), 0.0, 1.0);
     }

@@ -76,6 +76,7 @@ Row estimate_activation(const Context& c, const ir::Node& n) {
         break;
       }
       case ir::ExactFn::HardTanh:
+      case ir::ExactFn::Clip:
         row.res.lut += (2 * cmp_lut(xt.width) + 2 * sel_lut(rt.width)) * N;
         c.chain.op(2 * kCmpSelNs, x_bits);
         break;

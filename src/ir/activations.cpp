@@ -77,7 +77,8 @@ const char* product_param(const Node& n) {
     switch (*e) {
       case ExactFn::Linear:
       case ExactFn::Relu:
-      case ExactFn::HardTanh: return nullptr;
+      case ExactFn::HardTanh:
+      case ExactFn::Clip: return nullptr;
       case ExactFn::LeakyRelu: return "alpha";
       case ExactFn::HardSigmoid: return "slope";
     }
@@ -89,6 +90,7 @@ std::vector<const char*> required_params(ActivationFn f) {
   switch (f) {
     case ActivationFn::LeakyRelu: return {"alpha"};
     case ActivationFn::HardSigmoid: return {"slope", "offset"};
+    case ActivationFn::Clip: return {"min", "max"};
     case ActivationFn::Selu: return {"gamma"};
     case ActivationFn::Linear:
     case ActivationFn::Relu:
@@ -143,6 +145,7 @@ std::optional<TableFunction> table_function(const Node& n) {
     case ActivationFn::Relu:
     case ActivationFn::LeakyRelu:
     case ActivationFn::HardTanh:
+    case ActivationFn::Clip:
     case ActivationFn::HardSigmoid: return std::nullopt;
   }
   return t;

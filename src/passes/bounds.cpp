@@ -85,6 +85,13 @@ Interval activation_bounds(const ir::Graph& g, const ir::Node& n, const Interval
       case ir::ExactFn::Linear: return x;
       case ir::ExactFn::Relu: return pos;
       case ir::ExactFn::HardTanh: return clamp(x, {-1, 1, 0}, where);
+      case ir::ExactFn::Clip: {  // min(max(x, lo), hi): within [min(lo, hi), hi] whatever x
+        const Interval lo = const_bounds(g, n, "min"), hi = const_bounds(g, n, "max");
+        const Interval r = hull(lo, hi, where);
+        const Interval both = add(lo, neg(hi), where);
+        if (both.lo > 0) return hi;  // min > max: always max
+        return clamp(x, r, where);
+      }
       case ir::ExactFn::LeakyRelu: return hull(pos, mul(neg_part, const_bounds(g, n, "alpha"), where), where);
       case ir::ExactFn::HardSigmoid: {
         const Interval v = add(mul(x, const_bounds(g, n, "slope"), where), const_bounds(g, n, "offset"), where);

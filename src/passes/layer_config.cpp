@@ -122,7 +122,7 @@ std::vector<std::string> variables_of_type(const std::string& t) {
   if (t == "ELU" || t == "Sigmoid" || t == "TanH" || t == "Softplus" || t == "Softsign")
     return {"result", "table", "default"};
   if (t == "SELU") return {"result", "table", "param", "default"};
-  if (t == "LeakyReLU" || t == "HardSigmoid" || t == "Elementwise" || t == "MultiThreshold")
+  if (t == "LeakyReLU" || t == "HardSigmoid" || t == "Clip" || t == "Elementwise" || t == "MultiThreshold")
     return {"result", "param", "default"};
   if (t == "Rescale") return {"result", "scale", "param", "default"};
   return {"result", "default"};  // Input, ReLU, HardTanh, Reshape, Concatenate, ArgMax

@@ -68,9 +68,14 @@ TEST(OnnxActivation, ClipAsInputsAndAttributes) {
   EXPECT_EQ(relu.nodes[1].attr_str("function"), "relu");
   EXPECT_EQ(load_text(one_op("y = Clip <min = -1.0, max = 1.0> (x)", 9)).nodes[1].attr_str("function"), "hard_tanh");
   EXPECT_EQ(load_text(one_op("y = Clip <min = 0.0> (x)", 9)).nodes[1].attr_str("function"), "relu");
-  EXPECT_EQ(load_error(one_op("y = Clip <min = 0.0, max = 6.0> (x)", 9)),
-            "node #0 (Clip): Clip(min=0.000000, max=6.000000) is not supported (hint: only Clip(0, inf) (ReLU) "
-            "and Clip(-1, 1) (hard tanh) are supported)");
+  // ReLU6: the clip function with its two bounds as parameters.
+  const auto relu6 = load_text(one_op("y = Clip <min = 0.0, max = 6.0> (x)", 9));
+  EXPECT_EQ(relu6.nodes[1].attr_str("function"), "clip");
+  EXPECT_EQ(relu6.tensor(relu6.nodes[1].param("min")).values, (std::vector<double>{0}));
+  EXPECT_EQ(relu6.tensor(relu6.nodes[1].param("max")).values, (std::vector<double>{6}));
+  EXPECT_EQ(load_error(one_op("y = Clip <min = 1.0> (x)", 9)),
+            "node #0 (Clip): Clip(min=1.000000, max=inf) with one open bound is not supported (hint: Clip(0, inf) "
+            "(ReLU) and Clip with two finite bounds (e.g. ReLU6) are supported)");
 }
 
 TEST(OnnxActivation, SoftmaxAxis) {

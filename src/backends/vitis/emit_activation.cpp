@@ -34,6 +34,10 @@ void emit_activation(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
       case ir::ExactFn::Relu:
       case ir::ExactFn::HardTanh: break;
       case ir::ExactFn::LeakyRelu: args = ", " + param_array(ctx, n, code, "alpha", "alpha_t", {1}); break;
+      case ir::ExactFn::Clip:
+        args = ", " + param_array(ctx, n, code, "min", "min_t", {1});
+        args += ", " + param_array(ctx, n, code, "max", "max_t", {1});
+        break;
       case ir::ExactFn::HardSigmoid:
         args = ", " + param_array(ctx, n, code, "slope", "slope_t", {1});
         args += ", " + param_array(ctx, n, code, "offset", "offset_t", {1});

@@ -86,9 +86,13 @@ void convert_clip(Context& ctx, const OnnxNode& n) {
     emit_activation(ctx, n, "relu");
   } else if (lo == -1 && hi == 1) {
     emit_activation(ctx, n, "hard_tanh");
+  } else if (std::isfinite(lo) && std::isfinite(hi)) {  // e.g. ReLU6 = Clip(0, 6)
+    const size_t idx = emit_activation(ctx, n, "clip");
+    add_scalar_param(ctx, idx, "min", lo);
+    add_scalar_param(ctx, idx, "max", hi);
   } else {
-    ctx.fail(n, "Clip(min=" + std::to_string(lo) + ", max=" + std::to_string(hi) + ") is not supported",
-             "only Clip(0, inf) (ReLU) and Clip(-1, 1) (hard tanh) are supported");
+    ctx.fail(n, "Clip(min=" + std::to_string(lo) + ", max=" + std::to_string(hi) + ") with one open bound is not supported",
+             "Clip(0, inf) (ReLU) and Clip with two finite bounds (e.g. ReLU6) are supported");
   }
 }
 

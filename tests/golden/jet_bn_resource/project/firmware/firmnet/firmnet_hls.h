@@ -302,6 +302,22 @@ void leaky_relu(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
   }
 }
 
+// y = Q_res(min(max(x, min), max)) (ONNX Clip, e.g. ReLU6); ap_fixed comparisons across types are exact.
+template <class data_T, class res_T, typename CONFIG_T>
+void clip(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in], const typename CONFIG_T::min_t lo[1],
+          const typename CONFIG_T::max_t hi[1]) {
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+    if (data[i] > hi[0] || lo[0] > hi[0])
+      res[i] = hi[0];
+    else if (data[i] < lo[0])
+      res[i] = lo[0];
+    else
+      res[i] = data[i];
+  }
+}
+
 // y = Q_res(clamp(x, -1, 1)); the constants are cast by the result type like any other value.
 template <class data_T, class res_T, typename CONFIG_T>
 void hard_tanh(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
