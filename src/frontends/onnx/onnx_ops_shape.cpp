@@ -203,8 +203,38 @@ void convert_transpose(Context& ctx, const OnnxNode& n) {
   ctx.reshape_or_alias(n, 0, x, out, out_batch);
 }
 
+// Maps held channels-last concatenated on their channels (ONNX axis 1): an IR Concat on the last axis, the
+// result held channels-last too (no Transposes around it).
+bool concat_channels_last(Context& ctx, const OnnxNode& n) {
+  const Value& first = ctx.input_as_is(n, 0);
+  if (first.is_const || !is_channels_last(ctx.graph, first)) return false;
+  const auto rank = static_cast<int64_t>(first.full_shape.size());
+  int64_t axis = ctx.attr_int(n, "axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis != 1) return false;
+  std::vector<int64_t> full = first.full_shape;
+  full[1] = 0;
+  std::vector<ir::TensorId> ids;
+  for (int i = 0; i < n.proto.input_size(); ++i) {
+    const Value& v = ctx.input_as_is(n, i);
+    if (v.is_const || !is_channels_last(ctx.graph, v) || v.full_shape.size() != first.full_shape.size()) return false;
+    for (size_t k = 2; k < full.size(); ++k)
+      if (v.full_shape[k] != first.full_shape[k]) return false;
+    full[1] += v.full_shape[1];
+    ids.push_back(v.id);
+  }
+  const ir::ModelLayout cl = channels_last_layout(ir::Shape(full.begin() + 1, full.end()));
+  const ir::TensorId y = ctx.add_activation_held(n, 0, full, 0, cl, cl.view);
+  ir::Node& node = ctx.add_node(n, ir::OpKind::Concat);
+  node.inputs = ids;
+  node.outputs = {y};
+  node.attrs["axis"] = static_cast<int64_t>(cl.view.size()) - 1;
+  return true;
+}
+
 void convert_concat(Context& ctx, const OnnxNode& n) {
   if (n.proto.input_size() < 1) ctx.fail(n, "has no inputs");
+  if (concat_channels_last(ctx, n)) return;
   const Value& first = ctx.act_input(n, 0, "input 0");
   const auto rank = static_cast<int64_t>(first.full_shape.size());
   const auto attr = ctx.attr(n, "axis");
