@@ -210,6 +210,12 @@ class Parser {
     if (at_end()) fail(std::string("expected ") + what + " before the end of the line");
     return raw_token();
   }
+  // A role or attribute key: [A-Za-z0-9_]+, what the printer writes (no '-', which word_token allows).
+  std::string key_token(const char* what) {
+    const std::string t = word_token(what);
+    if (t.find('-') != std::string::npos) fail(std::string("expected ") + what + " ([A-Za-z0-9_]+), got '" + t + "'");
+    return t;
+  }
   std::string word_token(const char* what) {
     const std::string_view t = token(what);
     for (char c : t)
@@ -456,11 +462,11 @@ class Parser {
     else if (key == "inputs") once(seen, key), n.inputs = id_list();
     else if (key == "outputs") once(seen, key), n.outputs = id_list();
     else if (key == "param") {
-      const std::string role = word_token("the parameter role");
+      const std::string role = key_token("the parameter role");
       unique_role(n.params, role);
       n.params[role] = id_token("the parameter tensor");
     } else if (key == "attr") {
-      const std::string k = word_token("the attribute key");
+      const std::string k = key_token("the attribute key");
       unique_role(n.attrs, k);
       const std::string type = word_token("the attribute type (int, float, string, ints, floats)");
       if (type == "int") n.attrs[k] = int_token("the attribute value");
@@ -470,11 +476,11 @@ class Parser {
       else if (type == "floats") n.attrs[k] = double_list();
       else fail("unknown attribute type '" + type + "'", "attribute types are int, float, string, ints, floats");
     } else if (key == "type") {
-      const std::string role = word_token("the type role");
+      const std::string role = key_token("the type role");
       unique_role(n.types, role);
       n.types[role] = type_token("the internal type");
     } else if (key == "table") {
-      const std::string role = word_token("the table role");
+      const std::string role = key_token("the table role");
       unique_role(n.tables, role);
       numeric::TableSpec s;
       expect_word("log2_size");
@@ -487,7 +493,7 @@ class Parser {
       s.entry = type_token("the table entry type");
       n.tables[role] = s;
     } else if (key == "table_data") {
-      const std::string role = word_token("the table role");
+      const std::string role = key_token("the table role");
       unique_role(n.table_data, role);
       n.table_data[role] = int_list(int64_t{1} << kMaxTableLog2);
     } else if (key == "reuse") {

@@ -138,6 +138,11 @@ TEST(IrText, MalformedTextNamesLineAndProblem) {
   const std::string ok = kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr function string \"relu\"\n";
   EXPECT_NO_THROW(ir::parse_text(ok, "ok.fnir"));
   expect_error("", "bad.fnir", "empty file");
+  // fuzz_ir's first finding: a key with '-' parsed (word_token allows it) but could not be printed back.
+  expect_error(kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr co-unt int 1\n",
+               "bad.fnir:", "expected the attribute key ([A-Za-z0-9_]+), got 'co-unt'");
+  expect_error(kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  type a-b fixed<8,2>\n",
+               "bad.fnir:", "expected the type role ([A-Za-z0-9_]+), got 'a-b'");
   expect_error("onnx 1\n", "bad.fnir:1", "does not start with 'firmnet-ir 1'");
   expect_error("firmnet-ir 2\n", "bad.fnir:1", "version 2 is not supported");
   expect_error(kHead + "tensor %1 \"x\" activation [4]\n", "bad.fnir:6", "tensor %1 declared where %0 is expected");
