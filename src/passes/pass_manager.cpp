@@ -64,6 +64,19 @@ void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
       throw Error(option == &opts.stop_after ? "--stop-after" : "--print-after",
                   "pass '" + *option + "' already ran: the model is an IR printed after pass '" + opts.start_after + "'",
                   "give a pass that runs after '" + opts.start_after + "', or the model the IR was printed from");
+  // A graph resumed after infer_precision (IR text) must already be what that stage guarantees: every
+  // tensor typed, every constant quantized. Checked here, so that a hand-edited or damaged text gets an error
+  // about the text, not the internal error of the check after the pipeline (found by fuzz_ir).
+  const auto typed_from = std::find(names.begin(), names.end(), "infer_precision") - names.begin();
+  if (start >= typed_from) {
+    try {
+      g.verify(true);
+    } catch (const Error& e) {
+      throw Error("IR stage " + opts.start_after + ": " + e.where(), e.message(),
+                  "a graph printed after infer_precision has every tensor typed and every constant quantized; "
+                  "print it again with firmnet inspect --ir, or give an earlier stage");
+    }
+  }
   int64_t i = -1;
   for (const auto& pass : default_pipeline()) {
     const std::string name = pass->name();

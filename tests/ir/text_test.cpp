@@ -134,6 +134,22 @@ const std::string kHead = "firmnet-ir 1\ngraph \"g\"\nstage frontend\ninputs %0\
 const std::string kTensors =
     "tensor %0 \"x\" activation [4]\ntensor %1 \"y\" activation [4]\n";
 
+// fuzz_ir's second finding: a text at a typed stage with an untyped tensor reached the internal check after
+// the pipeline ("this is a firmnet bug"); it is an error about the text.
+TEST(IrText, TypedStageWithoutTypesIsAnErrorAboutTheText) {
+  const std::string text = kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr function string \"relu\"\n";
+  ir::TextGraph t = ir::parse_text(text, "t.fnir");
+  try {
+    driver::compile_graph(std::move(t.graph), "build_tables", config::Config::defaults());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("IR stage build_tables"), std::string::npos) << m;
+    EXPECT_NE(m.find("has no fixed-point type"), std::string::npos) << m;
+    EXPECT_EQ(m.find("firmnet bug"), std::string::npos) << m;
+  }
+}
+
 TEST(IrText, MalformedTextNamesLineAndProblem) {
   const std::string ok = kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr function string \"relu\"\n";
   EXPECT_NO_THROW(ir::parse_text(ok, "ok.fnir"));
