@@ -269,6 +269,7 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
     for (ir::TensorId id : n.inputs) widest = std::max(widest, static_cast<size_t>(m.numel[static_cast<size_t>(id)]));
     for (ir::TensorId id : n.outputs) widest = std::max(widest, static_cast<size_t>(m.numel[static_cast<size_t>(id)]));
   }
+  for (ir::TensorId id : g.outputs) widest = std::max(widest, static_cast<size_t>(m.numel[static_cast<size_t>(id)]));
   m.block = std::clamp<size_t>(kBlockValues / widest, 1, kBlock);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const ir::Node& n = g.nodes[i];
@@ -318,6 +319,15 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
   for (ir::TensorId id : g.outputs) {
     const ir::Tensor& t = g.tensor(id);
     if (!t.type) throw Error("graph output '" + t.name + "'", "has no fixed-point type");
+    if (t.is_const() && !m.const_blocks.count(id)) {  // a constant output (folded, or IR text): its values per sample
+      if (static_cast<int64_t>(t.raw.size()) != t.size())
+        throw Error("graph output '" + t.name + "'", "is a constant that is not quantized", "run passes/quantize_constants first");
+      for (int64_t r : t.raw)
+        if (r < t.type->raw_min() || r > t.type->raw_max())
+          throw Error("graph output '" + t.name + "'", "holds raw value " + std::to_string(r) + " outside its type " + t.type->str());
+      std::vector<int64_t>& blk = m.const_blocks[id];
+      for (size_t r = 0; r < m.block; ++r) blk.insert(blk.end(), t.raw.begin(), t.raw.end());
+    }
     m.outputs.push_back(id);
     m.output_types.push_back(*t.type);
   }

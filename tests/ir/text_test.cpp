@@ -150,6 +150,22 @@ TEST(IrText, TypedStageWithoutTypesIsAnErrorAboutTheText) {
   }
 }
 
+// fuzz_ir's third finding: a graph output that is a constant (folded, or written so in IR text) had no block
+// buffer in the emulator (UBSan: copy from a null pointer). Each sample now gets its values.
+TEST(IrText, ConstantGraphOutputIsEmulated) {
+  const std::string text = std::string("firmnet-ir 1\ngraph \"g\"\nstage build_tables\ninputs %0\noutputs %1 %2\n") +
+                           "tensor %0 \"x\" activation [2]\n  type fixed<8,4>\n" +
+                           "tensor %1 \"y\" activation [2]\n  type fixed<8,4>\n" +
+                           "tensor %2 \"c\" constant [3]\n  type fixed<8,4>\n  values 0.5 -1 2\n  raw 8 -16 32\n" +
+                           "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr function string \"relu\"\n";
+  ir::TextGraph t = ir::parse_text(text, "c.fnir");
+  const auto c = driver::compile_graph(std::move(t.graph), t.stage, config::Config::defaults());
+  const auto r = emulator::Emulator(c.graph).run({{1.0, -1.0, -2.0, 3.0}}, 2);
+  ASSERT_EQ(r.outputs.size(), 2u);
+  EXPECT_EQ(r.outputs[0], (std::vector<double>{1, 0, 0, 3}));
+  EXPECT_EQ(r.outputs[1], (std::vector<double>{0.5, -1, 2, 0.5, -1, 2}));
+}
+
 TEST(IrText, MalformedTextNamesLineAndProblem) {
   const std::string ok = kHead + kTensors + "node \"r\" activation\n  inputs %0\n  outputs %1\n  attr function string \"relu\"\n";
   EXPECT_NO_THROW(ir::parse_text(ok, "ok.fnir"));
