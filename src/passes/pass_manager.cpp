@@ -68,12 +68,31 @@ void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
   // tensor typed, every constant quantized. Checked here, so that a hand-edited or damaged text gets an error
   // about the text, not the internal error of the check after the pipeline (found by fuzz_ir).
   const auto typed_from = std::find(names.begin(), names.end(), "infer_precision") - names.begin();
+  const auto tables_from = std::find(names.begin(), names.end(), "build_tables") - names.begin();
   if (start >= typed_from) {
     try {
       g.verify(true);
+      for (const ir::Node& n : g.nodes) {
+        const bool accum = n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv || n.kind == ir::OpKind::Softmax ||
+                           avg_pool(n);
+        if (accum && !n.types.count("accum"))
+          throw Error("node '" + n.name + "'", "has no 'accum' type", "infer_precision sets it");
+        if (start < tables_from) continue;
+        std::vector<std::string> roles;
+        if (n.kind == ir::OpKind::Softmax) roles = {"exp_hi", "exp_lo", "inv"};
+        else if (table_function(n)) roles = {"table"};
+        for (const std::string& r : roles) {
+          auto spec = n.tables.find(r);
+          auto data = n.table_data.find(r);
+          if (spec == n.tables.end() || data == n.table_data.end() ||
+              static_cast<int64_t>(data->second.size()) != spec->second.size())
+            throw Error("node '" + n.name + "'", "has no complete lookup table '" + r + "'", "build_tables builds it");
+        }
+      }
     } catch (const Error& e) {
       throw Error("IR stage " + opts.start_after + ": " + e.where(), e.message(),
-                  "a graph printed after infer_precision has every tensor typed and every constant quantized; "
+                  "a graph printed after infer_precision has every tensor and accumulator typed and every constant "
+                  "quantized, and after build_tables every lookup table built; "
                   "print it again with firmnet inspect --ir, or give an earlier stage");
     }
   }

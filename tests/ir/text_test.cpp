@@ -148,6 +148,18 @@ TEST(IrText, TypedStageWithoutTypesIsAnErrorAboutTheText) {
     EXPECT_NE(m.find("has no fixed-point type"), std::string::npos) << m;
     EXPECT_EQ(m.find("firmnet bug"), std::string::npos) << m;
   }
+  // fuzz_ir's fourth finding: a typed table function without its table reached the estimator's map::at.
+  const std::string sig = std::string("firmnet-ir 1\ngraph \"g\"\nstage build_tables\ninputs %0\noutputs %1\n") +
+                          "tensor %0 \"x\" activation [2]\n  type fixed<8,4>\ntensor %1 \"y\" activation [2]\n" +
+                          "  type ufixed<16,0>\nnode \"s\" activation\n  inputs %0\n  outputs %1\n" +
+                          "  attr function string \"sigmoid\"\n  type table ufixed<16,0>\n";
+  ir::TextGraph ts = ir::parse_text(sig, "s.fnir");
+  try {
+    driver::compile_graph(std::move(ts.graph), ts.stage, config::Config::defaults());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no complete lookup table 'table'"), std::string::npos) << e.what();
+  }
 }
 
 // fuzz_ir's third finding: a graph output that is a constant (folded, or written so in IR text) had no block
