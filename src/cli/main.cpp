@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
       std::vector<std::vector<double>> in;
       for (size_t k = 0; k < arrays.size(); ++k) {
         const bool held = k < layouts.inputs.size() && layouts.inputs[k];
-        in.push_back(held ? driver::to_held_order(*layouts.inputs[k], arrays[k].data) : arrays[k].data);
+        in.push_back(held ? layouts.inputs[k]->to_held(arrays[k].data) : arrays[k].data);
       }
       auto outs = backends::run_csim(prj, in, batch, co);
       if (outs.size() != outputs.size())
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
       for (size_t k = 0; k < outs.size(); ++k) {
         support::Array a{{static_cast<int64_t>(batch), static_cast<int64_t>(batch ? outs[k].size() / batch : 0)}, outs[k]};
         if (k < layouts.outputs.size() && layouts.outputs[k]) {
-          a.data = driver::to_model_order(*layouts.outputs[k], outs[k]);
+          a.data = layouts.outputs[k]->to_model(outs[k]);
           a.shape = {static_cast<int64_t>(batch)};
           a.shape.insert(a.shape.end(), layouts.outputs[k]->model_shape.begin(), layouts.outputs[k]->model_shape.end());
         }

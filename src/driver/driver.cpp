@@ -109,27 +109,9 @@ std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const st
     if (k > 0 && static_cast<size_t>(rows) != batch)
       throw Error("input '" + t.name + "'", fmt::format("{} samples, but the first input has {}", rows, batch));
     batch = static_cast<size_t>(rows);
-    out.push_back(t.layout ? to_held_order(*t.layout, a.data) : a.data);
+    out.push_back(t.layout ? t.layout->to_held(a.data) : a.data);
   }
   return out;
-}
-
-std::vector<double> to_held_order(const ir::ModelLayout& l, const std::vector<double>& model_order) {
-  const std::vector<int64_t> idx = l.model_index();
-  const size_t n = idx.size();
-  std::vector<double> held(model_order.size());
-  for (size_t s = 0; s + n <= model_order.size(); s += n)
-    for (size_t k = 0; k < n; ++k) held[s + k] = model_order[s + static_cast<size_t>(idx[k])];
-  return held;
-}
-
-std::vector<double> to_model_order(const ir::ModelLayout& l, const std::vector<double>& held) {
-  const std::vector<int64_t> idx = l.model_index();
-  const size_t n = idx.size();
-  std::vector<double> model(held.size());
-  for (size_t s = 0; s + n <= held.size(); s += n)
-    for (size_t k = 0; k < n; ++k) model[s + static_cast<size_t>(idx[k])] = held[s + k];
-  return model;
 }
 
 support::Array output_array(const ir::Graph& g, size_t output_index, const std::vector<double>& values, size_t batch) {
@@ -138,7 +120,7 @@ support::Array output_array(const ir::Graph& g, size_t output_index, const std::
   a.shape = {static_cast<int64_t>(batch), t.size()};
   a.data = values;
   if (t.layout) {  // in the model's order and shape, as the framework would give it
-    a.data = to_model_order(*t.layout, values);
+    a.data = t.layout->to_model(values);
     a.shape = {static_cast<int64_t>(batch)};
     a.shape.insert(a.shape.end(), t.layout->model_shape.begin(), t.layout->model_shape.end());
   }

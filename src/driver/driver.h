@@ -42,9 +42,6 @@ estimate::Estimate estimate(const Compiled& c);
 // [n] (one sample). Errors name the input, the expected and the given shape.
 std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,
                                                     size_t& batch);
-// Data of samples in the model's order <-> the order a graph input/output is held in (ir::ModelLayout).
-std::vector<double> to_held_order(const ir::ModelLayout& l, const std::vector<double>& model_order);
-std::vector<double> to_model_order(const ir::ModelLayout& l, const std::vector<double>& held);
 // A graph output's values as an array [batch, ...] in the model's order and shape.
 support::Array output_array(const ir::Graph& g, size_t output_index, const std::vector<double>& values,
                             size_t batch);

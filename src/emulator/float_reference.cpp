@@ -116,22 +116,10 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
         }
       return;
     }
-    case ir::OpKind::Transpose: {
-      const ir::Shape& x = in_tensor(0).shape;
-      const std::vector<int64_t>& perm = n.attr_ints("perm");
-      const size_t r = x.size();
-      std::vector<int64_t> st(r), o(r, 0);
-      int64_t s = 1;
-      for (size_t a = r; a-- > 0;) st[a] = s, s *= x[a];
-      for (size_t k = 0; k < ny; ++k) {
-        int64_t src = 0;
-        for (size_t a = 0; a < r; ++a) src += o[a] * st[static_cast<size_t>(perm[a])];
-        y[k] = in[0][src];
-        for (size_t a = r; a-- > 0;) {
-          if (++o[a] < out.shape[a]) break;
-          o[a] = 0;
-        }
-      }
+    case ir::OpKind::Transpose: {  // the input seen through a layout (ir::ModelLayout)
+      const ir::ModelLayout l{in_tensor(0).shape, n.attr_ints("perm"), out.shape};
+      const std::vector<int64_t> idx = l.model_index();
+      for (size_t k = 0; k < ny; ++k) y[idx[k]] = in[0][k];
       return;
     }
     case ir::OpKind::BatchNorm: {

@@ -162,24 +162,11 @@ class PoolKernel final : public Kernel {
 class TransposeKernel final : public Kernel {
  public:
   explicit TransposeKernel(const NodeContext& c) {
-    const ir::Shape& x = c.input(0).shape;
-    const std::vector<int64_t>& perm = c.node.attr_ints("perm");
-    // Output element k at output coordinates o reads the input at coordinates i[perm[a]] = o[a].
-    const size_t r = x.size();
-    std::vector<int64_t> in_stride(r);
-    int64_t st = 1;
-    for (size_t a = r; a-- > 0;) in_stride[a] = st, st *= x[a];
-    const ir::Shape& y = c.output().shape;
-    std::vector<int64_t> o(r, 0);
-    for (int64_t k = 0; k < c.output().size(); ++k) {
-      int64_t src = 0;
-      for (size_t a = 0; a < r; ++a) src += o[a] * in_stride[static_cast<size_t>(perm[a])];
-      src_.push_back(src);
-      for (size_t a = r; a-- > 0;) {
-        if (++o[a] < y[a]) break;
-        o[a] = 0;
-      }
-    }
+    // The output is the input seen through a layout: input element k lands at output element idx[k].
+    const ir::ModelLayout l{c.input(0).shape, c.node.attr_ints("perm"), c.output().shape};
+    const std::vector<int64_t> idx = l.model_index();
+    src_.resize(idx.size());
+    for (size_t k = 0; k < idx.size(); ++k) src_[static_cast<size_t>(idx[k])] = static_cast<int64_t>(k);
     cast_ = CastPlan(c.out_type(), c.in_type(0).frac());
   }
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {

@@ -206,22 +206,11 @@ void Graph::verify(bool typed) const {
       if (d <= 0) throw Error("tensor '" + t.name + "'", "has a non-positive dimension in shape " + to_string(t.shape));
     if (t.is_const() && !t.values.empty() && static_cast<int64_t>(t.values.size()) != t.size())
       throw Error("tensor '" + t.name + "'", "holds " + std::to_string(t.values.size()) + " values for shape " + to_string(t.shape));
-    if (t.layout) {
-      const ModelLayout& l = *t.layout;
-      bool ok = l.perm.size() == l.view.size() && num_elements(l.view) == t.size() &&
-                num_elements(l.model_shape) == t.size();
-      std::vector<bool> seen(l.perm.size(), false);
-      for (int64_t a : l.perm) {
-        ok = ok && a >= 0 && a < static_cast<int64_t>(l.perm.size()) && !seen[static_cast<size_t>(a)];
-        if (ok) seen[static_cast<size_t>(a)] = true;
-      }
-      for (int64_t d : l.view) ok = ok && d > 0;
-      for (int64_t d : l.model_shape) ok = ok && d > 0;
-      if (!ok)
-        throw Error("tensor '" + t.name + "'", "layout view " + to_string(l.view) + " / perm " + to_string(l.perm) +
-                                                   " / model shape " + to_string(l.model_shape) + " does not fit shape " +
-                                                   to_string(t.shape));
-    }
+    if (t.layout && !t.layout->fits(t.size()))
+      throw Error("tensor '" + t.name + "'", "layout view " + to_string(t.layout->view) + " / perm " +
+                                                 to_string(t.layout->perm) + " / model shape " +
+                                                 to_string(t.layout->model_shape) + " does not fit shape " +
+                                                 to_string(t.shape));
     if (typed) {
       if (!t.type) throw Error("tensor '" + t.name + "'", "has no fixed-point type after type resolution");
       if (t.is_const() && static_cast<int64_t>(t.raw.size()) != t.size())
@@ -253,6 +242,45 @@ std::vector<int64_t> ModelLayout::model_index() const {
     }
   }
   return idx;
+}
+
+bool ModelLayout::fits(int64_t numel) const {
+  if (perm.size() != view.size() || view.size() > 8 || model_shape.size() > 8) return false;
+  std::vector<bool> seen(perm.size(), false);
+  for (int64_t a : perm) {
+    if (a < 0 || a >= static_cast<int64_t>(perm.size()) || seen[static_cast<size_t>(a)]) return false;
+    seen[static_cast<size_t>(a)] = true;
+  }
+  int64_t nv = 1, nm = 1;
+  for (int64_t d : view) {
+    if (d <= 0 || d > numel) return false;
+    nv *= d;
+    if (nv > numel) return false;
+  }
+  for (int64_t d : model_shape) {
+    if (d <= 0 || d > numel) return false;
+    nm *= d;
+    if (nm > numel) return false;
+  }
+  return nv == numel && nm == numel;
+}
+
+std::vector<double> ModelLayout::to_held(const std::vector<double>& model_order) const {
+  const std::vector<int64_t> idx = model_index();
+  const size_t n = idx.size();
+  std::vector<double> held(model_order.size());
+  for (size_t s = 0; s + n <= model_order.size(); s += n)
+    for (size_t k = 0; k < n; ++k) held[s + k] = model_order[s + static_cast<size_t>(idx[k])];
+  return held;
+}
+
+std::vector<double> ModelLayout::to_model(const std::vector<double>& held) const {
+  const std::vector<int64_t> idx = model_index();
+  const size_t n = idx.size();
+  std::vector<double> model(held.size());
+  for (size_t s = 0; s + n <= held.size(); s += n)
+    for (size_t k = 0; k < n; ++k) model[s + static_cast<size_t>(idx[k])] = held[s + k];
+  return model;
 }
 
 int64_t multiplier_count(const Graph& g, const Node& n) {

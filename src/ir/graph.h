@@ -43,6 +43,12 @@ struct ModelLayout {
   Shape model_shape;          // the model's sample shape (batch excluded)
   // model_index()[k]: the model's flat index of data element k.
   std::vector<int64_t> model_index() const;
+  // Whether it describes data of `numel` values: perm a permutation of view's axes, positive dims, both
+  // shapes holding numel values.
+  bool fits(int64_t numel) const;
+  // Samples (one after another) in the model's order -> in the held order, and back.
+  std::vector<double> to_held(const std::vector<double>& model_order) const;
+  std::vector<double> to_model(const std::vector<double>& held) const;
   bool operator==(const ModelLayout&) const = default;
 };
 

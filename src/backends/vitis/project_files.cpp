@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -73,16 +72,8 @@ ProjectInterface parse_marker(const std::string& text, const std::string& where)
         }
         return r;
       };
-      ir::ModelLayout l{ints(v), ints(pm), ints(m)};
-      int64_t nv = 1, nm = 1;
-      for (int64_t d : l.view) nv *= d;
-      for (int64_t d : l.model_shape) nm *= d;
-      std::vector<int64_t> sorted = l.perm;
-      std::sort(sorted.begin(), sorted.end());
-      bool perm_ok = sorted.size() == l.view.size();
-      for (size_t a = 0; perm_ok && a < sorted.size(); ++a) perm_ok = sorted[a] == static_cast<int64_t>(a);
-      if (!perm_ok || nv != last->size || nm != last->size || l.view.size() > 8 || l.model_shape.size() > 8)
-        throw Error(where, "inconsistent layout line '" + line + "'", "rewrite the project");
+      const ir::ModelLayout l{ints(v), ints(pm), ints(m)};
+      if (!l.fits(last->size)) throw Error(where, "inconsistent layout line '" + line + "'", "rewrite the project");
       last->layout = l;
     }
   }

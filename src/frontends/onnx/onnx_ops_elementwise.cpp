@@ -140,12 +140,7 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
     ctx.fail(n, "constant of shape " + shape_str(c.full_shape) + " does not broadcast to the data shape " +
                     shape_str(x.full_shape) + " (batch counted as 1)");
   std::vector<double> values = broadcast_values(c.values, c.full_shape, x.full_shape);
-  if (x.layout) {  // in the order the data is held
-    const std::vector<int64_t> idx = x.layout->model_index();
-    std::vector<double> held(values.size());
-    for (size_t k = 0; k < held.size(); ++k) held[k] = values[static_cast<size_t>(idx[k])];
-    values = std::move(held);
-  }
+  if (x.layout) values = x.layout->to_held(values);  // in the order the data is held
   std::vector<double> divisors = op == Arith::Div ? values : std::vector<double>{};
   if (op == Arith::Div)
     for (double& v : values) {
@@ -167,12 +162,7 @@ void convert_arith(Context& ctx, const OnnxNode& n, Arith op) {
   if (op == Arith::Div) {
     // 1/c is rounded (in double, then to the constant's type); the exact divisor lets
     // passes/fold_affine_into_threshold fold the division into thresholds as t * c instead.
-    if (x.layout) {
-      const std::vector<int64_t> idx = x.layout->model_index();
-      std::vector<double> held(divisors.size());
-      for (size_t k = 0; k < held.size(); ++k) held[k] = divisors[static_cast<size_t>(idx[k])];
-      divisors = std::move(held);
-    }
+    if (x.layout) divisors = x.layout->to_held(divisors);
     compress_constant(divisors, x.layout ? held_shape : sample_shape(x));
     node.attrs["divisor"] = divisors;
   }

@@ -154,22 +154,19 @@ void convert_transpose(Context& ctx, const OnnxNode& n) {
     const Value& h = ctx.input_as_is(n, 0);
     if (h.batch_axis == 0 && perm[0] == 0 && rank >= 2) {
       const ir::Shape s = sample_shape(h);
-      ir::ModelLayout base;
+      // The held data as a layout (plain data: the sample in row-major order, the identity permutation).
+      ir::ModelLayout base{s, {}, s};
       if (h.layout) base = *h.layout;
-      else base = {ctx.graph.tensor(h.id).shape, {}, s};
-      if (!h.layout) {
-        if (base.view != s) base.view = s;  // plain: the IR data is the sample in row-major order
-        for (size_t a = 0; a < s.size(); ++a) base.perm.push_back(static_cast<int64_t>(a));
-      }
-      ir::ModelLayout l;
-      l.view = base.view;
-      // The sample before the transpose is transpose(view, base.perm) only when its shape is the
-      // transposed view; a reshape in between (model_shape differs) cannot be composed: use plain data.
+      else for (size_t a = 0; a < s.size(); ++a) base.perm.push_back(static_cast<int64_t>(a));
+      // Composable when the sample is the transposed view (no reshape in between changed its shape).
       ir::Shape moved;
       for (int64_t a : base.perm) moved.push_back(base.view[static_cast<size_t>(a)]);
       if (moved == s) {
-        for (size_t j = 1; j < perm.size(); ++j) l.perm.push_back(base.perm[static_cast<size_t>(perm[j] - 1)]);
-        for (size_t j = 1; j < perm.size(); ++j) l.model_shape.push_back(s[static_cast<size_t>(perm[j] - 1)]);
+        ir::ModelLayout l{base.view, {}, {}};
+        for (size_t j = 1; j < perm.size(); ++j) {
+          l.perm.push_back(base.perm[static_cast<size_t>(perm[j] - 1)]);
+          l.model_shape.push_back(s[static_cast<size_t>(perm[j] - 1)]);
+        }
         Value out = h;
         out.full_shape = {1};
         out.full_shape.insert(out.full_shape.end(), l.model_shape.begin(), l.model_shape.end());
@@ -177,11 +174,8 @@ void convert_transpose(Context& ctx, const OnnxNode& n) {
         for (size_t a = 0; a < l.perm.size(); ++a) identity = identity && l.perm[a] == static_cast<int64_t>(a);
         if (identity) out.layout.reset();
         else out.layout = l;
-        if (!identity && !h.layout && ctx.graph.tensor(h.id).shape != l.view) out.layout.reset();
-        if (identity || out.layout) {
-          ctx.alias_output(n, 0, out);
-          return;
-        }
+        ctx.alias_output(n, 0, out);
+        return;
       }
     }
   }
