@@ -9,7 +9,9 @@ PKGS=(build-essential cmake ninja-build pkg-config
       libyaml-cpp-dev                                 # hls4ml-style YAML configs
       libcli11-dev                                    # command line
       libfmt-dev                                      # formatting
-      nlohmann-json3-dev                              # estimate.json, vendor report JSON, test cases
+      nlohmann-json3-dev                              # estimate.json, vendor report JSON, Keras configs, test cases
+      libhdf5-dev                                     # Keras .h5 models and weights (HDF5 1.10, hdf5-serial)
+      libzip-dev                                      # Keras 3 .keras archives (zip)
       libpugixml-dev                                  # reading Vivado/Vitis HLS csynth.xml
       libgtest-dev libgmock-dev                       # tests
       libbenchmark-dev                                # bench/

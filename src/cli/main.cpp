@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "Do not print warnings");
 
-  std::string model, cfg_path, outdir, prj;
+  std::string model, weights, cfg_path, outdir, prj;
   std::vector<std::string> inputs, outputs;
   std::string trace_dir, print_after, stop_after, json_out;
   bool json_flag = false;
@@ -87,8 +87,11 @@ int main(int argc, char** argv) {
   int threads = 0;
 
   auto add_model = [&](CLI::App* c) {
-    c->add_option("model", model, "Trained model (.onnx: ONNX, QONNX, FINN-ONNX) or firmnet IR text (.fnir)")
+    c->add_option("model", model,
+                  "Trained model (.onnx: ONNX, QONNX, FINN-ONNX; .h5, .keras, .json: Keras, QKeras) or firmnet IR "
+                  "text (.fnir)")
         ->required();
+    c->add_option("--weights", weights, "The weights .h5 of a Keras architecture .json (default: NAME_weights.h5 beside it)");
     c->add_option("-c,--config", cfg_path, "hls4ml-style YAML configuration (optional: defaults apply)")
         ;
     c->add_option("--print-after", print_after, "Print the IR after this pass (to stderr)");
@@ -140,7 +143,7 @@ int main(int argc, char** argv) {
     popts.print_after = print_after;
     popts.stop_after = stop_after;
     if (*convert) {
-      auto c = driver::compile(model, cfg_path, popts);
+      auto c = driver::compile(model, cfg_path, popts, weights);
       print_warnings(c.warnings, quiet);
       std::string dir = !outdir.empty() ? outdir : c.config.output_dir;
       if (dir.empty()) throw Error("convert", "no output directory", "pass -o DIR or set OutputDir in the config");
@@ -169,7 +172,7 @@ int main(int argc, char** argv) {
       print_warnings(findings, quiet);
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {
-      auto c = driver::compile(model, cfg_path, popts);
+      auto c = driver::compile(model, cfg_path, popts, weights);
       print_warnings(c.warnings, quiet);
       size_t batch = 0;
       auto in = driver::inputs_from_arrays(c.graph, read_inputs(inputs), batch);
@@ -206,14 +209,14 @@ int main(int argc, char** argv) {
         }
       }
     } else if (*inspect) {
-      auto c = driver::compile(model, cfg_path, popts);
+      auto c = driver::compile(model, cfg_path, popts, weights);
       print_warnings(c.warnings, quiet);
       if (ir_text)
         fmt::print("{}", ir::print_text(c.graph, stop_after.empty() ? passes::pipeline_pass_names().back() : stop_after));
       else
         fmt::print("{}", ir::print(c.graph));
     } else if (*est) {
-      auto c = driver::compile(model, cfg_path, popts);
+      auto c = driver::compile(model, cfg_path, popts, weights);
       print_warnings(c.warnings, quiet);
       const auto e = driver::estimate(c);
       fmt::print("{}", estimate::to_table(e));

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "frontends/keras/keras_frontend.h"
 #include "frontends/onnx/onnx_frontend.h"
 #include "ir/text.h"
 
@@ -27,10 +28,27 @@ config::Config load_config(const std::string& path) {
   return config::Config::load_file(path);
 }
 
-ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage) {
+namespace {
+// The weights of a Keras .json: given, or NAME_weights.h5 beside NAME.json (the example-models convention).
+std::string keras_weights(const std::string& path, const std::string& weights) {
+  if (!weights.empty()) return weights;
+  std::filesystem::path p(path);
+  const auto guess = p.parent_path() / (p.stem().string() + "_weights.h5");
+  std::error_code ec;
+  return std::filesystem::exists(guess, ec) ? guess.string() : std::string();
+}
+}  // namespace
+
+ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage,
+                     const std::string& weights) {
   const std::string ext = extension(path);
   if (stage) *stage = ir::kFrontendStage;
+  if (!weights.empty() && ext != ".json")
+    throw Error(weights, "--weights is only for a Keras architecture .json, not a " + (ext.empty() ? std::string("file without extension") : ext) + " model",
+                "drop --weights: " + path + " holds its own weights");
   if (ext == ".onnx") return frontends::load_onnx(path, warnings);
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".keras") return frontends::load_keras(path, "", warnings);
+  if (ext == ".json") return frontends::load_keras(path, keras_weights(path, weights), warnings);
   if (ext == ".fnir") {
     ir::TextGraph t = ir::parse_text(support::read_file(path), path);
     if (stage) *stage = t.stage;
@@ -38,7 +56,8 @@ ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, st
   }
   if (!std::filesystem::exists(path)) throw Error(path, "no such file");
   throw Error(path, "unsupported model format '" + ext + "'",
-              "firmnet reads ONNX/QONNX/FINN-ONNX models (.onnx) and its own IR text form (.fnir)");
+              "firmnet reads ONNX/QONNX/FINN-ONNX models (.onnx), Keras/QKeras models (.h5, .keras, or .json with "
+              "--weights) and its own IR text form (.fnir)");
 }
 
 namespace {
@@ -47,10 +66,11 @@ bool sets_layers(const config::LayerSettings& s) {
 }
 }  // namespace
 
-Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts) {
+Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts,
+                 const std::string& weights) {
   std::vector<Warning> load_warnings;
   std::string stage;
-  ir::Graph g = load_model(model_path, load_warnings, &stage);
+  ir::Graph g = load_model(model_path, load_warnings, &stage, weights);
   Compiled c = compile_graph(std::move(g), stage, cfg, opts, model_path);
   c.warnings.insert(c.warnings.begin() + static_cast<std::ptrdiff_t>(cfg.warnings.size()), load_warnings.begin(),
                     load_warnings.end());
@@ -81,8 +101,9 @@ Compiled compile_graph(ir::Graph graph, const std::string& stage, const config::
   return c;
 }
 
-Compiled compile(const std::string& model_path, const std::string& config_path, const passes::PipelineOptions& opts) {
-  return compile(model_path, load_config(config_path), opts);
+Compiled compile(const std::string& model_path, const std::string& config_path, const passes::PipelineOptions& opts,
+                 const std::string& weights) {
+  return compile(model_path, load_config(config_path), opts, weights);
 }
 
 std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,

@@ -21,18 +21,21 @@ struct Compiled {
 
 // Empty path: the defaults.
 config::Config load_config(const std::string& path);
-// By file extension: .onnx (ONNX, QONNX, FINN-ONNX) or .fnir (firmnet's IR text form, ir/text.h; *stage
-// receives the pass it was printed after, "frontend" for the others). Unknown formats are an error naming the
-// supported ones.
-ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage = nullptr);
+// By file extension: .onnx (ONNX, QONNX, FINN-ONNX), .h5 / .keras / .json (Keras, QKeras; a .json takes its
+// weights from `weights`, else from NAME_weights.h5 beside it when that exists) or .fnir (firmnet's IR text
+// form, ir/text.h; *stage receives the pass it was printed after, "frontend" for the others). Unknown formats
+// are an error naming the supported ones.
+ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage = nullptr,
+                     const std::string& weights = {});
 // Loads, then runs the pass pipeline (for an IR text model, the passes after its stage). The result is
 // verified and fully typed.
-Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts = {});
+Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts = {},
+                 const std::string& weights = {});
 // Runs the passes after `stage` (ir/text.h: "frontend" = all of them) on a graph already in memory.
 Compiled compile_graph(ir::Graph graph, const std::string& stage, const config::Config& cfg,
                        const passes::PipelineOptions& opts = {}, const std::string& where = "model");
 Compiled compile(const std::string& model_path, const std::string& config_path,
-                 const passes::PipelineOptions& opts = {});
+                 const passes::PipelineOptions& opts = {}, const std::string& weights = {});
 
 // The resource/latency estimate of a compiled graph for the configured part, clock and io type.
 estimate::Target estimate_target(const config::Config& cfg);

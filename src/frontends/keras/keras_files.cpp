@@ -1,0 +1,483 @@
+// Keras model files → KerasFile: HDF5 (libhdf5, opened from memory), .keras zips (libzip), JSON configs
+// (nlohmann-json). Layouts: keras_files.h. Every failure of a library becomes one firmnet::Error naming the
+// file and what is wrong; nothing is printed.
+#include "frontends/keras/keras_files.h"
+
+#include <hdf5.h>
+#include <zip.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "support/error.h"
+
+namespace firmnet::frontends::keras {
+
+namespace {
+
+constexpr int64_t kMaxTotalElements = int64_t{1} << 27;
+constexpr uint64_t kMaxEntryBytes = uint64_t{1} << 31;  // one zip entry
+constexpr hssize_t kMaxNames = 1 << 20;                 // strings in one attribute
+
+// Serial HDF5 is not thread-safe: one reader at a time in the process.
+std::mutex& hdf5_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+void silence_hdf5() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+// An HDF5 identifier closed on scope exit.
+class Hid {
+ public:
+  Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  ~Hid() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+class H5Reader {
+ public:
+  H5Reader(const std::string& bytes, std::string where) : where_(std::move(where)) {
+    silence_hdf5();
+    Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
+        H5Pset_file_image(fapl.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0)
+      fail("the HDF5 library could not take the file into memory");
+    static std::atomic<int> counter{0};
+    const std::string name = fmt::format("firmnet_keras_image_{}", counter++);
+    file_ = H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (file_ < 0) fail("is not a readable HDF5 file (truncated or corrupt)", "check that the file was copied completely");
+  }
+  ~H5Reader() {
+    if (file_ >= 0) H5Fclose(file_);
+  }
+  H5Reader(const H5Reader&) = delete;
+  H5Reader& operator=(const H5Reader&) = delete;
+
+  hid_t root() const { return file_; }
+  const std::string& where() const { return where_; }
+
+  [[noreturn]] void fail(const std::string& what, const std::string& hint = {}) const { throw Error(where_, what, hint); }
+
+  bool has_link(hid_t loc, const std::string& path) const {
+    // Each component must exist before the next is asked about.
+    size_t pos = !path.empty() && path[0] == '/' ? 1 : 0;
+    while (true) {
+      const size_t slash = path.find('/', pos);
+      const std::string prefix = path.substr(0, slash);
+      if (prefix.empty() || H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+      if (slash == std::string::npos) return true;
+      pos = slash + 1;
+    }
+  }
+  bool is_group(hid_t loc, const std::string& path) const {
+    if (!has_link(loc, path)) return false;
+    H5O_info_t info;
+    if (H5Oget_info_by_name(loc, path.c_str(), &info, H5P_DEFAULT) < 0) return false;
+    return info.type == H5O_TYPE_GROUP;
+  }
+
+  // The strings of attribute `name` of `obj` (a string or an array of strings); nullopt when absent.
+  // An empty numeric attribute (Keras writes weight_names = [] as float64[0]) is an empty list.
+  std::optional<std::vector<std::string>> strings(hid_t obj, const std::string& name, const std::string& what) const {
+    if (H5Aexists(obj, name.c_str()) <= 0) return std::nullopt;
+    Hid a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+    if (!a.ok()) fail(fmt::format("attribute '{}' of {} cannot be opened (corrupt file)", name, what));
+    Hid type(H5Aget_type(a.get()), H5Tclose);
+    Hid space(H5Aget_space(a.get()), H5Sclose);
+    if (!type.ok() || !space.ok()) fail(fmt::format("attribute '{}' of {} is unreadable (corrupt file)", name, what));
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0 || n > kMaxNames) fail(fmt::format("attribute '{}' of {} has an invalid size", name, what));
+    std::vector<std::string> out;
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (cls != H5T_STRING) {
+      if (n == 0) return out;
+      fail(fmt::format("attribute '{}' of {} is not text", name, what));
+    }
+    if (n == 0) return out;
+    const htri_t vlen = H5Tis_variable_str(type.get());
+    if (vlen < 0) fail(fmt::format("attribute '{}' of {} has a corrupt string type", name, what));
+    if (vlen) {
+      Hid mem(H5Tcopy(H5T_C_S1), H5Tclose);
+      H5Tset_size(mem.get(), H5T_VARIABLE);
+      H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+      std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+      if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0)
+        fail(fmt::format("attribute '{}' of {} cannot be read (corrupt file)", name, what));
+      for (char* p : ptrs) {
+        out.emplace_back(p ? p : "");
+        if (p) H5free_memory(p);
+      }
+    } else {
+      const size_t size = H5Tget_size(type.get());
+      if (size == 0 || size > (size_t{1} << 28) / static_cast<size_t>(n))
+        fail(fmt::format("attribute '{}' of {} has an invalid string size", name, what));
+      Hid mem(H5Tcopy(type.get()), H5Tclose);
+      std::vector<char> buf(size * static_cast<size_t>(n) + 1, '\0');
+      if (H5Aread(a.get(), mem.get(), buf.data()) < 0)
+        fail(fmt::format("attribute '{}' of {} cannot be read (corrupt file)", name, what));
+      for (hssize_t k = 0; k < n; ++k) {
+        const char* s = buf.data() + static_cast<size_t>(k) * size;
+        out.emplace_back(s, strnlen(s, size));
+      }
+    }
+    return out;
+  }
+
+  std::optional<std::string> string(hid_t obj, const std::string& name, const std::string& what) const {
+    auto v = strings(obj, name, what);
+    if (!v) return std::nullopt;
+    if (v->size() != 1) fail(fmt::format("attribute '{}' of {} holds {} strings, expected one", name, what, v->size()));
+    return (*v)[0];
+  }
+
+  // The numeric dataset at `path` (relative to loc) as doubles.
+  Array dataset(hid_t loc, const std::string& path, const std::string& name) {
+    if (!has_link(loc, path)) fail(fmt::format("weight '{}' is missing", path), "the weights file is incomplete");
+    Hid d(H5Dopen2(loc, path.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!d.ok()) fail(fmt::format("weight '{}' is not a readable dataset (corrupt file)", path));
+    Hid type(H5Dget_type(d.get()), H5Tclose);
+    Hid space(H5Dget_space(d.get()), H5Sclose);
+    if (!type.ok() || !space.ok()) fail(fmt::format("weight '{}' is unreadable (corrupt file)", path));
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+      fail(fmt::format("weight '{}' is not a numeric array (HDF5 type class {})", path, static_cast<int>(cls)));
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > 8) fail(fmt::format("weight '{}' has an invalid rank", path));
+    hsize_t dims[8] = {};
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
+      fail(fmt::format("weight '{}' has unreadable dimensions", path));
+    Array a;
+    a.name = name;
+    int64_t n = 1;
+    for (int k = 0; k < rank; ++k) {
+      if (dims[k] > static_cast<hsize_t>(kMaxArrayElements) || n * static_cast<int64_t>(dims[k]) > kMaxArrayElements)
+        fail(fmt::format("weight '{}' has more than {} values", path, kMaxArrayElements));
+      a.shape.push_back(static_cast<int64_t>(dims[k]));
+      n *= static_cast<int64_t>(dims[k]);
+    }
+    total_ += n;
+    if (total_ > kMaxTotalElements) fail(fmt::format("the weights hold more than {} values", kMaxTotalElements));
+    a.values.assign(static_cast<size_t>(n), 0.0);
+    if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
+      fail(fmt::format("weight '{}' cannot be read (truncated or corrupt file)", path));
+    return a;
+  }
+
+  // The names of the links in group `path` of loc.
+  std::vector<std::string> children(hid_t loc, const std::string& path) const {
+    std::vector<std::string> names;
+    Hid g(H5Gopen2(loc, path.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) fail(fmt::format("group '{}' cannot be opened (corrupt file)", path));
+    H5G_info_t info;
+    if (H5Gget_info(g.get(), &info) < 0 || info.nlinks > static_cast<hsize_t>(kMaxNames))
+      fail(fmt::format("group '{}' is unreadable (corrupt file)", path));
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      const ssize_t len = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+      if (len < 0 || len > 4096) fail(fmt::format("a link name in group '{}' is unreadable (corrupt file)", path));
+      std::string s(static_cast<size_t>(len) + 1, '\0');
+      H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, s.data(), s.size(), H5P_DEFAULT);
+      s.resize(static_cast<size_t>(len));
+      names.push_back(s);
+    }
+    return names;
+  }
+
+ private:
+  std::string where_;
+  hid_t file_ = -1;
+  int64_t total_ = 0;
+};
+
+std::string basename_of(const std::string& p) {
+  const size_t s = p.rfind('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+std::string strip_suffix(std::string s) {  // "kernel:0" -> "kernel"
+  const size_t c = s.rfind(':');
+  if (c != std::string::npos && c + 1 < s.size() &&
+      std::all_of(s.begin() + static_cast<std::ptrdiff_t>(c + 1), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    s.resize(c);
+  return s;
+}
+
+int major_of(const std::string& version) {
+  if (!version.empty() && version[0] >= '1' && version[0] <= '9') return version[0] - '0';
+  return 0;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& where, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    std::string msg = e.what();
+    for (char& c : msg)
+      if (c == '\n' || c == '\r') c = ' ';
+    throw Error(where, fmt::format("{} is not valid JSON ({})", what, msg),
+                "check that the file was written by Keras and copied completely");
+  }
+}
+
+// Legacy layout: `group` has attribute layer_names, each layer group attribute weight_names.
+void read_legacy_weights(H5Reader& h5, const std::string& group, KerasFile& kf) {
+  Hid g(H5Gopen2(h5.root(), group.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.ok()) h5.fail(fmt::format("group '{}' cannot be opened (corrupt file)", group));
+  const auto layers = h5.strings(g.get(), "layer_names", "the weights");
+  if (!layers) h5.fail("has no attribute 'layer_names': not a Keras weights file");
+  for (const std::string& layer : *layers) {
+    const std::string lpath = group == "/" ? layer : group + "/" + layer;
+    if (layer.empty() || !h5.is_group(h5.root(), lpath))
+      h5.fail(fmt::format("layer '{}' is listed in layer_names but has no group", layer), "the file is incomplete");
+    Hid lg(H5Gopen2(h5.root(), lpath.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!lg.ok()) h5.fail(fmt::format("the group of layer '{}' cannot be opened (corrupt file)", layer));
+    const auto names = h5.strings(lg.get(), "weight_names", "layer '" + layer + "'");
+    auto& own = kf.weights[layer];
+    if (!names) continue;
+    for (const std::string& p : *names) {
+      Array a = h5.dataset(h5.root(), lpath + "/" + p, strip_suffix(basename_of(p)));
+      // A nested model's group holds its layers' weights: index them by the inner layer too.
+      const size_t last = p.rfind('/');
+      if (last != std::string::npos && last > 0) {
+        const std::string dir = p.substr(0, last);
+        const std::string inner = basename_of(dir);
+        if (inner != layer && !inner.empty()) kf.weights[inner].push_back(a);
+      }
+      own.push_back(std::move(a));
+    }
+  }
+  kf.has_weights = true;
+}
+
+// Keras 3 layout: layers/<name>/vars/<0..n-1>, sub-objects in other groups of the layer.
+void read_v3_group(H5Reader& h5, const std::string& path, const std::string& key, KerasFile& kf, int depth) {
+  if (depth > 32) h5.fail("the weights are nested too deeply");
+  for (const std::string& c : h5.children(h5.root(), path)) {
+    const std::string cp = path + "/" + c;
+    if (!h5.is_group(h5.root(), cp)) continue;
+    if (c == "vars") {
+      const auto vars = h5.children(h5.root(), cp);
+      auto& list = kf.weights[key];
+      for (size_t i = 0; i < vars.size(); ++i) {
+        const std::string v = std::to_string(i);
+        if (std::find(vars.begin(), vars.end(), v) == vars.end())
+          h5.fail(fmt::format("the variables of '{}' are not numbered 0..{}", key, vars.size() - 1));
+        list.push_back(h5.dataset(h5.root(), cp + "/" + v, v));
+      }
+    } else if (c == "layers") {
+      for (const std::string& l : h5.children(h5.root(), cp))
+        if (h5.is_group(h5.root(), cp + "/" + l)) read_v3_group(h5, cp + "/" + l, l, kf, depth + 1);
+    } else {
+      read_v3_group(h5, cp, key + "/" + c, kf, depth + 1);
+    }
+  }
+}
+
+void read_weights_h5(H5Reader& h5, KerasFile& kf) {
+  if (h5.is_group(h5.root(), "model_weights")) return read_legacy_weights(h5, "model_weights", kf);
+  if (H5Aexists(h5.root(), "layer_names") > 0) return read_legacy_weights(h5, "/", kf);
+  if (h5.is_group(h5.root(), "layers")) {
+    for (const std::string& l : h5.children(h5.root(), "/layers"))
+      if (h5.is_group(h5.root(), "/layers/" + l)) read_v3_group(h5, "/layers/" + l, l, kf, 0);
+    kf.has_weights = true;
+    return;
+  }
+  h5.fail("holds no Keras weights (no 'model_weights' group, 'layer_names' attribute or 'layers' group)",
+          "give a file written by Keras model.save() or save_weights()");
+}
+
+std::string read_file_bytes(const std::string& path, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw Error(path, "file not found", "check the path to the " + what);
+  if (fs::is_directory(st)) throw Error(path, "is a directory, not a " + what);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path, "cannot open the file for reading", "check its permissions");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) throw Error(path, "failed while reading the file");
+  return ss.str();
+}
+
+bool is_hdf5(const std::string& b) { return b.size() >= 8 && b.compare(0, 8, "\x89HDF\r\n\x1a\n", 8) == 0; }
+bool is_zip(const std::string& b) { return b.size() >= 4 && b.compare(0, 4, "PK\x03\x04", 4) == 0; }
+
+void check_not_empty(const std::string& bytes, const std::string& where) {
+  if (bytes.empty()) throw Error(where, "the file is empty (0 bytes)", "re-save the model");
+  if (bytes.rfind("version https://git-lfs", 0) == 0)
+    throw Error(where, "is a Git LFS pointer, not the model itself", "run 'git lfs pull' to fetch the model");
+}
+
+void set_major_from_config(KerasFile& kf) {
+  if (kf.major == 2 || kf.major == 3) return;
+  // Keras 3 configs name each layer's module; Keras 2 ones do not (or name tf.keras's).
+  kf.major = 2;
+  if (kf.model.is_object() && kf.model.contains("module")) kf.major = 3;
+}
+
+KerasFile read_h5_model(const std::string& bytes, const std::string& where) {
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  H5Reader h5(bytes, where);
+  KerasFile kf;
+  kf.where = where;
+  kf.major = 0;
+  const auto config = h5.string(h5.root(), "model_config", "the file");
+  if (!config)
+    h5.fail("holds no model configuration (attribute 'model_config'): it is a weights-only file",
+            "convert the architecture .json and pass this file with --weights");
+  kf.model = parse_json(*config, where, "the model configuration");
+  if (const auto v = h5.string(h5.root(), "keras_version", "the file")) kf.major = major_of(*v);
+  read_weights_h5(h5, kf);
+  set_major_from_config(kf);
+  return kf;
+}
+
+class Zip {
+ public:
+  Zip(const std::string& bytes, std::string where) : where_(std::move(where)) {
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err);
+    if (!src) fail("cannot be read as a zip archive");
+    za_ = zip_open_from_source(src, ZIP_RDONLY, &err);
+    if (!za_) {
+      zip_source_free(src);
+      const std::string msg = zip_error_strerror(&err);
+      zip_error_fini(&err);
+      fail("is not a valid .keras archive (zip: " + msg + ")", "check that the file was copied completely");
+    }
+    zip_error_fini(&err);
+  }
+  ~Zip() {
+    if (za_) zip_discard(za_);
+  }
+  Zip(const Zip&) = delete;
+  Zip& operator=(const Zip&) = delete;
+
+  std::optional<std::string> entry(const std::string& name) {
+    const zip_int64_t idx = zip_name_locate(za_, name.c_str(), 0);
+    if (idx < 0) return std::nullopt;
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(za_, static_cast<zip_uint64_t>(idx), 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE))
+      fail(fmt::format("entry '{}' is unreadable (corrupt archive)", name));
+    if (st.size > kMaxEntryBytes) fail(fmt::format("entry '{}' is larger than 2 GiB", name));
+    zip_file_t* f = zip_fopen_index(za_, static_cast<zip_uint64_t>(idx), 0);
+    if (!f) fail(fmt::format("entry '{}' cannot be opened ({})", name, zip_strerror(za_)));
+    std::string out(static_cast<size_t>(st.size), '\0');
+    zip_uint64_t got = 0;
+    while (got < st.size) {
+      const zip_int64_t r = zip_fread(f, out.data() + got, st.size - got);
+      if (r <= 0) {
+        const std::string msg = zip_file_strerror(f);
+        zip_fclose(f);
+        fail(fmt::format("entry '{}' is truncated or corrupt ({})", name, msg), "check that the file was copied completely");
+      }
+      got += static_cast<zip_uint64_t>(r);
+    }
+    // The CRC is checked at the end of the entry: read once more to reach it.
+    char extra;
+    const zip_int64_t r = zip_fread(f, &extra, 1);
+    const std::string msg = r < 0 ? zip_file_strerror(f) : "";
+    zip_fclose(f);
+    if (r != 0) fail(fmt::format("entry '{}' is corrupt ({})", name, r < 0 ? msg : "longer than its recorded size"));
+    return out;
+  }
+
+  [[noreturn]] void fail(const std::string& what, const std::string& hint = {}) const { throw Error(where_, what, hint); }
+
+ private:
+  std::string where_;
+  zip_t* za_ = nullptr;
+};
+
+KerasFile read_keras_zip(const std::string& bytes, const std::string& where) {
+  Zip zip(bytes, where);
+  KerasFile kf;
+  kf.where = where;
+  kf.major = 3;
+  const auto config = zip.entry("config.json");
+  if (!config) zip.fail("has no config.json: not a Keras 3 .keras file", "save the model with Keras 3 model.save('m.keras')");
+  kf.model = parse_json(*config, where + " (config.json)", "config.json");
+  if (const auto meta = zip.entry("metadata.json")) {
+    const nlohmann::json m = parse_json(*meta, where + " (metadata.json)", "metadata.json");
+    if (m.is_object() && m.contains("keras_version") && m["keras_version"].is_string())
+      kf.major = major_of(m["keras_version"].get<std::string>());
+  }
+  const auto weights = zip.entry("model.weights.h5");
+  if (!weights) zip.fail("has no model.weights.h5", "save the model with Keras 3 model.save('m.keras')");
+  check_not_empty(*weights, where + " (model.weights.h5)");
+  if (!is_hdf5(*weights)) zip.fail("model.weights.h5 is not an HDF5 file");
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  H5Reader h5(*weights, where + " (model.weights.h5)");
+  read_weights_h5(h5, kf);
+  if (kf.major != 3) kf.major = 3;
+  return kf;
+}
+
+KerasFile read_json_config(const std::string& bytes, const std::string& where) {
+  KerasFile kf;
+  kf.where = where;
+  kf.major = 0;
+  kf.model = parse_json(bytes, where, "the architecture");
+  if (kf.model.is_object() && kf.model.contains("keras_version") && kf.model["keras_version"].is_string())
+    kf.major = major_of(kf.model["keras_version"].get<std::string>());
+  set_major_from_config(kf);
+  return kf;
+}
+
+}  // namespace
+
+KerasFile read_keras_bytes(const std::string& bytes, const std::string& display_name) {
+  check_not_empty(bytes, display_name);
+  if (is_hdf5(bytes)) return read_h5_model(bytes, display_name);
+  if (is_zip(bytes)) return read_keras_zip(bytes, display_name);
+  const size_t first = bytes.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (bytes[first] == '{' || bytes[first] == '['))
+    return read_json_config(bytes, display_name);
+  throw Error(display_name, "is neither an HDF5 file, a .keras zip nor a JSON architecture",
+              "give a Keras .h5, .keras or .json (+ --weights) file");
+}
+
+KerasFile read_keras_file(const std::string& path, const std::string& weights_path) {
+  const std::string bytes = read_file_bytes(path, "Keras model");
+  check_not_empty(bytes, path);
+  if (!weights_path.empty() && (is_hdf5(bytes) || is_zip(bytes)))
+    throw Error(path, "holds its own weights; --weights is only for a .json architecture",
+                "drop --weights, or give the architecture .json");
+  KerasFile kf = read_keras_bytes(bytes, path);
+  if (is_hdf5(bytes) || is_zip(bytes)) return kf;
+  if (weights_path.empty()) return kf;  // the frontend asks for weights when a layer needs them
+  const std::string wbytes = read_file_bytes(weights_path, "Keras weights file");
+  check_not_empty(wbytes, weights_path);
+  if (!is_hdf5(wbytes)) throw Error(weights_path, "is not an HDF5 weights file", "give the .h5 written by save_weights()");
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  H5Reader h5(wbytes, weights_path);
+  read_weights_h5(h5, kf);
+  kf.where = path + " + " + weights_path;
+  return kf;
+}
+
+}  // namespace firmnet::frontends::keras

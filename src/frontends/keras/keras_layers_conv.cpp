@@ -1,0 +1,291 @@
+// Convolutions and pooling: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (and their QKeras forms) →
+// Conv; MaxPooling/AveragePooling 1D/2D and global pooling → Pool; ZeroPadding1D/2D → the padding of the
+// next convolution. Keras maps are channels-last as the IR's; kernels [k..., C_in/group, C_out] are the IR
+// weight layout as they are (a depthwise kernel [k..., C, multiplier] too: output channel c*multiplier + m).
+#include <fmt/format.h>
+
+#include "frontends/keras/keras_context.h"
+#include "ir/spatial.h"
+
+namespace firmnet::frontends::keras {
+
+namespace {
+
+// The spatial rank of a layer class ("Conv2D" → 2).
+size_t rank_of(const std::string& cls) {
+  if (cls.find("1D") != std::string::npos) return 1;
+  if (cls.find("2D") != std::string::npos) return 2;
+  return 0;
+}
+
+void check_channels_last(Context& ctx, const Layer& l) {
+  if (ctx.has(l, "data_format") && ctx.get_str(l, "data_format") != "channels_last")
+    ctx.fail(l, "data_format '" + ctx.get_str(l, "data_format") + "' is not supported",
+             "firmnet reads channels_last models (Keras's default)");
+}
+
+const Value& map_input(Context& ctx, const Layer& l, const std::vector<Value>& in, size_t rank) {
+  if (in.size() != 1) ctx.fail(l, fmt::format("has {} inputs, expected one", in.size()));
+  if (in[0].shape.size() != rank + 1)
+    ctx.fail(l, fmt::format("input of shape {} is not a {}-D channels-last map [{}C]", ir::to_string(in[0].shape),
+                            rank, rank == 1 ? "W, " : "H, W, "));
+  return in[0];
+}
+
+struct Geometry {
+  std::vector<int64_t> pads;  // begin..., end...
+  ir::Shape out;
+};
+
+// Keras padding on spatial dims `in` (of the unpadded data) plus extra (ZeroPadding) pads.
+Geometry geometry(Context& ctx, const Layer& l, const ir::Shape& in_padded, const std::vector<int64_t>& extra,
+                  const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                  const std::vector<int64_t>& dilations, const std::string& padding) {
+  const size_t r = kernel.size();
+  Geometry g;
+  g.pads.assign(2 * r, 0);
+  for (size_t a = 0; a < r; ++a) {
+    if (kernel[a] < 1 || strides[a] < 1 || dilations[a] < 1)
+      ctx.fail(l, fmt::format("kernel {}, stride {} and dilation {} on axis {} must be positive", kernel[a], strides[a],
+                              dilations[a], a));
+    const int64_t in = in_padded[a];
+    const int64_t span = (kernel[a] - 1) * dilations[a] + 1;
+    if (padding == "same") {
+      const int64_t out = (in + strides[a] - 1) / strides[a];
+      const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + span - in);
+      g.pads[a] = total / 2;
+      g.pads[a + r] = total - total / 2;
+    } else if (padding == "causal") {
+      if (r != 1) ctx.fail(l, "causal padding is only defined for 1-D layers");
+      g.pads[a] = span - 1;
+    } else if (padding != "valid") {
+      ctx.fail(l, "padding '" + padding + "' is not valid, same or causal");
+    }
+    if (!extra.empty()) g.pads[a] += extra[a], g.pads[a + r] += extra[a + r];
+    const int64_t unpadded = in - (extra.empty() ? 0 : extra[a] + extra[a + r]);
+    const int64_t o = ir::Window::out_size(unpadded, kernel[a], strides[a], dilations[a], g.pads[a] + g.pads[a + r], false);
+    if (o < 1)
+      ctx.fail(l, fmt::format("the window (kernel {}, dilation {}) is larger than the input ({}) on spatial axis {}",
+                              kernel[a], dilations[a], in, a));
+    g.out.push_back(o);
+  }
+  return g;
+}
+
+std::vector<double> zeros(int64_t n) { return std::vector<double>(static_cast<size_t>(n), 0.0); }
+
+}  // namespace
+
+Value emit_conv(Context& ctx, const Layer& l, const Value& x, const ConvSpec& s, const std::string& suffix) {
+  const size_t r = s.kernel.size();
+  const ir::Shape spatial(x.shape.begin(), x.shape.end() - 1);
+  const int64_t cin = x.shape.back();
+  const Geometry g = geometry(ctx, l, spatial, x.pending_pads, s.kernel, s.strides, s.dilations, s.padding);
+  Value data = x;
+  data.pending_pads.clear();
+  ir::Shape out = g.out;
+  out.push_back(s.out_channels);
+  Value y = ctx.emit(l, ir::OpKind::Conv, {data}, out, suffix);
+  ir::set_window_attrs(ctx.graph.nodes.back(), s.kernel, s.strides, s.dilations, g.pads);
+  ctx.graph.nodes.back().attrs["group"] = s.group;
+  ir::Shape wshape = s.kernel;
+  wshape.push_back(cin / s.group);
+  wshape.push_back(s.out_channels);
+  ctx.param("weight", wshape, s.weight.values, s.weight.type, s.weight.origin);
+  ctx.param("bias", {s.out_channels}, s.bias.values.empty() ? zeros(s.out_channels) : s.bias.values, s.bias.type,
+            s.bias.origin);
+  (void)r;
+  return y;
+}
+
+std::vector<Value> convert_conv(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = map_input(ctx, l, in, r);
+  const int64_t cin = x.shape.back();
+  ConvSpec s;
+  s.out_channels = ctx.get_int(l, "filters");
+  s.kernel = ctx.get_ints(l, "kernel_size", r);
+  s.strides = ctx.get_ints(l, "strides", r, 1);
+  s.dilations = ctx.get_ints(l, "dilation_rate", r, 1);
+  s.padding = ctx.get_str(l, "padding", "valid");
+  const int64_t groups = ctx.get_int(l, "groups", 1);
+  if (groups != 1 && groups != cin)
+    ctx.fail(l, fmt::format("groups = {} is neither 1 nor the {} input channels (depthwise)", groups, cin),
+             "grouped convolutions other than depthwise are not supported");
+  if (s.out_channels <= 0 || s.out_channels % groups != 0)
+    ctx.fail(l, fmt::format("filters = {} is not a positive multiple of groups {}", s.out_channels, groups));
+  s.group = groups;
+  ir::Shape wshape = s.kernel;
+  wshape.push_back(cin / groups);
+  wshape.push_back(s.out_channels);
+  const Array& k = ctx.weight(l, 0, "kernel", wshape);
+  s.weight = layer_weight(ctx, l, "kernel_quantizer", "kernel", wshape, k.values);
+  if (ctx.get_bool(l, "use_bias", true)) {
+    const Array& b = ctx.weight(l, 1, "bias", {s.out_channels});
+    s.bias = layer_weight(ctx, l, "bias_quantizer", "bias", {s.out_channels}, b.values);
+  }
+  const Value y = emit_conv(ctx, l, x, s, "");
+  return {layer_activation(ctx, l, y)};
+}
+
+std::vector<Value> convert_depthwise_conv(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = map_input(ctx, l, in, r);
+  const int64_t cin = x.shape.back();
+  const int64_t mult = ctx.get_int(l, "depth_multiplier", 1);
+  if (mult < 1 || mult > (1 << 16)) ctx.fail(l, fmt::format("depth_multiplier = {} is out of range", mult));
+  ConvSpec s;
+  s.kernel = ctx.get_ints(l, "kernel_size", r);
+  s.strides = ctx.get_ints(l, "strides", r, 1);
+  s.dilations = ctx.get_ints(l, "dilation_rate", r, 1);
+  s.padding = ctx.get_str(l, "padding", "valid");
+  s.group = cin;
+  s.out_channels = cin * mult;
+  ir::Shape kshape = s.kernel;
+  kshape.push_back(cin);
+  kshape.push_back(mult);
+  ir::Shape wshape = s.kernel;
+  wshape.push_back(1);
+  wshape.push_back(cin * mult);
+  const Array& k = ctx.weight(l, 0, "depthwise_kernel", kshape);
+  s.weight = layer_weight(ctx, l, "depthwise_quantizer", "depthwise kernel", kshape, k.values);
+  if (ctx.get_bool(l, "use_bias", true)) {
+    const Array& b = ctx.weight(l, 1, "bias", {cin * mult});
+    s.bias = layer_weight(ctx, l, "bias_quantizer", "bias", {cin * mult}, b.values);
+  }
+  const Value y = emit_conv(ctx, l, x, s, "");
+  return {layer_activation(ctx, l, y)};
+}
+
+// Depthwise (no bias) then pointwise (with the bias): two IR Convs, <name>_depthwise and <name>.
+std::vector<Value> convert_separable_conv(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = map_input(ctx, l, in, r);
+  const int64_t cin = x.shape.back();
+  const int64_t mult = ctx.get_int(l, "depth_multiplier", 1);
+  if (mult < 1 || mult > (1 << 16)) ctx.fail(l, fmt::format("depth_multiplier = {} is out of range", mult));
+  const int64_t filters = ctx.get_int(l, "filters");
+  if (filters <= 0) ctx.fail(l, fmt::format("filters = {} is not positive", filters));
+  ConvSpec d;
+  d.kernel = ctx.get_ints(l, "kernel_size", r);
+  d.strides = ctx.get_ints(l, "strides", r, 1);
+  d.dilations = ctx.get_ints(l, "dilation_rate", r, 1);
+  d.padding = ctx.get_str(l, "padding", "valid");
+  d.group = cin;
+  d.out_channels = cin * mult;
+  ir::Shape kshape = d.kernel;
+  kshape.push_back(cin);
+  kshape.push_back(mult);
+  d.weight = layer_weight(ctx, l, "depthwise_quantizer", "depthwise kernel", kshape,
+                          ctx.weight(l, 0, "depthwise_kernel", kshape).values);
+  const Value mid = emit_conv(ctx, l, x, d, "depthwise");
+  ConvSpec p;
+  p.kernel.assign(r, 1), p.strides.assign(r, 1), p.dilations.assign(r, 1);
+  p.out_channels = filters;
+  ir::Shape pshape(r, 1);
+  pshape.push_back(cin * mult);
+  pshape.push_back(filters);
+  p.weight = layer_weight(ctx, l, "pointwise_quantizer", "pointwise kernel", pshape,
+                          ctx.weight(l, 1, "pointwise_kernel", pshape).values);
+  if (ctx.get_bool(l, "use_bias", true)) {
+    const Array& b = ctx.weight(l, 2, "bias", {filters});
+    p.bias = layer_weight(ctx, l, "bias_quantizer", "bias", {filters}, b.values);
+  }
+  const Value y = emit_conv(ctx, l, mid, p, "");
+  return {layer_activation(ctx, l, y)};
+}
+
+std::vector<Value> convert_pool(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
+  const bool avg = l.cls.find("Average") != std::string::npos;
+  const std::vector<int64_t> kernel = ctx.get_ints(l, "pool_size", r, 2);
+  const std::vector<int64_t> strides = ctx.has(l, "strides") ? ctx.get_ints(l, "strides", r) : kernel;
+  const std::string padding = ctx.get_str(l, "padding", "valid");
+  if (padding != "valid" && padding != "same") ctx.fail(l, "padding '" + padding + "' is not valid or same");
+  const ir::Shape spatial(x.shape.begin(), x.shape.end() - 1);
+  const std::vector<int64_t> ones(r, 1);
+  const Geometry g = geometry(ctx, l, spatial, {}, kernel, strides, ones, padding);
+  ir::Shape out = g.out;
+  out.push_back(x.shape.back());
+  Value y = ctx.emit(l, ir::OpKind::Pool, {x}, out);
+  ir::Node& node = ctx.graph.nodes.back();
+  ir::set_window_attrs(node, kernel, strides, ones, g.pads);
+  node.attrs["mode"] = std::string(avg ? "avg" : "max");
+  node.attrs["count_include_pad"] = int64_t{0};  // Keras's 'same' average counts only the valid elements
+  if (avg) {
+    int64_t taps = 1;
+    for (int64_t k : kernel) taps *= k;
+    if (taps > (int64_t{1} << 20)) ctx.fail(l, fmt::format("a window of {} taps is too large", taps));
+    std::vector<double> inv = {0.0};
+    for (int64_t c = 1; c <= taps; ++c) inv.push_back(1.0 / static_cast<double>(c));
+    ctx.param("reciprocal", {taps + 1}, std::move(inv));
+  }
+  return {y};
+}
+
+std::vector<Value> convert_global_pool(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
+  const bool avg = l.cls.find("Average") != std::string::npos;
+  const ir::Shape spatial(x.shape.begin(), x.shape.end() - 1);
+  const int64_t c = x.shape.back();
+  ir::Shape out(r, 1);
+  out.push_back(c);
+  const bool keepdims = ctx.get_bool(l, "keepdims", false);
+  // A global pool is a window the size of the map; without keepdims a Reshape drops the [1, (1,)] axes.
+  Value y = ctx.emit(l, ir::OpKind::Pool, {x}, out);
+  ir::Node& node = ctx.graph.nodes.back();
+  ir::set_window_attrs(node, spatial, std::vector<int64_t>(r, 1), std::vector<int64_t>(r, 1),
+                       std::vector<int64_t>(2 * r, 0));
+  node.attrs["mode"] = std::string(avg ? "avg" : "max");
+  node.attrs["count_include_pad"] = int64_t{0};
+  if (avg) {
+    const int64_t taps = ir::num_elements(spatial);
+    if (taps > (int64_t{1} << 20)) ctx.fail(l, fmt::format("a window of {} taps is too large", taps));
+    std::vector<double> inv = {0.0};
+    for (int64_t k = 1; k <= taps; ++k) inv.push_back(1.0 / static_cast<double>(k));
+    ctx.param("reciprocal", {taps + 1}, std::move(inv));
+  }
+  if (keepdims) return {y};
+  return {ctx.emit(l, ir::OpKind::Reshape, {y}, {c}, "flat")};
+}
+
+std::vector<Value> convert_zero_padding(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
+  const json& p = ctx.get(l, "padding");
+  std::vector<int64_t> pads(2 * r, 0);  // begin..., end...
+  const auto num = [&](const json& v) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (1 << 20))
+      ctx.fail(l, "padding " + p.dump() + " is not a list of non-negative integers");
+    return v.get<int64_t>();
+  };
+  if (p.is_number_integer()) {
+    for (auto& v : pads) v = num(p);
+  } else if (p.is_array() && p.size() == r && r == 1) {
+    pads = {num(p[0]), num(p[0])};
+  } else if (p.is_array() && p.size() == 2 && r == 1) {  // ZeroPadding1D((left, right))
+    pads = {num(p[0]), num(p[1])};
+  } else if (p.is_array() && p.size() == r) {
+    for (size_t a = 0; a < r; ++a) {
+      if (p[a].is_array() && p[a].size() == 2) pads[a] = num(p[a][0]), pads[a + r] = num(p[a][1]);
+      else pads[a] = pads[a + r] = num(p[a]);
+    }
+  } else {
+    ctx.fail(l, "padding " + p.dump() + " is not understood");
+  }
+  Value v = x;
+  v.pending_pads = pads;
+  v.padded_by = l.name;
+  for (size_t a = 0; a < r; ++a) v.shape[a] += pads[a] + pads[a + r];
+  return {v};
+}
+
+}  // namespace firmnet::frontends::keras

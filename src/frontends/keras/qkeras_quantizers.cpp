@@ -1,0 +1,491 @@
+// QKeras quantizers (QKeras 0.9, qkeras/quantizers.py), reproduced exactly:
+//
+//   quantized_bits(bits, integer, symmetric, keep_negative, alpha): with m = 2^(bits - keep_negative) and
+//     2^k = 2^integer / m, q = clip(round(x / 2^k), keep_negative * (-2^(bits-1) + symmetric), m - 1),
+//     y = q * 2^k (round = tf.round: half to even). alpha None or 1: scale 1; a number: y * alpha;
+//     'auto' / 'auto_po2' (weights only): a per-output-channel scale from the weights (below).
+//   quantized_relu(bits, integer): q = clip(round(x * 2^(bits - integer)), 0, 2^bits - 1), y = q * 2^(integer - bits).
+//   binary(use_01, alpha): x >= 0 ? +1 : -1 ({1, 0} with use_01), times the scale.
+//   ternary(alpha, threshold): |x| >= t ? sign(x) : 0 (t = threshold, default 0.33 as float32), times the scale.
+//
+// On weights the quantizer is applied at load time (the values QKeras computes; their exact type when it has
+// one). On data (QActivation) quantized_bits and quantized_relu become a Quantize node (a cast to
+// fixed<bits, integer+1, RND_CONV, SAT> / ufixed<bits, integer, RND_CONV, SAT>: exactly the quantizer), binary
+// and ternary a MultiThreshold. docs/NUMERICS.md "QKeras".
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "frontends/keras/keras_context.h"
+
+namespace firmnet::frontends::keras {
+
+namespace {
+
+constexpr double kEpsilon = 1e-7;  // K.epsilon()
+
+struct QSpec {
+  std::string name;
+  std::map<std::string, json> args;
+  std::string text;  // for messages and origins
+};
+
+const std::map<std::string, std::vector<std::string>>& positional() {
+  static const std::map<std::string, std::vector<std::string>> p = {
+      {"quantized_bits", {"bits", "integer", "symmetric", "keep_negative", "alpha", "use_stochastic_rounding"}},
+      {"quantized_relu", {"bits", "integer", "use_sigmoid", "negative_slope", "use_stochastic_rounding", "relu_upper_bound"}},
+      {"binary", {"use_01", "alpha", "use_stochastic_rounding"}},
+      {"stochastic_binary", {"alpha", "temperature", "use_real_sigmoid"}},
+      {"ternary", {"alpha", "threshold", "use_stochastic_rounding", "number_of_unrolls"}},
+      {"stochastic_ternary", {"alpha", "threshold", "temperature", "use_real_sigmoid", "number_of_unrolls"}},
+      {"quantized_tanh", {"bits", "use_stochastic_rounding", "symmetric"}},
+      {"quantized_sigmoid", {"bits", "symmetric"}},
+      {"quantized_po2", {"bits", "max_value"}},
+      {"quantized_relu_po2", {"bits", "max_value"}},
+      {"quantized_ulaw", {"bits", "integer", "symmetric", "u"}},
+      {"bernoulli", {"alpha"}},
+  };
+  return p;
+}
+
+// A Python literal of a quantizer string: 6, 0.5, True, None, 'auto_po2'.
+json literal(const std::string& s, bool& ok) {
+  ok = true;
+  if (s == "True") return true;
+  if (s == "False") return false;
+  if (s == "None") return nullptr;
+  if (s.size() >= 2 && (s[0] == '\'' || s[0] == '"') && s.back() == s[0]) return s.substr(1, s.size() - 2);
+  try {
+    size_t pos = 0;
+    if (s.find_first_of(".eE") == std::string::npos) {
+      const long long v = std::stoll(s, &pos);
+      if (pos == s.size()) return static_cast<int64_t>(v);
+    }
+    const double d = std::stod(s, &pos);
+    if (pos == s.size()) return d;
+  } catch (const std::exception&) {
+  }
+  ok = false;
+  return nullptr;
+}
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+}
+
+// "quantized_bits(8,3,alpha=1)" → name and arguments.
+QSpec parse_call(Context& ctx, const Layer& l, const std::string& text) {
+  QSpec q;
+  q.text = text;
+  const size_t open = text.find('(');
+  q.name = trim(text.substr(0, open));
+  if (open == std::string::npos) return q;
+  if (text.back() != ')') ctx.fail(l, "quantizer '" + text + "' is not name(arguments)");
+  const std::string inner = text.substr(open + 1, text.size() - open - 2);
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : inner) {
+    if (c == ',') parts.push_back(cur), cur.clear();
+    else cur += c;
+  }
+  if (!trim(cur).empty() || !parts.empty()) parts.push_back(cur);
+  const auto it = positional().find(q.name);
+  size_t pos = 0;
+  for (const std::string& part : parts) {
+    const std::string p = trim(part);
+    if (p.empty()) continue;
+    const size_t eq = p.find('=');
+    bool ok = false;
+    if (eq != std::string::npos) {
+      const json v = literal(trim(p.substr(eq + 1)), ok);
+      if (!ok) ctx.fail(l, "quantizer '" + text + "': argument '" + p + "' is not a literal");
+      q.args[trim(p.substr(0, eq))] = v;
+    } else {
+      const json v = literal(p, ok);
+      if (!ok) ctx.fail(l, "quantizer '" + text + "': argument '" + p + "' is not a literal");
+      if (it == positional().end() || pos >= it->second.size())
+        ctx.fail(l, "quantizer '" + text + "' has too many positional arguments");
+      q.args[it->second[pos++]] = v;
+    }
+  }
+  return q;
+}
+
+std::optional<QSpec> spec_of(Context& ctx, const Layer& l, const json& q) {
+  if (q.is_string()) {
+    QSpec s = parse_call(ctx, l, q.get<std::string>());
+    if (!positional().count(s.name)) return std::nullopt;
+    return s;
+  }
+  if (q.is_object() && q.contains("class_name") && q["class_name"].is_string()) {
+    QSpec s;
+    s.name = q["class_name"].get<std::string>();
+    if (!positional().count(s.name)) return std::nullopt;
+    if (q.contains("config") && q["config"].is_object())
+      for (const auto& [k, v] : q["config"].items()) s.args[k] = v;
+    std::string a;
+    for (const auto& [k, v] : s.args)
+      if (k == "bits" || k == "integer" || k == "alpha" || k == "symmetric" || k == "keep_negative" || k == "threshold" ||
+          k == "use_01")
+        a += (a.empty() ? "" : ",") + k + "=" + v.dump();
+    s.text = s.name + "(" + a + ")";
+    return s;
+  }
+  return std::nullopt;
+}
+
+int64_t arg_int(Context& ctx, const Layer& l, const QSpec& q, const std::string& k, int64_t def) {
+  const auto it = q.args.find(k);
+  if (it == q.args.end() || it->second.is_null()) return def;
+  const json& v = it->second;
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 1e9)
+    return static_cast<int64_t>(v.get<double>());
+  ctx.fail(l, fmt::format("quantizer {}: {} = {} is not an integer", q.text, k, v.dump()));
+}
+
+double arg_float(Context& ctx, const Layer& l, const QSpec& q, const std::string& k, double def) {
+  const auto it = q.args.find(k);
+  if (it == q.args.end() || it->second.is_null()) return def;
+  if (it->second.is_number()) return it->second.get<double>();
+  if (it->second.is_boolean()) return it->second.get<bool>() ? 1.0 : 0.0;
+  ctx.fail(l, fmt::format("quantizer {}: {} = {} is not a number", q.text, k, it->second.dump()));
+}
+
+// alpha: nullopt for None, a number, or "auto" / "auto_po2".
+struct Alpha {
+  bool none = true;
+  double value = 1.0;
+  std::string mode;  // "auto", "auto_po2"
+};
+Alpha arg_alpha(Context& ctx, const Layer& l, const QSpec& q) {
+  Alpha a;
+  const auto it = q.args.find("alpha");
+  if (it == q.args.end() || it->second.is_null()) return a;
+  a.none = false;
+  if (it->second.is_number()) {
+    a.value = it->second.get<double>();
+    if (!(a.value > 0) || !std::isfinite(a.value)) ctx.fail(l, fmt::format("quantizer {}: alpha {} is not positive", q.text, a.value));
+    return a;
+  }
+  if (it->second.is_string() && (it->second.get<std::string>() == "auto" || it->second.get<std::string>() == "auto_po2")) {
+    a.mode = it->second.get<std::string>();
+    return a;
+  }
+  ctx.fail(l, fmt::format("quantizer {}: alpha {} is not supported", q.text, it->second.dump()),
+           "use alpha=1, None, a number, 'auto' or 'auto_po2'");
+}
+
+void no_stochastic(Context& ctx, const Layer& l, const QSpec& q) {
+  if (arg_int(ctx, l, q, "use_stochastic_rounding", 0) != 0)
+    ctx.warn(l, "quantizer " + q.text + ": stochastic rounding is a training feature; inference rounds to nearest");
+}
+
+double round_half_even(double v) { return std::nearbyint(v); }  // the default FE_TONEAREST mode
+
+double po2(double s) { return std::exp2(round_half_even(std::log(s + kEpsilon) / std::log(2.0))); }
+
+// Per output channel (the last axis; all values when rank 1): indices of channel c.
+struct Channels {
+  int64_t count = 1, stride = 1;  // channel of element i: i % count (rank > 1), else 0
+  explicit Channels(const ir::Shape& shape) {
+    if (shape.size() > 1) count = shape.back();
+  }
+  int64_t of(size_t i) const { return count == 1 ? 0 : static_cast<int64_t>(i) % count; }
+};
+
+// _get_scale(alpha, x, q): per channel mean(x*q) / (mean(q*q) + eps), rounded to a power of two for auto_po2.
+std::vector<double> least_squares_scale(const std::vector<double>& x, const std::vector<double>& q, const Channels& ch,
+                                        const std::string& mode) {
+  std::vector<double> qx(static_cast<size_t>(ch.count), 0.0), qq(static_cast<size_t>(ch.count), 0.0);
+  std::vector<int64_t> n(static_cast<size_t>(ch.count), 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const auto c = static_cast<size_t>(ch.of(i));
+    qx[c] += x[i] * q[i], qq[c] += q[i] * q[i], ++n[c];
+  }
+  std::vector<double> s(qx.size());
+  for (size_t c = 0; c < s.size(); ++c) {
+    const double m = n[c] ? static_cast<double>(n[c]) : 1.0;
+    s[c] = (qx[c] / m) / (qq[c] / m + kEpsilon);
+    if (mode == "auto_po2") s[c] = po2(s[c]);
+  }
+  return s;
+}
+
+std::vector<double> channel_max_abs(const std::vector<double>& x, const Channels& ch) {
+  std::vector<double> m(static_cast<size_t>(ch.count), 0.0);
+  for (size_t i = 0; i < x.size(); ++i) m[static_cast<size_t>(ch.of(i))] = std::max(m[static_cast<size_t>(ch.of(i))], std::fabs(x[i]));
+  return m;
+}
+
+double sign(double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; }
+
+// The narrowest signed type (≤ 32 bits) holding every value exactly, or nullopt.
+std::optional<numeric::FixedType> exact_type(const std::vector<double>& values) {
+  int frac = -64;
+  double max_abs = 0;
+  for (double v : values) {
+    if (!std::isfinite(v)) return std::nullopt;
+    if (v == 0) continue;
+    int f = -64;
+    while (f < 64 && std::ldexp(v, f) != std::floor(std::ldexp(v, f))) ++f;
+    if (f >= 64) return std::nullopt;
+    // drop trailing zero bits: the smallest f with v*2^f integer
+    while (f > -64 && std::ldexp(v, f - 1) == std::floor(std::ldexp(v, f - 1))) --f;
+    frac = std::max(frac, f);
+    max_abs = std::max(max_abs, std::fabs(v));
+  }
+  if (max_abs == 0) return numeric::make_type(1, 1, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+  int bits = 1;  // magnitude bits of max_abs * 2^frac, plus the sign
+  const double top = std::ldexp(max_abs, frac);
+  while (bits < 40 && std::ldexp(1.0, bits) <= top) ++bits;
+  // -2^(bits) fits in bits+1 signed bits; +2^bits - 1 too.
+  const int width = bits + 1;
+  if (width > 32) return std::nullopt;
+  return numeric::make_type(width, width - frac, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+}
+
+// quantized_bits's level range and grid.
+struct BitsQ {
+  int64_t bits = 8, integer = 0, qmin = 0, qmax = 0;
+  bool keep_negative = true, symmetric = false;
+  int k = 0;  // grid 2^k
+};
+BitsQ bits_q(Context& ctx, const Layer& l, const QSpec& q) {
+  BitsQ b;
+  b.bits = arg_int(ctx, l, q, "bits", 8);
+  b.integer = arg_int(ctx, l, q, "integer", 0);
+  b.keep_negative = arg_int(ctx, l, q, "keep_negative", 1) != 0;
+  b.symmetric = arg_int(ctx, l, q, "symmetric", 0) != 0;
+  if (b.bits < 1 || b.bits > 32 || b.integer < -64 || b.integer > 64)
+    ctx.fail(l, fmt::format("quantizer {}: bits {} / integer {} are out of range", q.text, b.bits, b.integer));
+  const int64_t unsigned_bits = b.bits - (b.keep_negative ? 1 : 0);
+  b.k = static_cast<int>(b.integer - unsigned_bits);
+  const int64_t m = int64_t{1} << unsigned_bits;
+  b.qmax = m - 1;
+  b.qmin = b.keep_negative ? -m + (b.symmetric ? 1 : 0) : 0;
+  return b;
+}
+
+}  // namespace
+
+bool is_quantizer(const json& a) {
+  if (a.is_string()) {
+    std::string s = a.get<std::string>();
+    s = trim(s.substr(0, s.find('(')));
+    return positional().count(s) != 0;
+  }
+  return a.is_object() && a.contains("class_name") && a["class_name"].is_string() &&
+         positional().count(a["class_name"].get<std::string>()) != 0;
+}
+
+QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, const std::string& role,
+                                const ir::Shape& shape, std::vector<double> x) {
+  if (qj.is_null()) return {std::move(x), std::nullopt, {}};
+  const std::optional<QSpec> qs = spec_of(ctx, l, qj);
+  if (!qs) ctx.fail(l, "the " + role + " quantizer " + qj.dump() + " is not a QKeras quantizer firmnet knows");
+  const QSpec& q = *qs;
+  no_stochastic(ctx, l, q);
+  const Channels ch(shape);
+  QuantizedConst out;
+  out.origin = "QKeras " + q.text;
+  std::vector<double> y(x.size());
+  if (q.name == "quantized_bits") {
+    const BitsQ b = bits_q(ctx, l, q);
+    const Alpha a = arg_alpha(ctx, l, q);
+    if (b.bits - (b.keep_negative ? 1 : 0) == 0)
+      ctx.fail(l, "quantizer " + q.text + " has no magnitude bits", "use binary() for 1-bit weights");
+    if (a.mode.empty()) {
+      const double scale = a.none ? 1.0 : a.value;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double lv = std::clamp(round_half_even(std::ldexp(x[i], -b.k)), static_cast<double>(b.qmin),
+                                     static_cast<double>(b.qmax));
+        y[i] = std::ldexp(lv, b.k) * scale;
+      }
+      if (scale == 1.0)
+        out.type = numeric::make_type(static_cast<int>(b.bits), static_cast<int>(b.bits) + b.k, b.keep_negative,
+                                      numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+    } else {
+      // 'auto' / 'auto_po2' (symmetric forced): levels = 2*(2^(bits-1) - 1), x /= 2^integer, initial
+      // scale = max|x| * 2 / levels per channel (po2: rounded), five least-squares refinements of the
+      // levels z and the scale; y = 2^integer * z * scale.
+      const double mi = std::ldexp(1.0, static_cast<int>(b.integer));
+      const double levels = 2.0 * (std::ldexp(1.0, static_cast<int>(b.bits - 1)) - 1.0);
+      std::vector<double> xs(x.size());
+      for (size_t i = 0; i < x.size(); ++i) xs[i] = x[i] / mi;
+      std::vector<double> s = channel_max_abs(xs, ch);
+      for (double& v : s) v = v * 2.0 / levels;
+      std::vector<double> z(x.size());
+      const auto levels_of = [&] {
+        for (size_t i = 0; i < xs.size(); ++i) {
+          const double v = std::floor(std::fabs(xs[i]) / s[static_cast<size_t>(ch.of(i))] + 0.5);
+          z[i] = sign(xs[i]) * (v < levels / 2 ? v : levels / 2);
+        }
+      };
+      if (a.mode == "auto_po2") {
+        for (double& v : s) v = po2(v);
+        for (int it = 0; it < 5; ++it) {
+          levels_of();
+          s = least_squares_scale(xs, z, ch, "auto_po2");
+        }
+      } else {
+        levels_of();
+      }
+      for (size_t i = 0; i < x.size(); ++i) y[i] = mi * z[i] * s[static_cast<size_t>(ch.of(i))];
+      out.type = exact_type(y);
+    }
+  } else if (q.name == "binary" || q.name == "stochastic_binary") {
+    const Alpha a = arg_alpha(ctx, l, q);
+    const bool use01 = arg_int(ctx, l, q, "use_01", 0) != 0;
+    std::vector<double> k(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      k[i] = x[i] >= 0 ? 1.0 : -1.0;
+      if (use01) k[i] = (k[i] + 1.0) / 2.0;
+    }
+    std::vector<double> s(static_cast<size_t>(ch.count), a.none ? 1.0 : a.value);
+    if (!a.mode.empty()) s = least_squares_scale(x, k, ch, a.mode);
+    for (size_t i = 0; i < x.size(); ++i) y[i] = k[i] * s[static_cast<size_t>(ch.of(i))];
+    out.type = exact_type(y);
+  } else if (q.name == "ternary" || q.name == "stochastic_ternary") {
+    const Alpha a = arg_alpha(ctx, l, q);
+    std::vector<double> t(x.size(), 0.0);
+    std::vector<double> s(static_cast<size_t>(ch.count), a.none ? 1.0 : a.value);
+    if (!a.mode.empty()) {
+      const int64_t unrolls = arg_int(ctx, l, q, "number_of_unrolls", 5);
+      if (unrolls < 0 || unrolls > 1000) ctx.fail(l, "quantizer " + q.text + ": number_of_unrolls is out of range");
+      s = channel_max_abs(x, ch);
+      for (double& v : s) v = 2.0 * v / 3.0;
+      if (a.mode == "auto_po2")
+        for (double& v : s) v = po2(v);
+      for (int64_t it = 0; it < unrolls; ++it) {
+        for (size_t i = 0; i < x.size(); ++i) {
+          const double sc = s[static_cast<size_t>(ch.of(i))];
+          const double v = sc * round_half_even(x[i] / sc);
+          t[i] = (std::fabs(v) >= sc / 2.0 ? 1.0 : 0.0) * sign(x[i]);
+        }
+        s = least_squares_scale(x, t, ch, a.mode);
+      }
+      if (unrolls == 0) ctx.fail(l, "quantizer " + q.text + ": number_of_unrolls 0 is not supported");
+    } else {
+      const double thr = static_cast<float>(arg_float(ctx, l, q, "threshold", 0.33));
+      for (size_t i = 0; i < x.size(); ++i) t[i] = (std::fabs(x[i]) >= thr ? 1.0 : 0.0) * sign(x[i]);
+    }
+    for (size_t i = 0; i < x.size(); ++i) y[i] = t[i] * s[static_cast<size_t>(ch.of(i))];
+    out.type = exact_type(y);
+  } else {
+    ctx.fail(l, "the " + role + " quantizer " + q.text + " is not supported yet",
+             "supported on weights: quantized_bits, binary, ternary");
+  }
+  out.values = std::move(y);
+  return out;
+}
+
+Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const json& qj, const std::string& suffix) {
+  const std::optional<QSpec> qs = spec_of(ctx, l, qj);
+  if (!qs) {
+    // QActivation('relu') and friends: a Keras built-in.
+    const std::string fn = ctx.activation_name(l, qj);
+    return ctx.activation(l, x, fn, suffix);
+  }
+  const QSpec& q = *qs;
+  no_stochastic(ctx, l, q);
+  const std::string origin = "QKeras " + q.text;
+  if (q.name == "quantized_bits" || q.name == "quantized_relu") {
+    int64_t bits, qmin, qmax;
+    int k;
+    bool is_signed, narrow = false;
+    if (q.name == "quantized_bits") {
+      const BitsQ b = bits_q(ctx, l, q);
+      const Alpha a = arg_alpha(ctx, l, q);
+      if (!a.mode.empty() || (!a.none && a.value != 1.0))
+        ctx.fail(l, "quantizer " + q.text + ": an alpha other than 1 on data is not supported",
+                 "use alpha=1 (or None) for activation quantizers");
+      if (b.bits - (b.keep_negative ? 1 : 0) == 0)
+        ctx.fail(l, "quantizer " + q.text + " has no magnitude bits", "use binary() for 1-bit activations");
+      bits = b.bits, qmin = b.qmin, qmax = b.qmax, k = b.k, is_signed = b.keep_negative;
+      narrow = b.keep_negative && b.symmetric;
+    } else {
+      bits = arg_int(ctx, l, q, "bits", 8);
+      const int64_t integer = arg_int(ctx, l, q, "integer", 0);
+      if (bits < 1 || bits > 32 || integer < -64 || integer > 64)
+        ctx.fail(l, fmt::format("quantizer {}: bits {} / integer {} are out of range", q.text, bits, integer));
+      if (arg_int(ctx, l, q, "use_sigmoid", 0) != 0)
+        ctx.fail(l, "quantizer " + q.text + ": use_sigmoid is not supported", "use quantized_relu without use_sigmoid");
+      if (arg_float(ctx, l, q, "negative_slope", 0.0) != 0.0)
+        ctx.fail(l, "quantizer " + q.text + ": a negative_slope is not supported yet");
+      const auto it = q.args.find("relu_upper_bound");
+      if (it != q.args.end() && !it->second.is_null())
+        ctx.fail(l, "quantizer " + q.text + ": relu_upper_bound is not supported yet");
+      qmin = 0, qmax = (int64_t{1} << bits) - 1, k = static_cast<int>(integer - bits), is_signed = false;
+    }
+    Value y = ctx.emit(l, ir::OpKind::Quantize, {x}, x.shape, suffix);
+    ir::Node& node = ctx.graph.nodes.back();
+    const numeric::FixedType t = numeric::make_type(static_cast<int>(bits), static_cast<int>(bits) + k, is_signed,
+                                                    numeric::Rounding::RND_CONV,
+                                                    narrow ? numeric::Overflow::SAT_SYM : numeric::Overflow::SAT);
+    node.attrs["rounding_mode"] = std::string("ROUND");
+    node.attrs["log2_scale"] = int64_t{k};
+    node.attrs["zero_point"] = int64_t{0};
+    node.attrs["qmin"] = qmin;
+    node.attrs["qmax"] = qmax;
+    node.attrs["lowering"] = std::string("cast");
+    node.attrs["lowering_why"] = fmt::format("{} rounds half to even (tf.round) and saturates exactly at the levels [{}, {}]",
+                                             t.str(), qmin, qmax);
+    ctx.graph.tensor(y.id).type = t;
+    ctx.graph.tensor(y.id).origin = origin;
+    return y;
+  }
+  if (q.name == "binary" || q.name == "ternary") {
+    const Alpha a = arg_alpha(ctx, l, q);
+    if (!a.mode.empty())
+      ctx.fail(l, "quantizer " + q.text + ": alpha '" + a.mode + "' on data is not supported",
+               "use alpha=1 (or None) for activation quantizers");
+    const double s = a.none ? 1.0 : a.value;
+    std::vector<double> thr;
+    std::vector<int64_t> strict;
+    double out_scale, out_bias;
+    if (q.name == "binary") {
+      const bool use01 = arg_int(ctx, l, q, "use_01", 0) != 0;
+      thr = {0.0}, strict = {0};
+      out_scale = use01 ? s : 2 * s;
+      out_bias = use01 ? 0.0 : -s;
+    } else {
+      const double t = static_cast<float>(arg_float(ctx, l, q, "threshold", 0.33));
+      if (!(t >= 0) || !std::isfinite(t)) ctx.fail(l, fmt::format("quantizer {}: threshold {} is negative", q.text, t));
+      thr = {-t, t}, strict = {1, 0};  // level 0 above -t (x > -t), level 1 from t on (x >= t)
+      out_scale = s, out_bias = -s;
+    }
+    Value y = ctx.emit(l, ir::OpKind::MultiThreshold, {x}, x.shape, suffix);
+    ir::Node& node = ctx.graph.nodes.back();
+    node.attrs["out_scale"] = out_scale;
+    node.attrs["out_bias"] = out_bias;
+    node.attrs["data_layout"] = std::string("NHWC");
+    if (strict.size() > 1 || strict[0]) node.attrs["strict"] = strict;
+    node.attrs["lowering"] = std::string("thresholds");
+    node.attrs["lowering_why"] = fmt::format("{}: {} comparison(s) per element", q.text, thr.size());
+    const auto n = static_cast<int64_t>(thr.size());
+    ctx.param("thresholds", {1, n}, std::move(thr));
+    ctx.graph.tensor(y.id).origin = origin;
+    return y;
+  }
+  ctx.fail(l, "the activation quantizer " + q.text + " is not supported yet",
+           "supported on data: quantized_bits, quantized_relu, binary, ternary");
+}
+
+std::vector<Value> convert_qactivation(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  if (in.size() != 1) ctx.fail(l, fmt::format("has {} inputs, expected one", in.size()));
+  const Value& x = ctx.plain(l, in[0]);
+  const json& a = ctx.get(l, "activation");
+  Value y = quantize_activation(ctx, l, x, a, "");
+  if (y.id == x.id) {  // a linear QActivation
+    y = ctx.emit(l, ir::OpKind::Activation, {x}, x.shape);
+    ctx.graph.nodes.back().attrs["function"] = std::string("linear");
+  }
+  return {y};
+}
+
+}  // namespace firmnet::frontends::keras

@@ -1,0 +1,233 @@
+// Keras 2 / Keras 3 / QKeras models read directly (../shared/models/cases/keras, ../shared/models/keras):
+// every file form of a case converts to the same graph; the float reference equals the framework's outputs
+// (relative error <= 1e-5); the quantized QKeras cases equal QKeras bit for bit where its arithmetic is exact
+// and agree within the documented bounds where it computes in float (softmax); the generated io_parallel
+// firmware equals the emulator bit for bit; the example-models KERAS_3layer.json + weights gives exactly the
+// outputs of its ONNX twin.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "backends/vitis/vitis_backend.h"
+#include "driver/driver.h"
+#include "emulator/emulator.h"
+#include "support/data_io.h"
+
+namespace fs = std::filesystem;
+using namespace firmnet;
+
+namespace {
+
+const fs::path kCases = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras";
+const fs::path kExamples = fs::path(FIRMNET_SHARED_MODELS) / "keras";
+
+enum class Ref { Float, Exact, Softmax };  // Softmax: exact up to a float softmax
+
+struct Case {
+  const char* name;
+  std::vector<const char*> forms;  // ".h5", ".json" (+ _weights.h5), ".keras"
+  int outputs;
+  Ref ref;
+};
+
+const std::vector<Case>& cases() {
+  static const std::vector<Case> c = {
+      {"dense_bn_act_a", {".h5", ".json"}, 1, Ref::Float},
+      {"k3_jet_tagger", {".h5", ".keras"}, 1, Ref::Float},
+      {"conv1d_same_valid", {".h5", ".json"}, 1, Ref::Float},
+      {"conv2d_same_valid", {".h5", ".json"}, 1, Ref::Float},
+      {"pool2d", {".h5", ".json"}, 1, Ref::Float},
+      {"skip_add_concat", {".h5", ".json"}, 2, Ref::Float},
+      {"k3_conv1d", {".h5", ".keras"}, 1, Ref::Float},
+      {"qkeras_jet_logits", {".h5", ".json"}, 1, Ref::Exact},
+      {"qkeras_binary_ternary", {".h5", ".json"}, 1, Ref::Exact},
+      {"qkeras_conv2d_dw", {".h5", ".json"}, 1, Ref::Exact},
+      {"qkeras_jet_tagger", {".h5", ".json"}, 1, Ref::Softmax},
+  };
+  return c;
+}
+
+struct Data {
+  support::Array x;
+  std::vector<support::Array> y;
+};
+
+Data load(const Case& k) {
+  Data d;
+  d.x = support::read_npy((kCases / (std::string(k.name) + "_x.npy")).string());
+  if (k.outputs == 1) d.y.push_back(support::read_npy((kCases / (std::string(k.name) + "_y.npy")).string()));
+  for (int o = 0; k.outputs > 1 && o < k.outputs; ++o)
+    d.y.push_back(support::read_npy((kCases / (std::string(k.name) + "_y" + std::to_string(o) + ".npy")).string()));
+  return d;
+}
+
+std::string model_path(const Case& k, const std::string& form) { return (kCases / (std::string(k.name) + form)).string(); }
+
+driver::Compiled compile(const Case& k, const std::string& form, const config::Config& cfg = config::Config::defaults()) {
+  const std::string weights = form == ".json" ? (kCases / (std::string(k.name) + "_weights.h5")).string() : "";
+  return driver::compile(model_path(k, form), cfg, {}, weights);
+}
+
+bool have_cases() { return fs::exists(kCases / "MANIFEST.md"); }
+
+TEST(KerasCases, FloatReferenceEqualsTheFrameworkInEveryFileForm) {
+  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  for (const Case& k : cases()) {
+    const Data d = load(k);
+    for (const char* form : k.forms) {
+      SCOPED_TRACE(std::string(k.name) + form);
+      const auto c = compile(k, form);
+      size_t batch = 0;
+      const auto in = driver::inputs_from_arrays(c.graph, {d.x}, batch);
+      const auto out = emulator::run_float(c.graph, in, batch);
+      ASSERT_EQ(out.size(), d.y.size());
+      double worst = 0, scale = 0;
+      for (size_t o = 0; o < out.size(); ++o) {
+        ASSERT_EQ(out[o].size(), d.y[o].data.size());
+        for (size_t i = 0; i < out[o].size(); ++i) {
+          worst = std::max(worst, std::fabs(out[o][i] - d.y[o].data[i]));
+          scale = std::max(scale, std::fabs(d.y[o].data[i]));
+        }
+      }
+      EXPECT_LE(worst, 1e-5 * std::max(1.0, scale));
+      std::printf("[%s%s] float vs framework: max abs error %.2e (max |y| %.2f)\n", k.name, form, worst, scale);
+    }
+  }
+}
+
+TEST(KerasCases, QKerasEqualsQKeras) {
+  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  for (const Case& k : cases()) {
+    if (k.ref == Ref::Float) continue;
+    SCOPED_TRACE(k.name);
+    const Data d = load(k);
+    const auto c = compile(k, ".h5");
+    size_t batch = 0;
+    const auto in = driver::inputs_from_arrays(c.graph, {d.x}, batch);
+    const auto y = emulator::Emulator(c.graph).run(in, batch).outputs.at(0);
+    const auto& ref = d.y[0].data;
+    ASSERT_EQ(y.size(), ref.size());
+    size_t exact = 0, top1 = 0;
+    double worst = 0;
+    for (size_t i = 0; i < y.size(); ++i) exact += y[i] == ref[i], worst = std::max(worst, std::fabs(y[i] - ref[i]));
+    const size_t n = static_cast<size_t>(d.y[0].row_size());
+    for (size_t s = 0; s < batch; ++s) {
+      const auto row = [&](const std::vector<double>& v) {
+        return std::max_element(v.begin() + static_cast<long>(s * n), v.begin() + static_cast<long>((s + 1) * n)) - v.begin();
+      };
+      top1 += row(y) == row(ref);
+    }
+    std::printf("[%s] emulator vs QKeras: %zu of %zu values bit-exact, max abs error %.2e, top-1 %zu/%zu\n", k.name,
+                exact, y.size(), worst, top1, batch);
+    if (k.ref == Ref::Exact) {
+      EXPECT_EQ(exact, y.size());
+    } else {  // QKeras's float softmax vs the table softmax (NUMERICS.md: |fixed - float| <= 0.02)
+      EXPECT_GE(static_cast<double>(top1) / static_cast<double>(batch), 0.995);
+      EXPECT_LE(worst, 0.02);
+    }
+  }
+}
+
+void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& in,
+                                     size_t batch, const std::string& label, std::vector<std::vector<double>>* fw_out = nullptr) {
+  const auto r = emulator::Emulator(c.graph).run(in, batch);
+  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("keras_" + label);
+  fs::remove_all(dir);
+  backends::write_vitis_project(c.graph, c.config, dir);
+  backends::CsimOptions co;
+  co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
+  const auto fw = backends::run_csim(dir, in, batch, co);
+  ASSERT_EQ(fw.size(), r.outputs.size());
+  for (size_t k = 0; k < fw.size(); ++k) {
+    ASSERT_EQ(fw[k].size(), r.outputs[k].size());
+    size_t mismatches = 0;
+    for (size_t i = 0; i < fw[k].size(); ++i) mismatches += std::memcmp(&fw[k][i], &r.outputs[k][i], sizeof(double)) != 0;
+    EXPECT_EQ(mismatches, 0u) << label << ": output " << k << " (" << fw[k].size() << " values)";
+    std::printf("[%s] firmware vs emulator: output %zu, %zu of %zu values differ\n", label.c_str(), k, mismatches,
+                fw[k].size());
+  }
+  if (fw_out) *fw_out = fw;
+}
+
+bool have_ap_types() { return fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h"); }
+
+TEST(KerasCases, FirmwareEqualsEmulator) {
+  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(k.name);
+    const Data d = load(k);
+    const auto c = compile(k, k.forms[0]);
+    size_t batch = 0;
+    auto in = driver::inputs_from_arrays(c.graph, {d.x}, batch);
+    batch = std::min<size_t>(batch, 40);  // enough samples to cover every path; keeps csim short
+    in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
+    expect_firmware_equals_emulator(c, in, batch, k.name);
+  }
+}
+
+// The example-models Keras 2.0 MLP (.json + weights, functional "Model") and its ONNX export: the same
+// graph, the same types, the same emulator and firmware outputs under the same configuration.
+TEST(KerasCases, Keras3layerJsonEqualsItsOnnxTwin) {
+  const fs::path json = kExamples / "KERAS_3layer.json";
+  const fs::path onnx = fs::path(FIRMNET_SHARED_MODELS) / "onnx" / "three_layer_keras.onnx";
+  if (!fs::exists(json) || !fs::exists(onnx)) GTEST_SKIP() << "KERAS_3layer.json or three_layer_keras.onnx is absent";
+  const config::Config cfg = config::Config::parse(
+      "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n  LayerType:\n    Softmax: {TableSize: 1024}\n", "cfg.yml");
+  const auto k = driver::compile(json.string(), cfg, {}, (kExamples / "KERAS_3layer_weights.h5").string());
+  const auto o = driver::compile(onnx.string(), cfg);
+  // 200 inputs on a grid, spread over the input range.
+  const size_t batch = 200;
+  std::vector<double> x(batch * 16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::ldexp(static_cast<double>((i * 7919) % 1024) - 512.0, -7);
+  const auto yk = emulator::Emulator(k.graph).run({x}, batch).outputs.at(0);
+  const auto yo = emulator::Emulator(o.graph).run({x}, batch).outputs.at(0);
+  ASSERT_EQ(yk.size(), yo.size());
+  size_t differ = 0;
+  for (size_t i = 0; i < yk.size(); ++i) differ += yk[i] != yo[i];
+  EXPECT_EQ(differ, 0u) << "emulator outputs of the Keras json and the ONNX model";
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  std::vector<std::vector<double>> fk, fo;
+  expect_firmware_equals_emulator(k, {x}, batch, "three_layer_json", &fk);
+  expect_firmware_equals_emulator(o, {x}, batch, "three_layer_onnx", &fo);
+  ASSERT_EQ(fk.size(), 1u);
+  ASSERT_EQ(fo.size(), 1u);
+  EXPECT_EQ(fk[0], fo[0]) << "firmware outputs of the Keras json and the ONNX model";
+}
+
+// The example-models Keras files firmnet reads (not the BinaryDense/TernaryDense/GarNet custom layers, nor
+// quantized_po2) load from their .json with the weights found beside them.
+TEST(KerasCases, ExampleModelsLoad) {
+  if (!fs::exists(kExamples)) GTEST_SKIP() << "../shared/models/keras is absent";
+  for (const char* name : {"KERAS_1layer", "KERAS_3layer", "KERAS_3layer_batch_norm", "KERAS_conv1d", "KERAS_conv1d_small",
+                           "KERAS_conv2d_model", "KERAS_dense_16x100x100x100x100x100x5", "jetTagger_Conv2D_Small",
+                           "qkeras_3layer", "qkeras_mnist_cnn"}) {
+    SCOPED_TRACE(name);
+    std::vector<Warning> w;
+    const ir::Graph g = driver::load_model((kExamples / (std::string(name) + ".json")).string(), w);
+    EXPECT_EQ(g.inputs.size(), 1u);
+    EXPECT_EQ(g.outputs.size(), 1u);
+  }
+}
+
+TEST(KerasCases, RecurrentLayersAreRefusedByName) {
+  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  for (const auto& [file, layer] : std::vector<std::pair<std::string, std::string>>{
+           {"rnn_lstm.h5", "layer 'lstm' (LSTM)"}, {"rnn_gru.h5", "layer 'gru' (GRU)"},
+           {"qrnn_qgru_toptag.h5", "layer 'qgru' (QGRU)"}}) {
+    std::vector<Warning> w;
+    try {
+      driver::load_model((kCases / file).string(), w);
+      ADD_FAILURE() << file << " loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(layer + ": recurrent layers are not supported yet"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+}  // namespace
