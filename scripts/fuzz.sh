@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (fuzz/, clang with -fsanitize=fuzzer,address,undefined) in build-fuzz/,
 # seeds their corpora, and runs each target in turn for the given time. Not part of CI (docs/FUZZING.md).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir
+#   scripts/fuzz.sh [SECONDS] [TARGET...]    # default: 60 s each for fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir fuzz_keras
 #   scripts/fuzz.sh --build                  # build and seed only
 #
 # Corpora grow in build-fuzz/corpus/<target>/ across runs; crashes land in build-fuzz/artifacts/<target>/;
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 B=build-fuzz
 SHARED="$ROOT/../shared"
-ALL=(fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir)
+ALL=(fuzz_onnx fuzz_config fuzz_data fuzz_report fuzz_ir fuzz_keras)
 
 build_only=0
 secs=60
@@ -42,6 +42,9 @@ seed fuzz_config fuzz/seeds/config/*
 seed fuzz_onnx fuzz/seeds/onnx/*
 seed fuzz_report "$SHARED"/estimation/**/*.rpt "$SHARED"/estimation/**/*.xml tests/golden/*/project/estimate.json fuzz/seeds/report/*
 seed fuzz_ir fuzz/seeds/ir/*
+# Keras: full-model .h5 and .keras files (weights-only .h5 and .json architectures exercise the error paths).
+seed fuzz_keras "$SHARED"/models/cases/keras/*.h5 "$SHARED"/models/cases/keras/*.keras "$SHARED"/models/**/*.json \
+     "$SHARED"/fuzz-findings/*.h5 "$SHARED"/fuzz-findings/*.keras fuzz/seeds/keras/*
 # The IR text of the shared models, when the regular build's firmnet is there to print it.
 if [ -x build/firmnet ]; then
   mkdir -p "$B/corpus/fuzz_ir"

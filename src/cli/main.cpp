@@ -89,8 +89,7 @@ int main(int argc, char** argv) {
   auto add_model = [&](CLI::App* c) {
     c->add_option("model", model,
                   "Trained model (.onnx: ONNX, QONNX, FINN-ONNX; .h5, .keras, .json: Keras, QKeras) or firmnet IR "
-                  "text (.fnir)")
-        ->required();
+                  "text (.fnir); default: the configuration's KerasJson/KerasH5/OnnxModel");
     c->add_option("--weights", weights, "The weights .h5 of a Keras architecture .json (default: NAME_weights.h5 beside it)");
     c->add_option("-c,--config", cfg_path, "hls4ml-style YAML configuration (optional: defaults apply)")
         ;
@@ -140,10 +139,28 @@ int main(int argc, char** argv) {
 
   try {
     passes::PipelineOptions popts;
+    // The model from the command line, else the one the configuration names (hls4ml's KerasJson/KerasH5).
+    const auto compile_model = [&]() {
+      config::Config cfg = driver::load_config(cfg_path);
+      if (model.empty()) {
+        const auto named = driver::model_from_config(cfg);
+        if (!named)
+          throw Error("firmnet", "no model given",
+                      "pass the model file, or name it in the configuration (KerasJson + KerasH5, or OnnxModel)");
+        model = named->model;
+        if (weights.empty()) weights = named->weights;
+      } else {
+        for (const auto& [key, v] : {std::pair<const char*, std::string>{"KerasJson", cfg.keras_json},
+                                     {"KerasH5", cfg.keras_h5}, {"OnnxModel", cfg.onnx_model}})
+          if (!v.empty())
+            cfg.warnings.push_back({cfg.source, std::string("key '") + key + "' ignored: the model comes from the command line"});
+      }
+      return driver::compile(model, cfg, popts, weights);
+    };
     popts.print_after = print_after;
     popts.stop_after = stop_after;
     if (*convert) {
-      auto c = driver::compile(model, cfg_path, popts, weights);
+      auto c = compile_model();
       print_warnings(c.warnings, quiet);
       std::string dir = !outdir.empty() ? outdir : c.config.output_dir;
       if (dir.empty()) throw Error("convert", "no output directory", "pass -o DIR or set OutputDir in the config");
@@ -172,7 +189,7 @@ int main(int argc, char** argv) {
       print_warnings(findings, quiet);
       fmt::print("firmnet: wrote {} project '{}' to {}\n", c.config.backend, c.config.project_name, dir);
     } else if (*predict) {
-      auto c = driver::compile(model, cfg_path, popts, weights);
+      auto c = compile_model();
       print_warnings(c.warnings, quiet);
       size_t batch = 0;
       auto in = driver::inputs_from_arrays(c.graph, read_inputs(inputs), batch);
@@ -209,14 +226,14 @@ int main(int argc, char** argv) {
         }
       }
     } else if (*inspect) {
-      auto c = driver::compile(model, cfg_path, popts, weights);
+      auto c = compile_model();
       print_warnings(c.warnings, quiet);
       if (ir_text)
         fmt::print("{}", ir::print_text(c.graph, stop_after.empty() ? passes::pipeline_pass_names().back() : stop_after));
       else
         fmt::print("{}", ir::print(c.graph));
     } else if (*est) {
-      auto c = driver::compile(model, cfg_path, popts, weights);
+      auto c = compile_model();
       print_warnings(c.warnings, quiet);
       const auto e = driver::estimate(c);
       fmt::print("{}", estimate::to_table(e));

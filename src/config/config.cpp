@@ -158,8 +158,7 @@ Config Config::parse(const std::string& yaml, const std::string& display_name) {
       "Backend",   "Part",     "XilinxPart", "ClockPeriod",  "ClockUncertainty",  "IOType", "ProjectName",
       "OutputDir", "HLSConfig", "KerasJson", "KerasH5",      "OnnxModel",         "InputData",
       "OutputPredictions",      "Stamp",     "Version"};
-  static const std::vector<std::string> ignored = {"KerasJson", "KerasH5",           "OnnxModel", "InputData",
-                                                   "OutputPredictions", "Stamp", "Version"};
+  static const std::vector<std::string> ignored = {"InputData", "OutputPredictions", "Stamp", "Version"};
   std::optional<double> unc_percent, unc_ns;
   for (const auto& [key, value] : r.map_entries(root, "(top level)")) {
     if (key == "Backend") {
@@ -186,6 +185,12 @@ Config Config::parse(const std::string& yaml, const std::string& display_name) {
                "use letters, digits and '_', not starting with a digit");
     } else if (key == "OutputDir") {
       c.output_dir = r.str(value, key);
+    } else if (key == "KerasJson") {
+      c.keras_json = r.str(value, key);
+    } else if (key == "KerasH5") {
+      c.keras_h5 = r.str(value, key);
+    } else if (key == "OnnxModel") {
+      c.onnx_model = r.str(value, key);
     } else if (key == "HLSConfig") {
       parse_hls_config(r, value, c);
     } else if (std::find(ignored.begin(), ignored.end(), key) != ignored.end()) {
@@ -208,7 +213,9 @@ Config Config::load_file(const std::string& path) {
   if (!f) throw Error(path, "cannot open the configuration file", "check the path given to --config");
   std::ostringstream s;
   s << f.rdbuf();
-  return parse(s.str(), path);
+  Config c = parse(s.str(), path);
+  c.source = path;
+  return c;
 }
 
 }  // namespace firmnet::config

@@ -31,6 +31,10 @@ struct Config {
   std::string io_type = "io_parallel";
   std::string project_name = "myproject";
   std::string output_dir;                  // empty: the CLI's -o decides
+  // The model files an hls4ml configuration names (KerasJson + KerasH5, KerasH5 alone, OnnxModel), as written;
+  // driver::model_from_config resolves them. The command line's model wins over them.
+  std::string keras_json, keras_h5, onnx_model;
+  std::string source;                      // the configuration file (empty: parsed from text)
   LayerSettings model;
   std::map<std::string, LayerSettings> layer_type;   // keyed by LayerType name, e.g. "Dense", "Softmax"
   std::map<std::string, LayerSettings> layer_name;   // keyed by layer name

@@ -61,6 +61,38 @@ ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, st
 }
 
 namespace {
+std::string resolve_config_path(const config::Config& cfg, const std::string& key, const std::string& p) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> tried = {fs::path(p)};
+  if (fs::path(p).is_relative() && !cfg.source.empty()) {
+    const fs::path dir = fs::path(cfg.source).parent_path();
+    tried.push_back(dir / p);
+    tried.push_back(dir.parent_path() / p);
+  }
+  for (const fs::path& t : tried)
+    if (fs::is_regular_file(t, ec)) return t.string();
+  std::string where;
+  for (const fs::path& t : tried) where += (where.empty() ? "" : ", ") + t.string();
+  throw Error(cfg.source.empty() ? "configuration" : cfg.source,
+              "key '" + key + "': the file '" + p + "' is not found (looked for " + where + ")",
+              "give the path relative to the working directory or to the configuration file");
+}
+}  // namespace
+
+std::optional<ModelFiles> model_from_config(const config::Config& cfg) {
+  if (!cfg.onnx_model.empty() && (!cfg.keras_json.empty() || !cfg.keras_h5.empty()))
+    throw Error(cfg.source.empty() ? "configuration" : cfg.source, "names both OnnxModel and a Keras model",
+                "keep one of them");
+  if (!cfg.onnx_model.empty()) return ModelFiles{resolve_config_path(cfg, "OnnxModel", cfg.onnx_model), ""};
+  if (!cfg.keras_json.empty())
+    return ModelFiles{resolve_config_path(cfg, "KerasJson", cfg.keras_json),
+                      cfg.keras_h5.empty() ? "" : resolve_config_path(cfg, "KerasH5", cfg.keras_h5)};
+  if (!cfg.keras_h5.empty()) return ModelFiles{resolve_config_path(cfg, "KerasH5", cfg.keras_h5), ""};
+  return std::nullopt;
+}
+
+namespace {
 bool sets_layers(const config::LayerSettings& s) {
   return !s.precision.empty() || s.reuse_factor || s.strategy || s.table_size || s.implementation || s.trace;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The compiler driver: the whole pipeline as a library (model file + config → compiled graph → emulator
 // or HLS project). The CLI, the end-to-end tests and the benchmarks all go through it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ config::Config load_config(const std::string& path);
 // are an error naming the supported ones.
 ir::Graph load_model(const std::string& path, std::vector<Warning>& warnings, std::string* stage = nullptr,
                      const std::string& weights = {});
+// The model a configuration names, as hls4ml reads it: KerasJson (+ KerasH5 as its weights), KerasH5 alone (a
+// full model), or OnnxModel. A relative path is looked up in the working directory, then in the configuration
+// file's folder and that folder's parent (hls4ml's example configs name 'keras/model.json' from the folder
+// above). nullopt when the configuration names no model; an Error naming the key when a file is missing.
+struct ModelFiles {
+  std::string model, weights;
+};
+std::optional<ModelFiles> model_from_config(const config::Config& cfg);
+
 // Loads, then runs the pass pipeline (for an IR text model, the passes after its stage). The result is
 // verified and fully typed.
 Compiled compile(const std::string& model_path, const config::Config& cfg, const passes::PipelineOptions& opts = {},

@@ -341,3 +341,59 @@ TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
   EXPECT_NE(j.out.find("\"dsp\": 73"), std::string::npos) << j.out;
   EXPECT_NE(j.out.find("\"dsp\": 66"), std::string::npos) << j.out;
 }
+
+// Keras models on the command line: a .json with --weights (or the weights found beside it, or named by an
+// hls4ml configuration's KerasJson/KerasH5), a full .h5, a .keras; each gives the same outputs.
+TEST(Cli, KerasFileFormsAndWeights) {
+  const fs::path cases = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras";
+  if (!fs::exists(cases / "dense_bn_act_a.json")) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  const std::string x = (cases / "dense_bn_act_a_x.npy").string();
+  const std::string json = (cases / "dense_bn_act_a.json").string(), h5 = (cases / "dense_bn_act_a.h5").string();
+  const std::string w = (cases / "dense_bn_act_a_weights.h5").string();
+  const auto out = [&](const char* n) { return (work_dir() / n).string(); };
+  ASSERT_EQ(run_firmnet("predict " + json + " --weights " + w + " --input " + x + " --output " + out("a.npy")).code, 0);
+  ASSERT_EQ(run_firmnet("predict " + json + " --input " + x + " --output " + out("b.npy")).code, 0);  // weights beside it
+  ASSERT_EQ(run_firmnet("predict " + h5 + " --input " + x + " --output " + out("c.npy")).code, 0);
+  write(work_dir() / "cfg.yml", "KerasJson: " + json + "\nKerasH5: " + w + "\n");
+  const auto r = run_firmnet("predict -c " + out("cfg.yml") + " --input " + x + " --output " + out("d.npy"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::string a = slurp(out("a.npy"));
+  ASSERT_GT(a.size(), 100u * 5 * 8);
+  EXPECT_EQ(a, slurp(out("b.npy")));
+  EXPECT_EQ(a, slurp(out("c.npy")));
+  EXPECT_EQ(a, slurp(out("d.npy")));
+  // The command line's model wins over the configuration's, with a warning.
+  const auto both = run_firmnet("inspect " + h5 + " -c " + out("cfg.yml"));
+  EXPECT_EQ(both.code, 0);
+  EXPECT_NE(both.err.find("key 'KerasJson' ignored: the model comes from the command line"), std::string::npos) << both.err;
+}
+
+TEST(Cli, KerasErrors) {
+  const fs::path cases = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras";
+  if (!fs::exists(cases / "dense_bn_act_a.json")) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  // --weights with a model that holds its own.
+  expect_clean_error(run_firmnet("inspect " + (cases / "dense_bn_act_a.h5").string() + " --weights " +
+                                 (cases / "dense_bn_act_a_weights.h5").string()),
+                     "--weights is only for a Keras architecture .json");
+  // A .json without weights beside it.
+  fs::copy_file(cases / "dense_bn_act_a.json", work_dir() / "alone.json", fs::copy_options::overwrite_existing);
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "alone.json").string()),
+                     "layer 'dense' (Dense): needs weights, but no weights file was given");
+  // Weights of another architecture.
+  expect_clean_error(run_firmnet("inspect " + (cases / "dense_bn_act_a.json").string() + " --weights " +
+                                 (cases / "qkeras_jet_logits_weights.h5").string()),
+                     "layer 'dense' (Dense): has 0 weight array(s) in the weights file");
+  // Truncated .h5 and .keras.
+  const std::string h5 = slurp(cases / "dense_bn_act_a.h5");
+  write(work_dir() / "cut.h5", h5.substr(0, h5.size() / 2));
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "cut.h5").string()), "cut.h5");
+  const std::string k = slurp(cases / "k3_jet_tagger.keras");
+  write(work_dir() / "cut.keras", k.substr(0, k.size() / 2));
+  expect_clean_error(run_firmnet("inspect " + (work_dir() / "cut.keras").string()), "cut.keras: is not a valid .keras archive");
+  // No model at all.
+  expect_clean_error(run_firmnet("inspect"), "no model given");
+  write(work_dir() / "missing.yml", "KerasJson: nowhere/model.json\n");
+  expect_clean_error(run_firmnet("inspect -c " + (work_dir() / "missing.yml").string()),
+                     "key 'KerasJson': the file 'nowhere/model.json' is not found");
+}

@@ -114,10 +114,10 @@ TEST(Config, Hls4mlQKerasConfigFile) {
   EXPECT_EQ(sm.precision.at("inv_table"), "ap_fixed<18,4>");
   EXPECT_EQ(sm.table_size, 1024);
   EXPECT_EQ(sm.trace, true);
-  // KerasJson and KerasH5 are accepted with a warning each.
-  ASSERT_EQ(c.warnings.size(), 2u);
-  EXPECT_EQ(c.warnings[0].message, "key 'KerasJson' ignored: the model and data come from the command line");
-  EXPECT_NE(c.warnings[1].str().find("KerasH5"), std::string::npos);
+  // KerasJson and KerasH5 name the model (driver::model_from_config resolves them).
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(c.keras_json, "keras/qkeras_3layer.json");
+  EXPECT_EQ(c.keras_h5, "keras/qkeras_3layer_weights.h5");
 }
 
 TEST(ConfigErrors, UnknownKeySuggestsNearest) {
