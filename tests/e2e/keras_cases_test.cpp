@@ -47,6 +47,7 @@ const std::vector<Case>& cases() {
       {"qkeras_binary_ternary", {".h5", ".json"}, 1, Ref::Exact},
       {"qkeras_conv2d_dw", {".h5", ".json"}, 1, Ref::Exact},
       {"qkeras_jet_tagger", {".h5", ".json"}, 1, Ref::Softmax},
+      {"hgq2_jet_tagger", {".keras"}, 1, Ref::Exact},
   };
   return c;
 }
@@ -77,6 +78,9 @@ bool have_cases() { return fs::exists(kCases / "MANIFEST.md"); }
 TEST(KerasCases, FloatReferenceEqualsTheFrameworkInEveryFileForm) {
   if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
   for (const Case& k : cases()) {
+    // HGQ2's data quantizers are typed casts (wrap, per-element rounding), which the float reference does not
+    // apply (it computes every cast's input exactly); its reference is the emulator's.
+    if (std::string(k.name).rfind("hgq2", 0) == 0) continue;
     const Data d = load(k);
     for (const char* form : k.forms) {
       SCOPED_TRACE(std::string(k.name) + form);
@@ -99,13 +103,13 @@ TEST(KerasCases, FloatReferenceEqualsTheFrameworkInEveryFileForm) {
   }
 }
 
-TEST(KerasCases, QKerasEqualsQKeras) {
+TEST(KerasCases, QKerasAndHgq2EqualTheFramework) {
   if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
   for (const Case& k : cases()) {
     if (k.ref == Ref::Float) continue;
     SCOPED_TRACE(k.name);
     const Data d = load(k);
-    const auto c = compile(k, ".h5");
+    const auto c = compile(k, k.forms[0]);
     size_t batch = 0;
     const auto in = driver::inputs_from_arrays(c.graph, {d.x}, batch);
     const auto y = emulator::Emulator(c.graph).run(in, batch).outputs.at(0);
@@ -121,7 +125,7 @@ TEST(KerasCases, QKerasEqualsQKeras) {
       };
       top1 += row(y) == row(ref);
     }
-    std::printf("[%s] emulator vs QKeras: %zu of %zu values bit-exact, max abs error %.2e, top-1 %zu/%zu\n", k.name,
+    std::printf("[%s] emulator vs the framework: %zu of %zu values bit-exact, max abs error %.2e, top-1 %zu/%zu\n", k.name,
                 exact, y.size(), worst, top1, batch);
     if (k.ref == Ref::Exact) {
       EXPECT_EQ(exact, y.size());

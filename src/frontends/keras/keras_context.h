@@ -100,6 +100,10 @@ const Converter* find_converter(const std::string& cls);
 // "Dense, Conv2D, ..." for messages.
 std::string supported_layers_list();
 
+// HGQ2 layers (hgq_layers.cpp): whether a Q layer is HGQ2's (it has kq_conf / iq_conf), and its QDense.
+bool is_hgq_layer(Context& ctx, const Layer& l);
+std::vector<Value> convert_hgq_dense(Context&, const Layer&, const std::vector<Value>&);
+
 // Layer families.
 std::vector<Value> convert_dense(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_activation(Context&, const Layer&, const std::vector<Value>&);

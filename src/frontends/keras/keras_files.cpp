@@ -228,9 +228,37 @@ int major_of(const std::string& version) {
   return 0;
 }
 
+// Python's json module writes the non-standard literals Infinity, -Infinity and NaN (HGQ2 configs hold
+// i_decay_speed: Infinity); outside strings they become ±1e308 and null, which firmnet never reads as data.
+std::string python_json_literals(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t k = 0; k < text.size(); ++k) {
+    const char c = text[k];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && k + 1 < text.size()) out += text[++k];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (text.compare(k, 8, "Infinity") == 0) {
+      out += "1e308";
+      k += 7;
+    } else if (text.compare(k, 3, "NaN") == 0) {
+      out += "null";
+      k += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 nlohmann::json parse_json(const std::string& text, const std::string& where, const std::string& what) {
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(python_json_literals(text));
   } catch (const nlohmann::json::exception& e) {
     std::string msg = e.what();
     for (char& c : msg)

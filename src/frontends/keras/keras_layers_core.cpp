@@ -50,6 +50,7 @@ Value layer_activation(Context& ctx, const Layer& l, const Value& y) {
 }
 
 std::vector<Value> convert_dense(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  if (l.cls == "QDense" && is_hgq_layer(ctx, l)) return convert_hgq_dense(ctx, l, in);
   const Value x = single_input(ctx, l, in);
   const int64_t units = ctx.get_int(l, "units");
   if (units <= 0 || units > kMaxElements) ctx.fail(l, fmt::format("units = {} is out of range", units));
