@@ -56,6 +56,9 @@ fi
 [ "$build_only" = 1 ] && { echo "fuzz: built and seeded ${targets[*]} in $B"; exit 0; }
 
 mkdir -p "$B/logs"
+# libhdf5 hangs on some corrupt files; the Keras reader then gives up after this many seconds (an Error), well
+# within libFuzzer's -timeout.
+export FIRMNET_HDF5_TIMEOUT_S=${FIRMNET_HDF5_TIMEOUT_S:-3}
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$B/artifacts/$t"

@@ -397,3 +397,21 @@ TEST(Cli, KerasErrors) {
   expect_clean_error(run_firmnet("inspect -c " + (work_dir() / "missing.yml").string()),
                      "key 'KerasJson': the file 'nowhere/model.json' is not found");
 }
+
+// fuzz_keras's first finding: two zeroed bytes in the global heap of an .h5 make libhdf5 1.10 loop forever in
+// H5Aread; the reader (libhdf5 in a child process) gives up after FIRMNET_HDF5_TIMEOUT_S with one error line.
+TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
+  const fs::path src = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras" / "conv1d_same_valid.h5";
+  if (!fs::exists(src)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  std::string b = slurp(src);
+  ASSERT_GT(b.size(), 8585u);
+  b[8576] = 0, b[8584] = 0;
+  const fs::path p = work_dir() / "heap.h5";
+  write(p, b);
+  const fs::path err = work_dir() / "stderr.txt";
+  const std::string cmd = "FIRMNET_HDF5_TIMEOUT_S=2 " + std::string(FIRMNET_EXE) + " inspect " + p.string() + " >/dev/null 2>" +
+                          err.string() + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  const ::Run r{WIFEXITED(status) ? WEXITSTATUS(status) : 128, "", slurp(err)};
+  expect_clean_error(r, "heap.h5: libhdf5 did not finish reading the file in 2 s: it is corrupt");
+}

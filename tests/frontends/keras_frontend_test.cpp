@@ -125,3 +125,76 @@ TEST(KerasFrontend, WeightsOnlyFileAsksForTheArchitecture) {
 }
 
 }  // namespace
+
+namespace {
+
+// A functional model with two inputs, a nested Sequential (flattened: its layers become nodes) and two
+// outputs, in the Keras 2 format; weights are not needed by these layers.
+TEST(KerasFrontend, NestedModelsAndSeveralInputsAndOutputs) {
+  const std::string inner = R"({"class_name": "Sequential", "config": {"name": "inner", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "inner_in"}},
+      {"class_name": "Activation", "config": {"name": "inner_tanh", "activation": "tanh"}},
+      {"class_name": "ReLU", "config": {"name": "inner_relu"}}]},
+      "name": "inner", "inbound_nodes": [[["a", 0, 0, {}]]]})";
+  const std::string model = R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "a"}, "inbound_nodes": []},
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "b"}, "inbound_nodes": []},
+      )" + inner + R"(,
+      {"class_name": "Add", "config": {"name": "sum"}, "inbound_nodes": [[["inner", 0, 0, {}], ["b", 0, 0, {}]]]},
+      {"class_name": "Maximum", "config": {"name": "top"}, "inbound_nodes": [[["sum", 0, 0, {}], ["b", 0, 0, {}]]]}],
+      "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["sum", 0, 0], ["top", 0, 0]]}})";
+  std::vector<Warning> w;
+  const ir::Graph g = frontends::load_keras_bytes(model, "nested.json", w);
+  ASSERT_EQ(g.inputs.size(), 2u);
+  ASSERT_EQ(g.outputs.size(), 2u);
+  std::vector<std::string> names;
+  for (const auto& n : g.nodes) names.push_back(n.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "inner_tanh", "inner_relu", "sum", "top_diff1", "top_relu1", "top"}));
+  EXPECT_EQ(g.tensor(g.outputs[0]).name, "sum");
+  EXPECT_EQ(g.tensor(g.outputs[1]).name, "top");
+}
+
+TEST(KerasFrontend, SharedLayersAreRefused) {
+  const std::string model = R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "a"}, "inbound_nodes": []},
+      {"class_name": "ReLU", "config": {"name": "r"}, "inbound_nodes": [[["a", 0, 0, {}]], [["a", 0, 0, {}]]]}],
+      "input_layers": [["a", 0, 0]], "output_layers": [["r", 0, 0]]}})";
+  const std::string e = error_of(model);
+  EXPECT_NE(e.find("layer 'r' (ReLU): is called 2 times (a shared layer)"), std::string::npos) << e;
+}
+
+TEST(KerasFrontend, QuantizedModelsNameTheirFloatLayers) {
+  const fs::path p = kCases / "qkeras_jet_tagger.h5";
+  if (!fs::exists(p)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  std::vector<Warning> w;
+  frontends::load_keras_bytes(read(p), "q.h5", w);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].message.find("computes layer(s) 'softmax' in float between its quantizers"), std::string::npos)
+      << w[0].message;
+}
+
+}  // namespace
+
+namespace {
+
+// fuzz_keras's findings inside libhdf5 1.10: a segmentation fault in H5HG_read (fuzz/seeds/keras/) and an
+// endless loop in H5C_protect (two zeroed bytes of conv1d_same_valid.h5's global heap). The reader runs
+// libhdf5 in a child process: both are one Error naming the file.
+TEST(KerasFrontend, Hdf5LibraryCrashAndHangAreErrors) {
+  const fs::path seeds = fs::path(FIRMNET_SOURCE_DIR) / "fuzz" / "seeds" / "keras";
+  const std::string crash = error_of(read(seeds / "hdf5_global_heap_segv.h5"), "segv.h5");
+  EXPECT_NE(crash.find("segv.h5: libhdf5 crashed (signal "), std::string::npos) << crash;
+  EXPECT_TRUE(one_line(crash));
+  const fs::path src = kCases / "conv1d_same_valid.h5";
+  if (!fs::exists(src)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  std::string b = read(src);
+  ASSERT_GT(b.size(), 8585u);
+  b[8576] = 0, b[8584] = 0;
+  setenv("FIRMNET_HDF5_TIMEOUT_S", "2", 1);
+  const std::string hang = error_of(b, "hang.h5");
+  unsetenv("FIRMNET_HDF5_TIMEOUT_S");
+  EXPECT_NE(hang.find("hang.h5: libhdf5 did not finish reading the file in 2 s"), std::string::npos) << hang;
+  EXPECT_TRUE(one_line(hang));
+}
+
+}  // namespace

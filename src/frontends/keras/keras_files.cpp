@@ -8,6 +8,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "support/error.h"
+#include "support/parse.h"
 
 namespace firmnet::frontends::keras {
 
@@ -27,12 +38,6 @@ namespace {
 constexpr int64_t kMaxTotalElements = int64_t{1} << 27;
 constexpr uint64_t kMaxEntryBytes = uint64_t{1} << 31;  // one zip entry
 constexpr hssize_t kMaxNames = 1 << 20;                 // strings in one attribute
-
-// Serial HDF5 is not thread-safe: one reader at a time in the process.
-std::mutex& hdf5_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 void silence_hdf5() {
   static std::once_flag once;
@@ -365,19 +370,224 @@ void set_major_from_config(KerasFile& kf) {
   if (kf.model.is_object() && kf.model.contains("module")) kf.major = 3;
 }
 
+
+// ---- libhdf5 in a child process ---------------------------------------------------------------------------
+// libhdf5 1.10 is not robust against corrupt files: fuzz_keras found it looping forever (a corrupt global heap
+// makes H5Aread spin in H5C_protect), reading out of bounds and asking for terabytes (H5HG_read, H5C_protect),
+// none of which firmnet can catch or interrupt. So every HDF5 file is read by a forked child, which sends
+// back what it read (or its firmnet::Error) through a pipe: a crash or a hang of the library becomes one Error
+// naming the file, and the parent never runs HDF5 code. FIRMNET_HDF5_TIMEOUT_S (default 60) bounds a read.
+
+// What an HDF5 file holds for firmnet: a full model's configuration and Keras version, and the weights.
+struct H5Content {
+  std::optional<std::string> model_config, keras_version;
+  std::map<std::string, std::vector<Array>> weights;
+};
+
+class Packer {
+ public:
+  void u64(uint64_t v) { buf.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(const std::string& v) { u64(v.size()), buf += v; }
+  void opt(const std::optional<std::string>& v) {
+    u64(v ? 1 : 0);
+    if (v) str(*v);
+  }
+  void f64s(const std::vector<double>& v) {
+    u64(v.size());
+    buf.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+  }
+  std::string buf;
+};
+
+class Unpacker {
+ public:
+  Unpacker(const std::string& b, const std::string& where) : b_(b), where_(where) {}
+  uint64_t u64() {
+    need(sizeof(uint64_t));
+    uint64_t v;
+    std::memcpy(&v, b_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string str() {
+    const uint64_t n = u64();
+    need(n);
+    std::string v = b_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::optional<std::string> opt() {
+    if (u64() == 0) return std::nullopt;
+    return str();
+  }
+  std::vector<double> f64s() {
+    const uint64_t n = u64();
+    if (n > (b_.size() - pos_) / sizeof(double)) fail();
+    std::vector<double> v(n);
+    std::memcpy(v.data(), b_.data() + pos_, n * sizeof(double));
+    pos_ += n * sizeof(double);
+    return v;
+  }
+  bool done() const { return pos_ == b_.size(); }
+
+ private:
+  void need(uint64_t n) const {
+    if (n > b_.size() - pos_) fail();
+  }
+  [[noreturn]] void fail() const { throw Error(where_, "the HDF5 reader process sent a truncated answer", "retry; report it if it persists"); }
+  const std::string& b_;
+  std::string where_;
+  size_t pos_ = 0;
+};
+
+void write_all(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t r = ::write(fd, s.data() + done, s.size() - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    done += static_cast<size_t>(r);
+  }
+}
+
+int hdf5_timeout_s() {
+  if (const char* env = std::getenv("FIRMNET_HDF5_TIMEOUT_S"))
+    if (const auto v = support::parse_int<int>(env); v && *v > 0) return *v;
+  return 60;
+}
+
+// The child: reads `bytes` with libhdf5 and writes the answer: 0 + content, or 1 + the Error.
+[[noreturn]] void h5_child(int fd, const std::string& bytes, const std::string& where, bool want_config) {
+  // Sanitizer reports of libhdf5's own faults would only be noise here: the parent reports the failure.
+  if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
+  Packer p;
+  try {
+    H5Reader h5(bytes, where);
+    H5Content c;
+    if (want_config) {
+      c.model_config = h5.string(h5.root(), "model_config", "the file");
+      c.keras_version = h5.string(h5.root(), "keras_version", "the file");
+    }
+    if (!want_config || c.model_config) {
+      KerasFile kf;
+      read_weights_h5(h5, kf);
+      c.weights = std::move(kf.weights);
+    }
+    p.u64(0);
+    p.opt(c.model_config);
+    p.opt(c.keras_version);
+    p.u64(c.weights.size());
+    for (const auto& [key, arrays] : c.weights) {
+      p.str(key);
+      p.u64(arrays.size());
+      for (const Array& a : arrays) {
+        p.str(a.name);
+        p.u64(a.shape.size());
+        for (int64_t d : a.shape) p.u64(static_cast<uint64_t>(d));
+        p.f64s(a.values);
+      }
+    }
+  } catch (const Error& e) {
+    p.buf.clear();
+    p.u64(1), p.str(e.where()), p.str(e.message()), p.str(e.hint());
+  } catch (const std::exception& e) {
+    p.buf.clear();
+    p.u64(1), p.str(where), p.str(std::string("reading the HDF5 file failed: ") + e.what()), p.str("");
+  }
+  write_all(fd, p.buf);
+  ::close(fd);
+  ::_exit(0);
+}
+
+H5Content read_h5(const std::string& bytes, const std::string& where, bool want_config) {
+  const int timeout = hdf5_timeout_s();
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(where, "cannot start the HDF5 reader (no pipe)");
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]), ::close(fds[1]);
+    throw Error(where, "cannot start the HDF5 reader process (fork failed)");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    h5_child(fds[1], bytes, where, want_config);
+  }
+  ::close(fds[1]);
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  bool timed_out = false;
+  char chunk[1 << 16];
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) continue;
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    answer.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const std::string hint = "check that the file was copied completely";
+  if (timed_out)
+    throw Error(where, fmt::format("libhdf5 did not finish reading the file in {} s: it is corrupt (libhdf5 loops "
+                                   "forever on some corrupt files)", timeout),
+                hint + "; FIRMNET_HDF5_TIMEOUT_S sets the limit");
+  if (WIFSIGNALED(status))
+    throw Error(where, fmt::format("libhdf5 crashed (signal {}) while reading the file: it is corrupt", WTERMSIG(status)), hint);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || answer.empty())
+    throw Error(where, fmt::format("libhdf5 failed while reading the file (exit status {}): it is corrupt",
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+                hint);
+  Unpacker u(answer, where);
+  if (u.u64() != 0) {
+    std::string w = u.str(), what = u.str(), h = u.str();
+    throw Error(std::move(w), std::move(what), std::move(h));
+  }
+  H5Content c;
+  c.model_config = u.opt();
+  c.keras_version = u.opt();
+  const uint64_t keys = u.u64();
+  for (uint64_t k = 0; k < keys; ++k) {
+    const std::string key = u.str();
+    auto& list = c.weights[key];
+    const uint64_t n = u.u64();
+    for (uint64_t i = 0; i < n; ++i) {
+      Array a;
+      a.name = u.str();
+      const uint64_t rank = u.u64();
+      if (rank > 8) throw Error(where, "the HDF5 reader process sent a malformed answer");
+      for (uint64_t d = 0; d < rank; ++d) a.shape.push_back(static_cast<int64_t>(u.u64()));
+      a.values = u.f64s();
+      list.push_back(std::move(a));
+    }
+  }
+  if (!u.done()) throw Error(where, "the HDF5 reader process sent a malformed answer");
+  return c;
+}
+
 KerasFile read_h5_model(const std::string& bytes, const std::string& where) {
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
-  H5Reader h5(bytes, where);
+  H5Content c = read_h5(bytes, where, true);
   KerasFile kf;
   kf.where = where;
   kf.major = 0;
-  const auto config = h5.string(h5.root(), "model_config", "the file");
-  if (!config)
-    h5.fail("holds no model configuration (attribute 'model_config'): it is a weights-only file",
-            "convert the architecture .json and pass this file with --weights");
-  kf.model = parse_json(*config, where, "the model configuration");
-  if (const auto v = h5.string(h5.root(), "keras_version", "the file")) kf.major = major_of(*v);
-  read_weights_h5(h5, kf);
+  if (!c.model_config)
+    throw Error(where, "holds no model configuration (attribute 'model_config'): it is a weights-only file",
+                "convert the architecture .json and pass this file with --weights");
+  kf.model = parse_json(*c.model_config, where, "the model configuration");
+  if (c.keras_version) kf.major = major_of(*c.keras_version);
+  kf.weights = std::move(c.weights);
+  kf.has_weights = true;
   set_major_from_config(kf);
   return kf;
 }
@@ -458,9 +668,8 @@ KerasFile read_keras_zip(const std::string& bytes, const std::string& where) {
   if (!weights) zip.fail("has no model.weights.h5", "save the model with Keras 3 model.save('m.keras')");
   check_not_empty(*weights, where + " (model.weights.h5)");
   if (!is_hdf5(*weights)) zip.fail("model.weights.h5 is not an HDF5 file");
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
-  H5Reader h5(*weights, where + " (model.weights.h5)");
-  read_weights_h5(h5, kf);
+  kf.weights = read_h5(*weights, where + " (model.weights.h5)", false).weights;
+  kf.has_weights = true;
   if (kf.major != 3) kf.major = 3;
   return kf;
 }
@@ -501,9 +710,8 @@ KerasFile read_keras_file(const std::string& path, const std::string& weights_pa
   const std::string wbytes = read_file_bytes(weights_path, "Keras weights file");
   check_not_empty(wbytes, weights_path);
   if (!is_hdf5(wbytes)) throw Error(weights_path, "is not an HDF5 weights file", "give the .h5 written by save_weights()");
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
-  H5Reader h5(wbytes, weights_path);
-  read_weights_h5(h5, kf);
+  kf.weights = read_h5(wbytes, weights_path, false).weights;
+  kf.has_weights = true;
   kf.where = path + " + " + weights_path;
   return kf;
 }

@@ -10,7 +10,8 @@
 //   Keras 3 .weights.h5            the weights of a .keras alone (with a .json config)
 //
 // Every HDF5, zip and JSON failure is one firmnet::Error naming the file and what is wrong; HDF5's own
-// error printing is silenced.
+// error printing is silenced, and libhdf5 runs in a child process (it crashes and hangs on some corrupt
+// files: keras_files.cpp), bounded by FIRMNET_HDF5_TIMEOUT_S seconds (default 60).
 #include <cstdint>
 #include <map>
 #include <string>

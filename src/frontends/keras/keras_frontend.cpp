@@ -32,6 +32,10 @@ class Walker {
  public:
   Walker(Context& ctx) : ctx_(ctx) {}
 
+  // Quantized models (QKeras, HGQ2): the layers the framework computes in float between its quantizers,
+  // which firmnet computes in fixed point (close, not bit for bit). Empty for float models.
+  std::vector<std::string> float_layers() const { return quantized_ ? float_layers_ : std::vector<std::string>{}; }
+
   // Converts model `m`; `bound`: the values of a nested model's inputs (none: the graph's inputs).
   std::vector<Value> model(const json& m, const std::vector<Value>* bound, int depth) {
     if (depth > 16) throw Error(ctx_.file.where, "models are nested more than 16 deep");
@@ -55,6 +59,27 @@ class Walker {
   Context& ctx_;
   std::map<std::string, Value> tensors_;
   std::set<std::string> seen_layers_;
+  bool quantized_ = false;
+  std::vector<std::string> float_layers_;
+
+  void note_arithmetic(const Layer& l) {
+    if (!l.cls.empty() && l.cls[0] == 'Q') {
+      quantized_ = true;
+      return;
+    }
+    static const std::set<std::string> exact = {
+        "Flatten", "Reshape", "Permute", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
+        "GaussianDropout", "AlphaDropout", "ActivityRegularization", "MaxPooling1D", "MaxPooling2D", "MaxPool1D",
+        "MaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+        "ZeroPadding1D", "ZeroPadding2D", "Concatenate", "Maximum", "Minimum"};
+    if (exact.count(l.cls)) return;
+    if (l.cls == "Activation" && ctx_.has(l, "activation")) {
+      const std::string fn = ctx_.activation_name(l, ctx_.get(l, "activation"));
+      if (fn == "relu" || fn == "linear") return;
+    }
+    if (l.cls == "ReLU" && !ctx_.has(l, "max_value") && ctx_.get_float(l, "negative_slope", 0.0) == 0.0) return;
+    float_layers_.push_back(l.name);
+  }
 
   Layer layer_of(const json& lj) {
     if (!lj.is_object()) throw Error(ctx_.file.where, "a layer entry is not an object");
@@ -129,6 +154,7 @@ class Walker {
     }
     for (const Value& v : in)
       if (v.id < 0) ctx_.fail(l, "has an undefined input");
+    note_arithmetic(l);
     std::vector<Value> out = (*conv)(ctx_, l, in);
     if (out.empty()) ctx_.fail(l, "produced no output");
     return out;
@@ -308,6 +334,14 @@ ir::Graph convert(const KerasFile& kf, std::vector<Warning>& warnings) {
                 "check that the file was written by Keras");
   }
   if (graph.inputs.empty()) throw Error(kf.where, "the model has no inputs");
+  if (const auto fl = w.float_layers(); !fl.empty()) {
+    std::string names;
+    for (const std::string& n : fl) names += (names.empty() ? "'" : ", '") + n + "'";
+    warnings.push_back({kf.where, fmt::format("the quantized model computes layer(s) {} in float between its quantizers; "
+                                              "firmnet computes them in fixed point (close to the framework, not bit "
+                                              "for bit: see 'inspect' for their types)",
+                                              names)});
+  }
   for (const Value& v : outs) {
     if (!v.pending_pads.empty())
       throw Error(kf.where, "a model output is a ZeroPadding layer's output, which firmnet supports only before a convolution");
