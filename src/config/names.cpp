@@ -66,6 +66,9 @@ constexpr TypeAlias kLayerTypes[] = {
     {"AveragePooling1D", "AveragePooling1D"},
     {"AveragePooling2D", "AveragePooling2D"},
     {"Transpose", "Transpose"},
+    {"Resize", "Resize"},
+    {"UpSampling1D", "Resize"},
+    {"UpSampling2D", "Resize"},
     // and one per activation function (ir/activations.def: ReLU, LeakyReLU, ...)
 };
 

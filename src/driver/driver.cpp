@@ -170,7 +170,9 @@ std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const st
 support::Array output_array(const ir::Graph& g, size_t output_index, const std::vector<double>& values, size_t batch) {
   support::Array a;
   const auto& t = g.tensor(g.outputs.at(output_index));
-  a.shape = {static_cast<int64_t>(batch), t.size()};
+  a.shape = {static_cast<int64_t>(batch)};  // [batch, ...the tensor's shape]: the model's when it has no layout
+  a.shape.insert(a.shape.end(), t.shape.begin(), t.shape.end());
+  if (t.shape.empty()) a.shape.push_back(1);
   a.data = values;
   if (t.layout) {  // in the model's order and shape, as the framework would give it
     a.data = t.layout->to_model(values);

@@ -234,6 +234,7 @@ std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
     case ir::OpKind::Conv: return make_conv(c);
     case ir::OpKind::Pool: return make_pool(c);
     case ir::OpKind::Transpose: return make_transpose(c);
+    case ir::OpKind::Upsample: return make_upsample(c);
   }
   c.fail("unknown op kind");
 }

@@ -55,6 +55,7 @@ std::unique_ptr<Kernel> make_dense_core(const NodeContext& c, int64_t n_in, int6
 std::unique_ptr<Kernel> make_conv(const NodeContext& c);
 std::unique_ptr<Kernel> make_pool(const NodeContext& c);
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c);
+std::unique_ptr<Kernel> make_upsample(const NodeContext& c);
 std::unique_ptr<Kernel> make_activation(const NodeContext& c);
 std::unique_ptr<Kernel> make_softmax(const NodeContext& c);
 std::unique_ptr<Kernel> make_batchnorm(const NodeContext& c);

@@ -180,8 +180,27 @@ class TransposeKernel final : public Kernel {
   CastPlan cast_;
 };
 
+class UpsampleKernel final : public Kernel {
+ public:
+  explicit UpsampleKernel(const NodeContext& c)
+      : src_(ir::upsample_sources(c.input(0).shape, c.node.attr_ints("scales"))),
+        n_in_(static_cast<size_t>(c.input(0).size())),
+        cast_(c.out_type(), c.in_type(0).frac()) {}
+  void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {
+    const size_t size = src_.size();
+    for (size_t s = 0; s < n; ++s)
+      for (size_t k = 0; k < size; ++k) out[s * size + k] = cast_(in[0][s * n_in_ + static_cast<size_t>(src_[k])], overflows);
+  }
+
+ private:
+  std::vector<int64_t> src_;
+  size_t n_in_;
+  CastPlan cast_;
+};
+
 }  // namespace
 
+std::unique_ptr<Kernel> make_upsample(const NodeContext& c) { return std::make_unique<UpsampleKernel>(c); }
 std::unique_ptr<Kernel> make_conv(const NodeContext& c) { return std::make_unique<ConvKernel>(c); }
 std::unique_ptr<Kernel> make_pool(const NodeContext& c) { return std::make_unique<PoolKernel>(c); }
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c) { return std::make_unique<TransposeKernel>(c); }

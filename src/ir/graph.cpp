@@ -302,6 +302,7 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     case OpKind::Activation: return product_param(n) ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Input:
     case OpKind::Transpose:
+    case OpKind::Upsample:
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:

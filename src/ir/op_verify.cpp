@@ -137,6 +137,11 @@ void verify_op(const Graph& g, const Node& n) {
       return;
     case OpKind::Conv: verify_conv(g, n); return;
     case OpKind::Pool: verify_pool(g, n); return;
+    case OpKind::Upsample:
+      r.arity(1, 1);
+      r.attr<std::vector<int64_t>>("scales", "a list of integers");
+      verify_upsample(g, n);
+      return;
     case OpKind::Transpose: {
       r.arity(1, 1);
       r.attr<std::vector<int64_t>>("perm", "a list of integers");

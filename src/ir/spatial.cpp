@@ -38,6 +38,10 @@ Window window_of(const Graph& g, const Node& n) {
     fail(n, fmt::format("input {} and output {} are not {}-D channels-last maps", to_string(x), to_string(y), r));
   w.stride = ints_or(n, "strides", r, 1);
   w.dilation = ints_or(n, "dilations", r, 1);
+  w.in_dilation = ints_or(n, "input_dilations", r, 1);
+  if (w.in_dilation.size() != r) fail(n, fmt::format("input_dilations needs {} values", r));
+  if (n.kind != OpKind::Conv && n.attrs.count("input_dilations"))
+    fail(n, "only a Conv has attribute 'input_dilations'");
   const std::vector<int64_t> pads = ints_or(n, "pads", 2 * r, 0);
   if (w.stride.size() != r || w.dilation.size() != r || pads.size() != 2 * r)
     fail(n, fmt::format("strides/dilations need {} values and pads {}", r, 2 * r));
@@ -47,21 +51,23 @@ Window window_of(const Graph& g, const Node& n) {
   w.out.assign(y.begin(), y.end() - 1);
   for (size_t a = 0; a < r; ++a) {
     if (w.kernel[a] < 1 || w.stride[a] < 1 || w.dilation[a] < 1 || w.kernel[a] > kMaxDim || w.stride[a] > kMaxDim ||
-        w.dilation[a] > kMaxDim)
-      fail(n, fmt::format("kernel {}, stride {} and dilation {} must be in [1, 2^24]", w.kernel[a], w.stride[a],
-                          w.dilation[a]));
+        w.dilation[a] > kMaxDim || w.in_dilation[a] < 1 || w.in_dilation[a] > kMaxDim)
+      fail(n, fmt::format("kernel {}, stride {}, dilation {} and input dilation {} must be in [1, 2^24]", w.kernel[a],
+                          w.stride[a], w.dilation[a], w.in_dilation[a]));
+    if (w.in[a] > kMaxDim) fail(n, fmt::format("input size {} on axis {} is beyond 2^24", w.in[a], a));
     if (w.pad_begin[a] < 0 || w.pad_end[a] < 0 || w.pad_begin[a] > kMaxDim || w.pad_end[a] > kMaxDim)
       fail(n, "pads must be in [0, 2^24]");
     const int64_t span = w.dilation[a] * (w.kernel[a] - 1) + 1;
     if (w.pad_begin[a] >= span || w.pad_end[a] >= span)
       fail(n, fmt::format("padding {}+{} on axis {} is as wide as the window ({}): a window would read only padding",
                           w.pad_begin[a], w.pad_end[a], a, span));
-    const int64_t o = Window::out_size(w.in[a], w.kernel[a], w.stride[a], w.dilation[a],
+    const int64_t o = Window::out_size(w.stretched_in(a), w.kernel[a], w.stride[a], w.dilation[a],
                                        w.pad_begin[a] + w.pad_end[a], false);
     if (o != w.out[a])
-      fail(n, fmt::format("output size {} on axis {} does not follow from input {}, kernel {}, stride {}, dilation {}, "
-                          "pads {}+{} (expected {})",
-                          w.out[a], a, w.in[a], w.kernel[a], w.stride[a], w.dilation[a], w.pad_begin[a], w.pad_end[a], o));
+      fail(n, fmt::format("output size {} on axis {} does not follow from input {} (input dilation {}), kernel {}, "
+                          "stride {}, dilation {}, pads {}+{} (expected {})",
+                          w.out[a], a, w.in[a], w.in_dilation[a], w.kernel[a], w.stride[a], w.dilation[a],
+                          w.pad_begin[a], w.pad_end[a], o));
   }
   // The emulator tabulates the input pixel of every (output pixel, tap): bound the table.
   if (w.taps() > (int64_t{1} << 24) || w.taps() * w.out_pixels() > (int64_t{1} << 28))
@@ -92,12 +98,20 @@ int64_t Window::input_pixel(int64_t p, int64_t t) const {
   for (size_t a = rank(); a-- > 0;) {  // last axis first: p and t are row-major over out and kernel
     const int64_t o = p % out[a], k = t % kernel[a];
     p /= out[a], t /= kernel[a];
-    const int64_t i = o * stride[a] - pad_begin[a] + k * dilation[a];
-    if (i < 0 || i >= in[a]) return -1;
+    const int64_t q = o * stride[a] - pad_begin[a] + k * dilation[a];  // in the stretched input
+    if (q < 0 || q % in_dilation[a] != 0) return -1;
+    const int64_t i = q / in_dilation[a];
+    if (i >= in[a]) return -1;
     idx += i * step;
     step *= in[a];
   }
   return idx;
+}
+
+bool Window::dilates_input() const {
+  for (int64_t d : in_dilation)
+    if (d != 1) return true;
+  return false;
 }
 
 int64_t Window::valid_taps(int64_t p) const {
@@ -107,11 +121,17 @@ int64_t Window::valid_taps(int64_t p) const {
 }
 
 void set_window_attrs(Node& n, const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
-                      const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads) {
+                      const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads,
+                      const std::vector<int64_t>& input_dilations) {
   n.attrs["kernel"] = kernel;
   n.attrs["strides"] = strides;
   n.attrs["dilations"] = dilations;
   n.attrs["pads"] = pads;
+  for (int64_t d : input_dilations)
+    if (d != 1) {
+      n.attrs["input_dilations"] = input_dilations;
+      break;
+    }
 }
 
 ConvAttrs ConvAttrs::of(const Graph& g, const Node& n) {
@@ -172,6 +192,42 @@ void verify_pool(const Graph& g, const Node& n) {
   if (g.tensor(n.param("reciprocal")).size() != p.win.taps() + 1)
     fail(n, fmt::format("reciprocal has {} values; {} expected (taps + 1)", g.tensor(n.param("reciprocal")).size(),
                         p.win.taps() + 1));
+}
+
+void verify_upsample(const Graph& g, const Node& n) {
+  if (n.inputs.size() != 1 || n.outputs.size() != 1)
+    fail(n, fmt::format("has {} inputs and {} outputs, 1 and 1 expected", n.inputs.size(), n.outputs.size()));
+  const std::vector<int64_t> s = ints_or(n, "scales", 0, 1);
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  if (s.size() != x.size()) fail(n, fmt::format("scales has {} values for an input of rank {}", s.size(), x.size()));
+  Shape want;
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (s[k] < 1 || s[k] > kMaxDim) fail(n, fmt::format("scale {} of axis {} is not an integer in [1, 2^24]", s[k], k));
+    if (x[k] > (int64_t{1} << 40) / s[k]) fail(n, fmt::format("axis {} of {} upsampled by {} is too large", k, x[k], s[k]));
+    want.push_back(x[k] * s[k]);
+  }
+  if (y != want) fail(n, fmt::format("output has shape {}; {} expected", to_string(y), to_string(want)));
+}
+
+std::vector<int64_t> upsample_sources(const Shape& in, const std::vector<int64_t>& scales) {
+  const size_t r = in.size();
+  std::vector<int64_t> out_dim(r), in_stride(r, 1);
+  int64_t n_out = 1;
+  for (size_t k = 0; k < r; ++k) out_dim[k] = in[k] * scales[k], n_out *= out_dim[k];
+  for (size_t k = r; k-- > 1;) in_stride[k - 1] = in_stride[k] * in[k];
+  std::vector<int64_t> src(static_cast<size_t>(n_out));
+  std::vector<int64_t> idx(r, 0);  // the output index, counted row-major
+  for (int64_t o = 0; o < n_out; ++o) {
+    int64_t s = 0;
+    for (size_t k = 0; k < r; ++k) s += idx[k] / scales[k] * in_stride[k];
+    src[static_cast<size_t>(o)] = s;
+    for (size_t k = r; k-- > 0;) {
+      if (++idx[k] < out_dim[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return src;
 }
 
 }  // namespace firmnet::ir

@@ -5,9 +5,12 @@
 // stream element carries). A window of `kernel` taps with `dilation` moves by `stride` over the input
 // padded by `pad_begin`/`pad_end` (padding reads as 0 for Conv and is skipped by Pool); output position o
 // on an axis reads input positions o*stride - pad_begin + k*dilation, k = 0..kernel-1.
+// A Conv may also have an input dilation d (ONNX ConvTranspose, docs/IR.md): the input is seen with d-1
+// zeros between neighbours, so position q of that stretched input is element q/d where d divides q, and
+// padding (0) elsewhere.
 //
 // Stored in Node::attrs (so the text form round-trips them): "kernel", "strides", "dilations", "pads"
-// (begin values then end values, as ONNX), Conv "group", Pool "mode" ("max"/"avg") and
+// (begin values then end values, as ONNX), Conv "group" and "input_dilations" (absent = all 1), Pool "mode" ("max"/"avg") and
 // "count_include_pad" (0/1). Every reader goes through of(); verify() states the rules.
 #include <cstdint>
 #include <string>
@@ -20,8 +23,12 @@ namespace firmnet::ir {
 struct Window {
   Shape in;  // input spatial dims
   std::vector<int64_t> kernel, stride, dilation, pad_begin, pad_end;
+  std::vector<int64_t> in_dilation;  // 1 on every axis except for a transposed convolution
   Shape out;  // output spatial dims
 
+  bool dilates_input() const;
+  // The stretched input's size on axis a: (in - 1) * in_dilation + 1.
+  int64_t stretched_in(size_t a) const { return (in[a] - 1) * in_dilation[a] + 1; }
   size_t rank() const { return kernel.size(); }
   int64_t taps() const;          // product of kernel
   int64_t out_pixels() const;    // product of out
@@ -56,13 +63,21 @@ struct PoolAttrs {
   static PoolAttrs of(const Graph& g, const Node& n);
 };
 
-// Stores a window's geometry in node attrs ("kernel", "strides", "dilations", "pads").
+// Stores a window's geometry in node attrs ("kernel", "strides", "dilations", "pads", and "input_dilations"
+// when given and not all 1).
 void set_window_attrs(Node& n, const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
-                      const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads);
+                      const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads,
+                      const std::vector<int64_t>& input_dilations = {});
 
 // The structural rules (called by verify_op): attribute kinds and ranks, shapes consistent with the geometry,
 // weight [kernel..., in/group, out], bias [out], group 1 or depthwise. Throw firmnet::Error naming the node.
 void verify_conv(const Graph& g, const Node& n);
 void verify_pool(const Graph& g, const Node& n);
+
+// Upsample (nearest neighbour): attr "scales", one positive integer per axis of the input (1 on the channel
+// axis); output shape = input shape * scales. Checked by verify_upsample.
+void verify_upsample(const Graph& g, const Node& n);
+// For each output element (row-major), the input element it copies: index i_k on axis k reads i_k / scales[k].
+std::vector<int64_t> upsample_sources(const Shape& in, const std::vector<int64_t>& scales);
 
 }  // namespace firmnet::ir

@@ -121,7 +121,8 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
       if (n.types.count("accum")) return Interval::of_type(n.types.at("accum"));  // each step is cast
       return dense_bounds(g, n, in.at(0));
     case ir::OpKind::Pool: return pool_bounds(g, n, in.at(0));
-    case ir::OpKind::Transpose: return in.at(0);
+    case ir::OpKind::Transpose:
+    case ir::OpKind::Upsample: return in.at(0);
     case ir::OpKind::BatchNorm: {
       const ir::Tensor& s = g.tensor(n.param("scale"));
       const ir::Tensor& b = g.tensor(n.param("bias"));

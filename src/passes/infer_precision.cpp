@@ -96,6 +96,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
   const auto in_type = [&](size_t k) { return *g.tensor(n.inputs.at(k)).type; };
   switch (n.kind) {
     case ir::OpKind::Reshape:
+    case ir::OpKind::Upsample:
     case ir::OpKind::Transpose: why = "auto: as the input"; return in_type(0);
     case ir::OpKind::Pool:
       if (!avg_pool(n)) {

@@ -28,6 +28,7 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Conv: return "Conv";
     case ir::OpKind::Pool: return "Pooling";
     case ir::OpKind::Transpose: return "Transpose";
+    case ir::OpKind::Upsample: return "Resize";
   }
   return "";
 }
@@ -103,6 +104,7 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
     case ir::OpKind::Transpose:
+    case ir::OpKind::Upsample:
     case ir::OpKind::Concat:
     case ir::OpKind::Quantize:
     case ir::OpKind::ArgMax: break;

@@ -30,7 +30,7 @@ struct Case {
   bool csim;        // also compile the firmware (kept to a few cases: each g++ build takes seconds)
 };
 
-// Every plain-ONNX case of the folder that firmnet reads (not yet: ConvTranspose, Resize).
+// Every plain-ONNX case of the folder.
 const Case kSupported[] = {
     {"conv1d_k3_s1_p1", false, true},        {"conv1d_k5_s2_p0", false, false},
     {"conv1d_stack_head", true, true},        {"conv2d_3x3_same", false, false},
@@ -40,7 +40,8 @@ const Case kSupported[] = {
     {"global_avgpool", false, true},          {"maxpool1d", false, false},
     {"conv_bn_relu_maxpool_blocks", true, false}, {"concat_branches", false, true},
     {"flatten_linear_head", true, true},      {"conv_relu6", false, true},
-    {"svhn_cnn", true, true},
+    {"svhn_cnn", true, true},                 {"upsample_nearest2x", false, true},
+    {"convtranspose2d_k2_s2", false, true},
 };
 
 struct Data {

@@ -173,10 +173,26 @@ TEST(OnnxModels, QonnxBinaryLayerLoads) {
   EXPECT_EQ(g.tensor(g.nodes[3].outputs[0]).origin, "QONNX BipolarQuant(scale=2^0)");
 }
 
-TEST(OnnxModels, QonnxConvModelsFailNamingTheOp) {
+// hls4ml's channels-last QONNX models (qonnx.custom_op.channels_last Conv/MaxPool over NHWC data, a plain
+// Resize over NHWC): the data is already in the order firmnet holds maps, so no Transpose appears.
+TEST(OnnxModels, ChannelsLastQonnxModelsLoadWithoutTransposes) {
   REQUIRE_MODELS();
-  const std::string e = error_of_file(kModels + "separable_conv_model_ch_last.onnx");
-  EXPECT_NE(e.find("op 'Conv' of domain 'qonnx.custom_op.channels_last' (QONNX) is not supported"), std::string::npos) << e;
+  struct Want { const char* file; int convs, pools, upsamples; };
+  for (const Want& m : {Want{"separable_conv_model_ch_last.onnx", 4, 0, 0}, Want{"branched_model_ch_last.onnx", 14, 1, 1},
+                        Want{"tiny_unet_ch_last.onnx", 40, 4, 4}}) {
+    SCOPED_TRACE(m.file);
+    std::vector<Warning> w;
+    const auto g = frontends::load_onnx(kModels + m.file, w);
+    int convs = 0, pools = 0, ups = 0;
+    for (const auto& n : g.nodes) {
+      EXPECT_NE(n.kind, ir::OpKind::Transpose) << n.name;
+      convs += n.kind == ir::OpKind::Conv, pools += n.kind == ir::OpKind::Pool, ups += n.kind == ir::OpKind::Upsample;
+    }
+    EXPECT_EQ(convs, m.convs);
+    EXPECT_EQ(pools, m.pools);
+    EXPECT_EQ(ups, m.upsamples);
+    EXPECT_EQ(g.tensor(g.inputs[0]).shape.back(), 3) << "NHWC input held as it is";
+  }
 }
 
 TEST(OnnxModels, TruncatedModelFails) {

@@ -130,3 +130,26 @@ TEST(OnnxShape, NodeNamesAreLegalUniqueIdentifiers) {
 
 }  // namespace
 }  // namespace firmnet::test
+
+namespace firmnet::test {
+namespace {
+
+// torch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape folds to a plain Reshape.
+TEST(OnnxShape, TorchViewShapeChainFolds) {
+  const auto g = load_text(std::string("<ir_version: 8, opset_import: [\"\" : 13]>\n") + R"(g (float[N,2,3] x) => (float[N,6] y)
+      <int64 i0 = {0}, int64[1] ax = {0}, int64[1] m1 = {-1}>
+      { s = Shape(x)
+        b = Gather <axis = 0> (s, i0)
+        u = Unsqueeze(b, ax)
+        c = Concat <axis = 0> (u, m1)
+        y = Reshape(x, c) })");
+  ASSERT_EQ(kinds(g), (std::vector<ir::OpKind>{ir::OpKind::Input, ir::OpKind::Reshape}));
+  EXPECT_EQ(g.tensor(g.nodes[1].outputs[0]).shape, (ir::Shape{6}));
+  // A Gather of data is refused by name.
+  EXPECT_NE(load_error(std::string("<ir_version: 8, opset_import: [\"\" : 13]>\n") + R"(g (float[N,4] x) => (float[N,2] y)
+      <int64[2] i = {0, 1}> { y = Gather <axis = 1> (x, i) })").find("Gather of data (not of a constant or a shape) is not supported"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace firmnet::test

@@ -68,6 +68,9 @@ std::string op_text(ir::OpKind k) {
     case ir::OpKind::Transpose:
       return std::string(kHead) + "inputs %0\noutputs %1\ntensor %0 \"x\" activation [2,3]\n" +
              "tensor %1 \"y\" activation [3,2]\n" + node("transpose", "  attr perm ints 1 0\n");
+    case ir::OpKind::Upsample:  // a 2x3 map of 2 channels repeated 2x on rows, 3x on columns
+      return std::string(kHead) + "inputs %0\noutputs %1\ntensor %0 \"x\" activation [2,3,2]\n" +
+             "tensor %1 \"y\" activation [4,9,2]\n" + node("upsample", "  attr scales ints 2 3 1\n");
   }
   return "";
 }

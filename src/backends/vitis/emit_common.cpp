@@ -142,6 +142,7 @@ bool emit_layer(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     case ir::OpKind::Conv: emit_conv(ctx, n, code); return true;
     case ir::OpKind::Pool: emit_pool(ctx, n, code); return true;
     case ir::OpKind::Transpose: emit_transpose(ctx, n, code); return true;
+    case ir::OpKind::Upsample: emit_upsample(ctx, n, code); return true;
   }
   throw Error(EmitContext::where(n), "unknown op kind");
 }

@@ -1,4 +1,4 @@
-// Conv, Pool and Transpose over channels-last maps (kernels/firmnet_conv.h, io_parallel).
+// Conv, Pool, Transpose and Upsample over channels-last maps (kernels/firmnet_conv.h, io_parallel).
 #include <fmt/format.h>
 
 #include "backends/vitis/emit.h"
@@ -32,6 +32,10 @@ void window_fields(const ir::Node& n, LayerCode& code, const ir::Window& w, int6
   code.uint("dilation_width", axis(w.dilation, 1, 1));
   code.uint("pad_top", axis(w.pad_begin, 0, 0));
   code.uint("pad_left", axis(w.pad_begin, 1, 0));
+  if (w.dilates_input()) {
+    code.uint("in_dilation_height", axis(w.in_dilation, 0, 1));
+    code.uint("in_dilation_width", axis(w.in_dilation, 1, 1));
+  }
 }
 
 void check_map(const EmitContext& ctx, const ir::Node& n, const ir::Window& w, int64_t in_channels, int64_t out_channels) {
@@ -111,6 +115,26 @@ void emit_transpose(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   for (size_t k = 0; k < 4; ++k) code.uint("d" + std::to_string(k), d[k]);
   for (size_t k = 0; k < 4; ++k) code.uint("s" + std::to_string(k), s[k]);
   code.call = kernel_call(ctx, n, code, "transpose") +
+              fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));
+}
+
+void emit_upsample(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
+  const ir::Tensor& x = input_tensor(ctx, n, 0);
+  const ir::Tensor& y = output_tensor(ctx, n);
+  const std::vector<int64_t>& scales = n.attr_ints("scales");
+  const size_t r = x.shape.size();
+  if (scales.size() != r || r > 4)
+    throw Error(EmitContext::where(n), fmt::format("upsamples input {} by {}", ir::to_string(x.shape), ir::to_string(scales)),
+                "the HLS upsample kernel takes up to 4 axes");
+  // Axes padded with leading 1s to 4: input dims i0..i3, factors f0..f3.
+  std::vector<int64_t> d(4, 1), f(4, 1);
+  for (size_t k = 0; k < r; ++k) d[4 - r + k] = x.shape[k], f[4 - r + k] = scales[k];
+  begin_config(ctx, n, code, "upsample_config", "firmnet_conv.h");
+  code.uint("n_in", x.size());
+  code.uint("n_out", y.size());
+  for (size_t k = 0; k < 4; ++k) code.uint("i" + std::to_string(k), d[k]);
+  for (size_t k = 0; k < 4; ++k) code.uint("f" + std::to_string(k), f[k]);
+  code.call = kernel_call(ctx, n, code, "upsample") +
               fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));
 }
 

@@ -47,6 +47,11 @@ struct Value {
   // that read inputs through Context::input() see plain values (an IR Transpose is inserted when needed);
   // layout-aware ones use input_as_is().
   std::optional<ir::ModelLayout> layout;
+  // A zero constant Pad of a map, not yet applied: begin values then end values per spatial axis. Only a
+  // Conv or an AveragePool may read it (they take it into their own padding, where it reads as 0); the
+  // frontend refuses any other reader (onnx_frontend.cpp), naming the Pad.
+  std::vector<int64_t> pending_pads;
+  std::string pad_where;
 };
 
 // The channels-last layout of an ONNX sample [C, spatial...]: view [spatial..., C].
@@ -210,6 +215,15 @@ void convert_average_pool(Context&, const OnnxNode&);
 void convert_global_average_pool(Context&, const OnnxNode&);
 void convert_global_max_pool(Context&, const OnnxNode&);
 void convert_pad(Context&, const OnnxNode&);
+void convert_resize(Context&, const OnnxNode&);
+void convert_conv_transpose(Context&, const OnnxNode&);
+void convert_channels_last(Context&, const OnnxNode&);
+// Shape arithmetic folded on constants (onnx_ops_shape_fold.cpp).
+void convert_shape(Context&, const OnnxNode&);
+void convert_gather(Context&, const OnnxNode&);
+void convert_cast(Context&, const OnnxNode&);
+bool fold_constant_reshape(Context&, const OnnxNode&);  // Squeeze/Unsqueeze of a constant; false for data
+bool fold_constant_concat(Context&, const OnnxNode&);   // Concat of constants; false when any input is data  // qonnx.custom_op.channels_last Conv/MaxPool/BatchNormalization  // Resize, Upsample (nearest, integer factors)
 // QONNX (onnx_ops_qonnx.cpp) and FINN (onnx_ops_finn.cpp) custom ops.
 void convert_quant(Context&, const OnnxNode&);
 void convert_bipolar_quant(Context&, const OnnxNode&);

@@ -80,11 +80,12 @@ void check_ops_supported(const onnx::GraphProto& g) {
 }
 
 // Graph inputs that are not initializers: [batch, d1, ...] with the batch dim dropped.
-// Whether the graph has ops over feature maps: its inputs of rank 3 or 4 are then held channels-last.
+// Whether the graph has ops over NCHW feature maps: its inputs of rank 3 or 4 are then held channels-last.
+// (The channels-last QONNX ops read NHWC data, already in the order firmnet holds maps.)
 bool has_map_ops(const onnx::GraphProto& g) {
   for (const auto& n : g.node())
-    for (const char* op : {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"})
-      if (n.op_type() == op) return true;
+    for (const char* op : {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ConvTranspose"})
+      if (n.op_type() == op && is_default_domain(n.domain())) return true;
   return false;
 }
 
@@ -178,6 +179,11 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
     const OnnxNode node{proto, i, node_where(proto, i), node_source(proto, i)};
     const Converter* convert = is_default_domain(proto.domain()) ? find_converter(proto.op_type())
                                                                  : find_custom_converter(proto.domain(), proto.op_type());
+    for (int k = 0; k < proto.input_size(); ++k)
+      if (const Value* v = ctx.find(proto.input(k)); v && !v->pending_pads.empty() &&
+                                                      !(k == 0 && (proto.op_type() == "Conv" || proto.op_type() == "AveragePool")))
+        throw Error(v->pad_where, "a non-zero padding read by " + node.where + " is not supported",
+                    "firmnet folds a constant zero Pad into the Conv or AveragePool that reads it; pad inside that layer");
     (*convert)(ctx, node);
   }
 
@@ -187,6 +193,8 @@ ir::Graph convert(const onnx::ModelProto& model, const std::string& file, std::v
     const std::string where = "graph output '" + o.name() + "'";
     if (!v) throw Error(where, "is not produced by any node", "the model is invalid or truncated");
     if (v->is_const) throw Error(where, "is a constant; there is nothing to compute", "remove it from the outputs");
+    if (!v->pending_pads.empty())
+      throw Error(v->pad_where, "a padded graph output is not supported", "pad inside the layer that follows");
     if (v->layout) {  // predict and csim give it in the model's order
       ir::Tensor& t = graph.tensor(v->id);
       ir::ModelLayout l = *v->layout;

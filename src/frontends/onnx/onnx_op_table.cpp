@@ -24,6 +24,9 @@ constexpr OpEntry kOps[] = {
     {"GlobalAveragePool", convert_global_average_pool},
     {"GlobalMaxPool", convert_global_max_pool},
     {"Pad", convert_pad},
+    {"Resize", convert_resize},
+    {"ConvTranspose", convert_conv_transpose},
+    {"Upsample", convert_resize},
     // activations (plain ones: one line here and the function in ir/activations.def)
     {"Relu", convert_plain<ir::ActivationFn::Relu>},
     {"LeakyRelu", convert_leaky_relu},
@@ -49,6 +52,9 @@ constexpr OpEntry kOps[] = {
     {"Identity", convert_identity},
     {"Dropout", convert_identity},
     {"Constant", convert_constant},
+    {"Shape", convert_shape},
+    {"Gather", convert_gather},
+    {"Cast", convert_cast},
     {"Squeeze", convert_squeeze},
     {"Unsqueeze", convert_unsqueeze},
     {"TopK", convert_topk},
@@ -65,6 +71,14 @@ constexpr OpEntry kCustomOps[] = {
     {"MultiThreshold", convert_multithreshold},
 };
 
+// The channels-last wrappers (qonnx.custom_op.channels_last, as qonnx's to_channels_last and hls4ml's
+// channels-last QONNX models write them): the standard op over an NHWC input, giving NHWC.
+constexpr OpEntry kChannelsLastOps[] = {
+    {"Conv", convert_channels_last},
+    {"MaxPool", convert_channels_last},
+    {"BatchNormalization", convert_channels_last},
+};
+
 bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 }  // namespace
 
@@ -75,6 +89,11 @@ bool is_custom_domain(const std::string& d) {
 
 const Converter* find_custom_converter(const std::string& domain, const std::string& op_type) {
   if (!is_custom_domain(domain)) return nullptr;
+  if (domain.find("channels_last") != std::string::npos) {
+    for (const auto& e : kChannelsLastOps)
+      if (e.op_type == op_type) return &e.convert;
+    return nullptr;
+  }
   for (const auto& e : kCustomOps)
     if (e.op_type == op_type) return &e.convert;
   return nullptr;
@@ -86,6 +105,7 @@ std::string supported_custom_ops_list() {
     if (!s.empty()) s += ", ";
     s += e.op_type;
   }
+  s += " and the channels-last Conv, MaxPool, BatchNormalization";
   return s;
 }
 

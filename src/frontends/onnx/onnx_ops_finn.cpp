@@ -161,6 +161,7 @@ void convert_multithreshold(Context& ctx, const OnnxNode& n) {
 }
 
 void convert_squeeze(Context& ctx, const OnnxNode& n) {
+  if (fold_constant_reshape(ctx, n)) return;
   const Value& x = ctx.act_input(n, 0, "the data");
   const auto rank = static_cast<int64_t>(x.full_shape.size());
   std::vector<int64_t> axes = axes_of(ctx, n, rank);
@@ -186,6 +187,7 @@ void convert_squeeze(Context& ctx, const OnnxNode& n) {
 }
 
 void convert_unsqueeze(Context& ctx, const OnnxNode& n) {
+  if (fold_constant_reshape(ctx, n)) return;
   const Value& x = ctx.act_input(n, 0, "the data");
   const auto out_rank = static_cast<int64_t>(x.full_shape.size());
   std::vector<int64_t> raw;

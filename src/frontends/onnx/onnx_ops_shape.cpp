@@ -65,7 +65,6 @@ void convert_flatten(Context& ctx, const OnnxNode& n) {
 
 void convert_reshape(Context& ctx, const OnnxNode& n) {
   const Value& x = ctx.input_as_is(n, 0);
-  if (x.is_const) ctx.fail(n, "the data (input '" + n.proto.input(0) + "') is a constant; expected a data tensor");
   Value shape_attr;
   if (ctx.opset < 5) {  // Reshape-1: the target shape is the attribute `shape`
     const auto s = ctx.attr_ints(n, "shape");
@@ -112,6 +111,12 @@ void convert_reshape(Context& ctx, const OnnxNode& n) {
   if (ir::num_elements(shape) != count)
     ctx.fail(n, "cannot reshape " + shape_str(x.full_shape) + " (" + std::to_string(count) + " elements per sample) to " +
                     shape_str(shape));
+  if (x.is_const) {  // a weight reshaped in the graph (the ONNX model zoo's MNIST): folded
+    Value c = x;
+    c.full_shape = shape;
+    ctx.alias_output(n, 0, c);
+    return;
+  }
   if (shape.size() < 2 || shape[0] != 1)
     ctx.fail(n, "the target shape " + shape_str(shape) + " does not keep the batch dimension first",
              "reshape to [batch, ...] (e.g. [-1, 64] or [1, 8, 8])");
@@ -228,6 +233,7 @@ bool concat_channels_last(Context& ctx, const OnnxNode& n) {
 
 void convert_concat(Context& ctx, const OnnxNode& n) {
   if (n.proto.input_size() < 1) ctx.fail(n, "has no inputs");
+  if (fold_constant_concat(ctx, n)) return;
   if (concat_channels_last(ctx, n)) return;
   const Value& first = ctx.act_input(n, 0, "input 0");
   const auto rank = static_cast<int64_t>(first.full_shape.size());
