@@ -100,7 +100,7 @@ TEST(OnnxPad, ZeroPadFoldsIntoTheNextConvOrAveragePool) {
       { q = Pad(x, p)
         y = Conv <strides = [2, 2]> (q, w) })");
   ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::Input, OpKind::Conv}));
-  EXPECT_EQ(g.nodes[1].attr_ints("pads"), (std::vector<int64_t>{1, 1, 0, 0}));
+  EXPECT_EQ(g.nodes[1].attr_ints("pads"), (std::vector<int64_t>{1, 1, 0, 0}));  // top and left only
   const auto a = load_text(head + R"(g (float[N,1,3,3] x) => (float[N,1,2,2] y) <int64[8] p = {0, 0, 1, 1, 0, 0, 1, 1}>
       { q = Pad(x, p)
         y = AveragePool <kernel_shape = [3, 3], strides = [2, 2]> (q) })");

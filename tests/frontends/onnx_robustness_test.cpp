@@ -85,7 +85,8 @@ TEST(OnnxRobustness, UnsupportedOpAndCustomDomain) {
   m.mutable_graph()->mutable_node(1)->set_domain("finn.custom_op.general");
   EXPECT_NE(error_of(m).find("node 'conv1' (Im2Col): op 'Im2Col' of domain 'finn.custom_op.general' (FINN) is not "
                              "supported (the model also uses unsupported 'GlobalLpPool') (hint: the supported "
-                             "QONNX/FINN custom ops are Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold)"),
+                             "QONNX/FINN custom ops are Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold and the channels-last "
+                             "Conv, MaxPool, BatchNormalization)"),
             std::string::npos)
       << error_of(m);
 }
