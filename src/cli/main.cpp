@@ -2,6 +2,8 @@
 // Every failure prints one line "firmnet: error: ..." and exits non-zero.
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <iostream>
 #include <thread>
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   bool json_flag = false;
   bool use_float = false;
   bool ir_text = false;
+  bool fit_inputs = false;
   int threads = 0;
 
   auto add_model = [&](CLI::App* c) {
@@ -100,6 +103,9 @@ int main(int argc, char** argv) {
   add_model(convert);
   convert->add_option("-o,--output-dir", outdir, "Project directory (default: OutputDir from the config)");
   convert->add_option("--input", inputs, "Optional test inputs (.npy/.csv/.dat) for the project's testbench");
+  convert->add_flag("--fit-inputs", fit_inputs,
+                    "Size each input whose precision is not configured from the --input data's range (16 bits, the "
+                    "fewest integer bits holding it) instead of fixed<16,6>; values beyond it saturate");
 
   auto* predict = app.add_subcommand("predict", "Run the model bit-exactly (as the firmware computes) on inputs");
   add_model(predict);
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
       ->required();
   predict->add_option("--output", outputs, "Where to write the outputs (.npy float64 or .dat), one per model output")
       ->required();
+  predict->add_flag("--fit-inputs", fit_inputs, "Size the inputs from the --input data, as 'convert --fit-inputs' does");
   predict->add_flag("--float", use_float, "Run the float (double precision) reference instead of fixed point");
   predict->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.npy");
   predict->add_option("--threads", threads, "Worker threads (default: all cores)");
@@ -159,6 +166,15 @@ int main(int argc, char** argv) {
     };
     popts.print_after = print_after;
     popts.stop_after = stop_after;
+    if (fit_inputs) {  // convert and predict: the same input types from the same data
+        if (inputs.empty()) throw Error("--fit-inputs", "needs data", "pass --input FILE for every model input");
+        for (size_t k = 0; k < inputs.size(); ++k) {
+          const support::Array a = read_inputs({inputs[k]}).at(0);
+          if (a.data.empty()) throw Error(inputs[k], "holds no values to fit the input type to");
+          const auto [lo, hi] = std::minmax_element(a.data.begin(), a.data.end());
+          popts.input_ranges.push_back({*lo, *hi, static_cast<size_t>(a.rows()), inputs[k]});
+        }
+    }
     if (*convert) {
       auto c = compile_model();
       print_warnings(c.warnings, quiet);

@@ -114,7 +114,7 @@ Compiled compile_graph(ir::Graph graph, const std::string& stage, const config::
   Compiled c{std::move(graph), cfg, {}};
   c.warnings.insert(c.warnings.end(), cfg.warnings.begin(), cfg.warnings.end());
   c.graph.name = cfg.project_name;
-  passes::PassContext ctx{c.config, c.warnings};
+  passes::PassContext ctx{c.config, c.warnings, opts.input_ranges};
   passes::PipelineOptions popts = opts;
   popts.start_after = stage;
   // resolve_types applies the configuration's layer settings; an IR printed after it carries them already.

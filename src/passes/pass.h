@@ -10,9 +10,18 @@
 
 namespace firmnet::passes {
 
+// The range of one graph input's values in data the user gave (`convert --fit-inputs`): an input whose
+// precision is not configured gets the narrowest 16-bit type holding it instead of the fixed<16,6> default.
+struct InputRange {
+  double lo = 0, hi = 0;
+  size_t samples = 0;
+  std::string source;  // the data file, for the type's origin
+};
+
 struct PassContext {
   const config::Config& config;
   std::vector<Warning>& warnings;
+  std::vector<InputRange> input_ranges = {};  // per graph input, in order; empty: no data given
 };
 
 class Pass {
@@ -29,6 +38,7 @@ struct PipelineOptions {
   std::string stop_after;                // pass name: stop the pipeline after it
   std::string start_after;               // "frontend" (all passes) or a pass name: run only the passes after it
                                          // (an IR text graph printed at that stage)
+  std::vector<InputRange> input_ranges;  // see InputRange; copied into the PassContext
 };
 
 // The declared pipeline, in order (see pass_manager.cpp).

@@ -88,6 +88,7 @@ class ResolveTypes : public Pass {
   bool run(ir::Graph& g, PassContext& ctx) override {
     const LayerConfig lc(ctx.config);
     lc.validate(g);
+    ranges_ = &ctx.input_ranges;
     std::vector<int> typed_by(g.tensors.size(), -1);  // which node typed a constant (shared constants)
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       ir::Node& n = g.nodes[i];
@@ -111,6 +112,11 @@ class ResolveTypes : public Pass {
       if (!g.tensor(t).type) {
         g.tensor(t).type = kInputDefault;
         g.tensor(t).origin = "default";
+        if (const InputRange* r = range_of(g, t)) {
+          g.tensor(t).type = fit_type(r->lo, r->hi, kInputDefault.width);
+          g.tensor(t).origin = fmt::format("from the data ({}: [{:g}, {:g}] over {} samples; values beyond the type "
+                                           "saturate)", r->source, r->lo, r->hi, r->samples);
+        }
       }
     return true;
   }
@@ -124,8 +130,18 @@ class ResolveTypes : public Pass {
     }
   }
 
-  static void set_tensor(ir::Graph& g, ir::TensorId id, const ir::Node& n, const PrecisionChoice& c,
-                         const std::string& var) {
+  const std::vector<InputRange>* ranges_ = nullptr;
+
+  // The data range given for graph input `id`, if any.
+  const InputRange* range_of(const ir::Graph& g, ir::TensorId id) const {
+    if (!ranges_) return nullptr;
+    for (size_t k = 0; k < g.inputs.size() && k < ranges_->size(); ++k)
+      if (g.inputs[k] == id) return &(*ranges_)[k];
+    return nullptr;
+  }
+
+  void set_tensor(ir::Graph& g, ir::TensorId id, const ir::Node& n, const PrecisionChoice& c,
+                  const std::string& var) const {
     ir::Tensor& t = g.tensor(id);
     if (t.type && !c.from_layer_name) return;  // typed by the model (quantized): keep
     const std::string label = c.given ? c.origin + ": auto" : "default";
@@ -153,6 +169,11 @@ class ResolveTypes : public Pass {
     } else if (n.kind == ir::OpKind::Input) {
       t.type = kInputDefault;
       t.origin = label == "default" ? "default" : label + " (input default)";
+      if (const InputRange* r = range_of(g, id)) {  // the data's range, 16 bits as the default
+        t.type = fit_type(r->lo, r->hi, kInputDefault.width);
+        t.origin = fmt::format("from the data ({}: [{:g}, {:g}] over {} samples; values beyond the type saturate)",
+                               r->source, r->lo, r->hi, r->samples);
+      }
     } else {
       t.type.reset();  // infer_precision decides
       t.origin = with_quantizer(t.origin, label);

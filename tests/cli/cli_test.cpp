@@ -415,3 +415,32 @@ TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
   const ::Run r{WIFEXITED(status) ? WEXITSTATUS(status) : 128, "", slurp(err)};
   expect_clean_error(r, "heap.h5: libhdf5 did not finish reading the file in 2 s: it is corrupt");
 }
+
+// convert --fit-inputs: an input with no configured precision is sized from the data (16 bits, the fewest
+// integer bits that hold its range) instead of fixed<16,6>; the project's testbench data then saturate nowhere.
+TEST(Cli, ConvertFitsInputTypesToTheData) {
+  const std::string x = inputs(300, 16, "x_fit.npy");  // N(0, 1): 300x16 values within (-4, 4)
+  const auto a = support::read_npy(x);
+  const auto [lo, hi] = std::minmax_element(a.data.begin(), a.data.end());
+  ASSERT_GT(std::max(-*lo, *hi), 2.0);
+  ASSERT_LT(std::max(-*lo, *hi), 4.0);
+  const fs::path fit = work_dir() / "prj_fit", plain = work_dir() / "prj_plain";
+  fs::remove_all(fit);
+  fs::remove_all(plain);
+  auto c = run_firmnet("convert " + jet() + " -o " + fit.string() + " --input " + x + " --fit-inputs");
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(slurp(fit / "firmware" / "defines.h").find("typedef ap_fixed<16,3,AP_RND_CONV,AP_SAT> input_t;"),
+            std::string::npos);
+  auto d = run_firmnet("convert " + jet() + " -o " + plain.string() + " --input " + x);
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_NE(slurp(plain / "firmware" / "defines.h").find("typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> input_t;"),
+            std::string::npos);
+  expect_clean_error(run_firmnet("convert " + jet() + " -o " + (work_dir() / "prj_nodata").string() + " --fit-inputs"),
+                     "--fit-inputs: needs data");
+  // predict --fit-inputs emulates exactly the fitted firmware.
+  auto s = run_firmnet("csim " + fit.string() + " --input " + x + " --output " + (work_dir() / "y_fit_csim.npy").string());
+  ASSERT_EQ(s.code, 0) << s.err;
+  auto p = run_firmnet("predict " + jet() + " --fit-inputs --input " + x + " --output " + (work_dir() / "y_fit.npy").string());
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(slurp(work_dir() / "y_fit.npy"), slurp(work_dir() / "y_fit_csim.npy"));
+}
