@@ -9,12 +9,6 @@
 namespace firmnet::estimate {
 namespace {
 
-int ceil_log2(int64_t n) {
-  int l = 0;
-  while ((int64_t{1} << l) < n) ++l;
-  return l;
-}
-
 // Per element: a compare of x and a select of the result bits.
 int64_t cmp_sel_lut(int x_width, int res_width) { return cmp_lut(x_width) + sel_lut(res_width); }
 

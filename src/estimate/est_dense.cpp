@@ -7,22 +7,6 @@
 #include "estimate/model.h"
 
 namespace firmnet::estimate {
-namespace {
-
-int ceil_log2(int64_t n) {
-  int l = 0;
-  while ((int64_t{1} << l) < n) ++l;
-  return l;
-}
-
-// An R:1 multiplexer of `width` bits in LUT6s (a 4:1 mux per LUT6, two levels per 16:1).
-int64_t mux_lut(int64_t inputs, int width) {
-  if (inputs <= 1) return 0;
-  return width * ((inputs + 2) / 3);
-}
-
-}  // namespace
-
 Row estimate_dense(const Context& c, const ir::Node& n) {
   Row row = start_row(n);
   const ir::Graph& g = c.g;

@@ -21,10 +21,8 @@ Row estimate_node(const Context& c, const ir::Node& n) {
     case ir::OpKind::MultiThreshold: return estimate_multithreshold(c, n);
     case ir::OpKind::ArgMax: return estimate_argmax(c, n);
     case ir::OpKind::Quantize: return estimate_quantize(c, n);
-    case ir::OpKind::Conv:
-    case ir::OpKind::Pool:
-      throw Error("layer '" + n.name + "' (" + ir::name(n.kind) + ")", "the estimator does not model convolutions and pooling yet",
-                  "estimate an MLP, or synthesize this model to measure it");
+    case ir::OpKind::Conv: return estimate_conv(c, n);
+    case ir::OpKind::Pool: return estimate_pool(c, n);
     case ir::OpKind::Input:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:

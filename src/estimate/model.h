@@ -22,6 +22,13 @@ double add_ns(int width);                     // carry-chain adder of `width` bi
 inline constexpr int64_t kDspGlueLut = 5;     // per DSP product: operand sign extension, result slicing
 inline int64_t cmp_lut(int width) { return width; }   // a compare: a carry-chain subtract
 inline int64_t sel_lut(int width) { return width; }   // a 2:1 select, one LUT per bit
+// An R:1 multiplexer of `width` bits in LUT6s (a 4:1 mux per LUT6, two levels per 16:1).
+inline int64_t mux_lut(int64_t inputs, int width) { return inputs <= 1 ? 0 : width * ((inputs + 2) / 3); }
+inline int ceil_log2(int64_t n) {
+  int l = 0;
+  while ((int64_t{1} << l) < n) ++l;
+  return l;
+}
 
 // ---- the schedule of one pipelined top function ----
 // HLS chains combinational operators within a cycle until the clock budget (period minus uncertainty)
@@ -85,6 +92,8 @@ struct Context {
   bool dsp48e2() const { return part ? part->dsp48e2 : true; }
 };
 Row estimate_dense(const Context& c, const ir::Node& n);
+Row estimate_conv(const Context& c, const ir::Node& n);
+Row estimate_pool(const Context& c, const ir::Node& n);
 Row estimate_activation(const Context& c, const ir::Node& n);
 Row estimate_softmax(const Context& c, const ir::Node& n);
 Row estimate_elementwise(const Context& c, const ir::Node& n);

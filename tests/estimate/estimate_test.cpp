@@ -203,3 +203,37 @@ TEST(EstimateReuse, JetTaggerDspFallsAsOneOverR) {
     EXPECT_NEAR(double(es[k].total.res.dsp), ideal, 0.25 * ideal + 2) << "R=" << r;
   }
 }
+
+// Conv and Pool (io_parallel): one pixel's arithmetic (the Dense model over the window's weights), the window
+// gather, and out_pixels x II cycles. On the SVHN CNN of the CNN paper (../shared/models/cases/cnn).
+TEST(EstimateConv, PixelLoopGatherAndReuse) {
+  const fs::path m = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "cnn" / "svhn_cnn.onnx";
+  if (!fs::exists(m)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  const auto at = [](const Estimate& e, const std::string& name) {
+    for (const Row& r : e.layers)
+      if (r.name == name) return r;
+    ADD_FAILURE() << "no row " << name;
+    return Row{};
+  };
+  const auto c1 = compile(m.string(), "HLSConfig:\n  Model: {Precision: 'fixed<16,6>'}\n");
+  const Estimate e1 = driver::estimate(c1);
+  const Row conv = at(e1, "features_features_0_Conv");  // 32x32x3 -> 30x30x16, 3x3
+  EXPECT_EQ(conv.ii, 900);                               // 900 output pixels at II 1
+  EXPECT_GE(conv.latency_max, 900);
+  // 27 x 16 weights: at most 432 DSP products of 16 x 16 bits; the weights that round to zero, a power of
+  // two or a short shift-add at fixed<16,6> (10 fractional bits) cost none (measured: 361).
+  EXPECT_LE(conv.res.dsp, 432);
+  EXPECT_GE(conv.res.dsp, 300);
+  // Every one of the 27 window values is a 900:1 mux of 16 bits: 27 * 16 * 300 LUTs at least.
+  EXPECT_GE(conv.res.lut, 27 * 16 * 300);
+  const Row pool = at(e1, "features_features_1_MaxPool");  // 30x30x16 -> 15x15x16, 2x2
+  EXPECT_EQ(pool.ii, 225);
+  EXPECT_EQ(pool.res.dsp, 0);
+  // Reuse 4 on the first conv: a quarter of the multipliers, four times the interval.
+  const auto c4 = compile(m.string(), "HLSConfig:\n  Model: {Precision: 'fixed<16,6>'}\n  LayerName:\n"
+                                      "    features_features_0_Conv: {ReuseFactor: 4}\n");
+  const Row conv4 = at(driver::estimate(c4), "features_features_0_Conv");
+  EXPECT_EQ(conv4.ii, 3600);
+  EXPECT_EQ(conv4.res.dsp, 104);  // measured: the non-zero, non-shift products shared 4 ways, one DSP each
+  EXPECT_LT(conv4.res.dsp, conv.res.dsp / 3);
+}
