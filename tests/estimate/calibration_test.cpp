@@ -3,7 +3,8 @@
 // next to the report, and the accuracy targets are asserted over the covered cases:
 //   latency and II within +-10 % or +-2 cycles on >= 80 %; DSP within +-15 % or +-2 on >= 80 %;
 //   LUT and FF median relative error <= 30 %.
-// Cases firmnet cannot load yet (convolutions, pooling, io_stream, PReLU) are listed with the reason.
+// Cases firmnet cannot load yet (io_stream, PReLU) are listed with the reason. The pooling cases are printed
+// but not asserted: hls4ml's io_parallel pooling is unrolled (II 1), firmnet's pipelines its pixel loop.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -102,6 +103,15 @@ TEST(EstimateCalibration, SharedXilinxCases) {
       continue;
     }
     const Reported r = reported_of(cs.at("reported"));
+    bool pools = false;
+    for (const auto& row : e.layers) pools = pools || row.op == "pool";
+    if (pools) {  // hls4ml unrolls io_parallel pooling (II 1); firmnet's kernel pipelines the pixel loop
+      std::printf("%-68s %4lld/%-4lld %3lld/%-3lld %5lld/%-5lld %6lld/%-6lld (another schedule: not asserted)\n",
+                  id.c_str(), (long long)e.total.latency_max, (long long)r.latency, (long long)e.total.ii,
+                  (long long)r.ii, (long long)e.total.res.dsp, (long long)r.dsp, (long long)e.total.res.lut,
+                  (long long)r.lut);
+      continue;
+    }
     ++covered;
     lat_ok += within(e.total.latency_max, r.latency, 0.10, 2);
     ii_ok += within(e.total.ii, r.ii, 0.10, 2);
