@@ -36,12 +36,13 @@ int64_t channel_of(int64_t e, int64_t numel, int64_t rows, bool nchw) {
   return nchw ? e / (numel / rows) : e % rows;
 }
 
-ElementThresholds expand(const ir::Graph& g, const ir::Node& mt) {
+// `period`: the thresholds of elements 0..period-1 only, when every element e behaves as e % period (see
+// period_of); else x's size.
+ElementThresholds expand(const ir::Graph& g, const ir::Node& mt, int64_t period) {
   const ir::Tensor& th = g.tensor(mt.param("thresholds"));
-  const ir::Tensor& x = g.tensor(mt.inputs.at(0));
   const bool nchw = mt.has_attr("data_layout") && mt.attr_str("data_layout") == "NCHW";
   ElementThresholds r;
-  r.numel = x.size();
+  r.numel = period;
   const int64_t rows = th.shape.at(0);
   r.n_thr = th.shape.at(1);
   const std::vector<int64_t> strict = mt.has_attr("strict") ? mt.attr_ints("strict") : std::vector<int64_t>{};
@@ -104,6 +105,37 @@ bool compress(const ElementThresholds& et, const ir::Shape& shape, std::vector<d
     return true;
   }
   return false;
+}
+
+// The per-element thresholds and p's constants of a map repeat with the channel (the last axis, C): when the
+// thresholds are per tensor or per NHWC channel and p's constants have 1 or C values, element e folds exactly
+// as element e % C, so only C elements need expanding (a 512x512x16 map with 255 thresholds would otherwise
+// be a billion). Returns C (or 1), or x's size when the fold really is per element.
+int64_t period_of(const ir::Graph& g, const ir::Node& mt, const ir::Node& p) {
+  const ir::Tensor& x = g.tensor(mt.inputs.at(0));
+  const int64_t numel = x.size(), last = x.shape.empty() ? 1 : x.shape.back();
+  const int64_t rows = g.tensor(mt.param("thresholds")).shape.at(0);
+  const bool nchw = mt.has_attr("data_layout") && mt.attr_str("data_layout") == "NCHW";
+  const auto fits = [&](int64_t size) { return size == 1 || size == last; };
+  if (numel % last != 0 || (nchw && rows > 1) || !fits(rows)) return numel;
+  int64_t period = rows;
+  const auto use = [&](const char* role) {
+    if (!p.has_param(role)) return true;
+    const int64_t s = g.tensor(p.param(role)).size();
+    period = std::max(period, s);
+    return fits(s);
+  };
+  switch (p.kind) {
+    case ir::OpKind::Reshape: return rows == 1 ? 1 : numel;  // the channel axis may move
+    case ir::OpKind::Elementwise:
+      if (!use("constant")) return numel;
+      break;
+    case ir::OpKind::BatchNorm:
+      if (!use("scale") || !use("bias")) return numel;
+      break;
+    default: return numel;  // fold_through refuses it anyway
+  }
+  return period;
 }
 
 // Applies producer p's inverse to every threshold; false when p cannot fold.
@@ -219,7 +251,10 @@ class FoldAffineIntoThreshold : public Pass {
     if (pi < 0 || g.is_output(x) || g.tensor(x).type || g.consumers(x).size() != 1) return false;
     const ir::Node& p = g.nodes[static_cast<size_t>(pi)];
     if (p.inputs.size() != 1 || p.outputs.size() != 1) return false;
-    ElementThresholds et = expand(g, mt);
+    const int64_t period = period_of(g, mt, p);
+    constexpr int64_t kMaxExpanded = int64_t{1} << 24;  // per-element folds beyond this stay unfolded
+    if (period * g.tensor(mt.param("thresholds")).shape.at(1) > kMaxExpanded) return false;
+    ElementThresholds et = expand(g, mt, period);
     if (p.kind == ir::OpKind::BatchNorm && !make_scales_positive(g, p)) return false;
     if (!fold_through(g, p, et)) return false;
     for (double t : et.t)
@@ -229,7 +264,8 @@ class FoldAffineIntoThreshold : public Pass {
     int64_t rows = 0;
     std::string layout;
     const ir::TensorId src = p.inputs[0];
-    if (!compress(et, g.tensor(src).shape, t, strict, rows, layout)) return false;
+    const ir::Shape shape = period == et.numel && period != g.tensor(x).size() ? ir::Shape{period} : g.tensor(src).shape;
+    if (!compress(et, shape, t, strict, rows, layout)) return false;
 
     ir::Tensor& th = g.tensor(mt.param("thresholds"));
     th.values = std::move(t);
