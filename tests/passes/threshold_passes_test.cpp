@@ -2,6 +2,7 @@
 // scales, reshapes), snap_thresholds (exact compares on the input grid, strict thresholds, clamping),
 // the MultiThreshold levels table of build_tables and its exact result type.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "passes/builder.h"
 #include "passes/pass.h"
@@ -115,6 +116,33 @@ TEST(FoldAffineIntoThreshold, BatchNormWithNegativeScalesIsNegatedIntoTheDense) 
   EXPECT_EQ(th.values, (std::vector<double>{-0.5, -2.0}));  // (0 - 1) / 2, (0 - 1) / 0.5
   const int f = b.g.tensor(mt.inputs[0]).type->frac();
   EXPECT_EQ(th.raw, (std::vector<int64_t>{-(int64_t{1} << (f - 1)), -(int64_t{2} << f)}));
+}
+
+// A per-channel BatchNorm in front of 255 per-tensor thresholds on a 256x256x16 map folds per channel:
+// 16 rows of 255 thresholds (per element it would have been a billion, fuzz_onnx's out-of-memory on the
+// espcn QONNX model).
+TEST(FoldAffineIntoThreshold, MapsFoldPerChannelNotPerElement) {
+  Graph b;
+  const TensorId x = b.input({256, 256, 16}, "fixed<8,4>");
+  b.node(OpKind::BatchNorm, "bn", x, {256, 256, 16});
+  const TensorId by = b.g.nodes.back().outputs[0];
+  std::vector<double> s, sb, th;
+  for (int c = 0; c < 16; ++c) s.push_back(0.5 + c), sb.push_back(c * 0.25);
+  for (int k = 0; k < 255; ++k) th.push_back(k - 127);
+  b.g.nodes.back().params["scale"] = b.constant("s", {16}, s);
+  b.g.nodes.back().params["bias"] = b.constant("sb", {16}, sb);
+  b.threshold(by, {1, 255}, th);
+  b.g.outputs = {b.g.nodes.back().outputs[0]};
+  compile(b.g);
+  EXPECT_EQ(b.count(OpKind::BatchNorm), 0);
+  const ir::Node& mt = b.find(OpKind::MultiThreshold);
+  const ir::Tensor& t = b.g.tensor(mt.param("thresholds"));
+  EXPECT_EQ(t.shape, (ir::Shape{16, 255}));
+  EXPECT_EQ(mt.attr_str("data_layout"), "NHWC");
+  EXPECT_EQ(t.values[3 * 255 + 10], (10 - 127 - 3 * 0.25) / 3.5);  // channel 3, threshold 10: (t - b) / s
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  EXPECT_LT(u.ru_maxrss, 1024 * 1024) << "peak KiB; per element the fold needs 4 GiB";
 }
 
 TEST(FoldAffineIntoThreshold, NegativeMultiplierStaysInFixedPoint) {
