@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
@@ -216,6 +217,32 @@ TEST(KerasCases, ExampleModelsLoad) {
     EXPECT_EQ(g.inputs.size(), 1u);
     EXPECT_EQ(g.outputs.size(), 1u);
   }
+}
+
+// qkeras_mnist_dense's first kernel is quantized_po2(bits=4, max_value=1): every weight is +-2^e with e in
+// [-8, 0] (max_value <= 1 needs no exponent sign bit: 3 exponent bits, -2^3..2^3-1, then clipped at 2^0), the
+// nearest power of two of the float weight in log2.
+TEST(KerasCases, QuantizedPo2WeightsArePowersOfTwo) {
+  const fs::path json = kExamples / "qkeras_mnist_dense.json";
+  if (!fs::exists(json)) GTEST_SKIP() << "../shared/models/keras is absent";
+  std::vector<Warning> w;
+  const ir::Graph g = driver::load_model(json.string(), w);
+  const ir::Node* dense = nullptr;
+  for (const auto& n : g.nodes)
+    if (n.name == "q_dense_2") dense = &n;
+  ASSERT_NE(dense, nullptr);
+  const auto& values = g.tensor(dense->param("weight")).values;
+  ASSERT_EQ(values.size(), 784u * 20u);
+  std::map<int, size_t> exponents;
+  for (double v : values) {
+    int e = 0;
+    const double m = std::frexp(std::fabs(v), &e);  // |v| = m * 2^e, m in [0.5, 1)
+    ASSERT_EQ(m, 0.5) << v;
+    ASSERT_GE(e - 1, -8) << v;
+    ASSERT_LE(e - 1, 0) << v;
+    ++exponents[e - 1];
+  }
+  EXPECT_GE(exponents.size(), 3u);
 }
 
 TEST(KerasCases, RecurrentLayersAreRefusedByName) {

@@ -376,9 +376,38 @@ QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, co
     }
     for (size_t i = 0; i < x.size(); ++i) y[i] = t[i] * s[static_cast<size_t>(ch.of(i))];
     out.type = exact_type(y);
+  } else if (q.name == "quantized_po2") {
+    // sign(x) (0 -> +1) times 2^clip(round(log2|x|), min_exp, max_exp); |x| < 1e-7 gives 2^min_exp.
+    const int64_t bits = arg_int(ctx, l, q, "bits", 8);
+    const auto mv = q.args.find("max_value");
+    const bool has_max = mv != q.args.end() && !mv->second.is_null();
+    const double max_value = has_max ? arg_float(ctx, l, q, "max_value", 0.0) : 0.0;
+    if (bits < 2 || bits > 10 || (has_max && !(max_value >= 0)))
+      ctx.fail(l, fmt::format("quantizer {}: bits {} / max_value are out of range", q.text, bits));
+    const bool quadratic = arg_int(ctx, l, q, "quadratic_approximation", 0) != 0;
+    const auto lr = q.args.find("log2_rounding");
+    const bool floor_log = lr != q.args.end() && lr->second.is_string() && lr->second.get<std::string>() == "floor";
+    const int64_t effect = bits - 1 - ((!has_max || max_value > 1) ? 1 : 0);
+    const double min_exp = -std::ldexp(1.0, static_cast<int>(effect));
+    double max_exp = std::ldexp(1.0, static_cast<int>(effect)) - 1;
+    if (quadratic) max_exp = 2 * std::floor(max_exp / 2);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double s = x[i] >= 0 ? 1.0 : -1.0;
+      const double a = std::fabs(x[i]);
+      double e = min_exp;
+      if (a >= kEpsilon) {
+        double f = has_max && a >= max_value ? max_value : a;
+        const double qf = quadratic ? 2.0 : 1.0;
+        if (quadratic) f = std::sqrt(f);
+        const double lg = std::log(f) / std::log(2.0);
+        e = qf * std::clamp(floor_log ? std::floor(lg) : round_half_even(lg), min_exp, max_exp);
+      }
+      y[i] = s * std::exp2(e);
+    }
+    out.type = exact_type(y);
   } else {
     ctx.fail(l, "the " + role + " quantizer " + q.text + " is not supported yet",
-             "supported on weights: quantized_bits, binary, ternary");
+             "supported on weights: quantized_bits, binary, ternary, quantized_po2");
   }
   out.values = std::move(y);
   return out;
