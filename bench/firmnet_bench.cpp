@@ -183,3 +183,12 @@ void BM_GxxCompile_Svhn(benchmark::State& st) {
   gxx_compile(st, svhn(), config::Config::defaults(), "svhn");
 }
 BENCHMARK(BM_GxxCompile_Svhn)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// The same under IOType: io_stream (line-buffer convs and pools, stream processes): target <= 30 s, <= 1.5 GB.
+void BM_GxxCompile_Svhn_io_stream(benchmark::State& st) {
+  if (!fs::exists(svhn())) return st.SkipWithError(("missing " + svhn()).c_str());
+  config::Config cfg = config::Config::defaults();
+  cfg.io_type = "io_stream";
+  gxx_compile(st, svhn(), cfg, "svhn_stream");
+}
+BENCHMARK(BM_GxxCompile_Svhn_io_stream)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();

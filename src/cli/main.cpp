@@ -248,6 +248,7 @@ int main(int argc, char** argv) {
         fmt::print("{}", ir::print_text(c.graph, stop_after.empty() ? passes::pipeline_pass_names().back() : stop_after));
       else
         fmt::print("{}", ir::print(c.graph));
+      if (!ir_text && c.config.io_type == "io_stream") fmt::print("{}", backends::stream_fifo_table(c.graph));
     } else if (*est) {
       auto c = compile_model();
       print_warnings(c.warnings, quiet);

@@ -175,8 +175,7 @@ Config Config::parse(const std::string& yaml, const std::string& display_name) {
       parse_uncertainty(r, value, unc_percent, unc_ns);
     } else if (key == "IOType") {
       const std::string io = r.str(value, key);
-      if (io == "io_stream") r.fail("IOType 'io_stream' is not supported yet, use io_parallel");
-      if (io != "io_parallel") r.fail("IOType '" + io + "' is unknown", "use io_parallel");
+      if (io != "io_parallel" && io != "io_stream") r.fail("IOType '" + io + "' is unknown", "use io_parallel or io_stream");
       c.io_type = io;
     } else if (key == "ProjectName") {
       c.project_name = r.str(value, key);

@@ -31,10 +31,22 @@ std::string compile(const std::string& compiler, const fs::path& dir, int* statu
 
 bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
 
-TEST(GeneratedFirmware, CompilesWithoutWarningsInCxx11WithGccAndClang) {
-  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";
-  const fs::path dir = scratch_dir("warnings") / "prj";
-  backends::write_vitis_project(every_kernel(), config::Config::defaults(), dir);
+// A map through every stream kernel: a conv and pools over the line buffer, a clone, a whole-tensor Dense.
+ir::Graph stream_cnn() {
+  GraphBuilder b;
+  const ir::TensorId x = b.input("x", {6, 6, 2}, "fixed<10,4>");
+  ir::TensorId h = b.conv("conv", x, 3, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, "fixed<14,6>", "fixed<32,12>");
+  const ir::TensorId m = b.pool("maxp", h, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "fixed<14,6>");
+  const ir::TensorId a = b.pool("avgp", h, true, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "fixed<14,6>");
+  const ir::TensorId y = b.act("add_y", {3, 3, 3}, "fixed<15,7>");
+  b.node("add", ir::OpKind::Elementwise, {m, a}, y).attrs["op"] = std::string("add");
+  b.g.outputs = {b.dense("fc", y, 4, "fixed<16,6>", "fixed<32,12>"), y};
+  return b.g;
+}
+
+void expect_no_warnings(const ir::Graph& g, const config::Config& cfg, const std::string& test) {
+  const fs::path dir = scratch_dir(test) / "prj";
+  backends::write_vitis_project(g, cfg, dir);
   // Both spellings of the constants: raw integers (C simulation) and the exact decimals that synthesis reads.
   for (const std::string flags : {"", "-DFIRMNET_DECIMAL_CONSTANTS"}) {
     int status = 0;
@@ -42,13 +54,27 @@ TEST(GeneratedFirmware, CompilesWithoutWarningsInCxx11WithGccAndClang) {
     EXPECT_EQ(status, 0) << out;
     EXPECT_EQ(out, "") << "g++ -std=c++11 -pedantic -Wall -Wextra " << flags;
   }
-  if (!have("clang++")) GTEST_SKIP() << "clang++ not installed (scripts/setup.sh installs it): g++ checked only";
+  if (!have("clang++")) return;  // scripts/setup.sh installs it: g++ checked only
   for (const std::string flags : {"", "-DFIRMNET_DECIMAL_CONSTANTS"}) {
     int status = 0;
     std::string out = compile("clang++", dir, &status, flags);
     EXPECT_EQ(status, 0) << out;
     EXPECT_EQ(out, "") << "clang++ -std=c++11 -pedantic -Wall -Wextra " << flags;
   }
+}
+
+TEST(GeneratedFirmware, CompilesWithoutWarningsInCxx11WithGccAndClang) {
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";
+  expect_no_warnings(every_kernel(), config::Config::defaults(), "warnings");
+}
+
+// io_stream: hls::stream ports and FIFOs, the process functions and the line-buffer kernels.
+TEST(GeneratedFirmware, StreamFirmwareCompilesWithoutWarningsInCxx11WithGccAndClang) {
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";
+  config::Config cfg = config::Config::defaults();
+  cfg.io_type = "io_stream";
+  expect_no_warnings(every_kernel(), cfg, "warnings_stream");
+  expect_no_warnings(stream_cnn(), cfg, "warnings_stream_cnn");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Conv, Pool and Transpose in the HLS kernels (kernels/firmnet_conv.h, io_parallel): projects written for
+// Conv, Pool and Transpose in the HLS kernels (kernels/firmnet_conv.h, io_parallel; kernels/firmnet_stream.h,
+// io_stream): projects written for
 // hand-built graphs, compiled with g++ against ap_types and run on random inputs; every output bit is
 // compared with the independent reference (backend_test_util.cpp, docs/NUMERICS.md tap by tap) and with
 // the emulator. Each project holds several layers (several inputs and outputs) to keep the compiles few.
@@ -52,8 +53,19 @@ std::string slurp(const fs::path& p) {
 }
 
 // Writes the project, runs csim on `batch` random inputs, compares with the reference and the emulator.
+// Under both I/O types: io_parallel (returned) and io_stream (line buffers, streams, clones of the inputs that
+// several layers read), which must give the same bits.
+fs::path check_one(const ir::Graph& g, const std::string& test, size_t batch, const config::Config& cfg);
+
 fs::path check_bit_exact(const ir::Graph& g, const std::string& test, size_t batch = 60,
                          const config::Config& cfg = config::Config::defaults()) {
+  config::Config stream = cfg;
+  stream.io_type = "io_stream";
+  check_one(g, test + "_stream", batch, stream);
+  return check_one(g, test, batch, cfg);
+}
+
+fs::path check_one(const ir::Graph& g, const std::string& test, size_t batch, const config::Config& cfg) {
   g.verify(true);
   const fs::path dir = scratch_dir("spatial_" + test) / "prj";
   const auto inputs = random_inputs(g, batch, 42);

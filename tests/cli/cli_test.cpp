@@ -203,6 +203,35 @@ TEST(Cli, CnnPredictAndCsimUseTheModelsLayout) {
   EXPECT_LT(err, 0.01);
 }
 
+// io_stream through the command line: inspect shows the FIFO depths, csim drives the stream ports and reads
+// and writes the model's own (NCHW) layout, byte for byte what predict writes.
+TEST(Cli, StreamInspectShowsFifoDepthsAndCsimEqualsPredict) {
+  const fs::path cases = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "cnn";
+  if (!fs::exists(cases / "conv2d_3x3_same.onnx")) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  const std::string model = (cases / "conv2d_3x3_same.onnx").string(), x = (cases / "conv2d_3x3_same_x.npy").string();
+  const fs::path cfg = work_dir() / "stream.yml";
+  {
+    std::ofstream f(cfg);
+    f << "IOType: io_stream\n";
+  }
+  auto i = run_firmnet("inspect " + model + " -c " + cfg.string());
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_NE(i.out.find("io_stream FIFOs: "), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("producer -> consumer"), std::string::npos) << i.out;
+  EXPECT_EQ(run_firmnet("inspect " + model).out.find("io_stream FIFOs"), std::string::npos);
+  const fs::path prj = work_dir() / "prj_cnn_stream";
+  fs::remove_all(prj);
+  auto c = run_firmnet("convert " + model + " -c " + cfg.string() + " -o " + prj.string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(slurp(prj / "firmware" / "myproject.cpp").find("firmnet_hls::conv_stream<"), std::string::npos);
+  auto p = run_firmnet("predict " + model + " -c " + cfg.string() + " --input " + x + " --output " +
+                       (work_dir() / "cnn_stream_y.npy").string());
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto s = run_firmnet("csim " + prj.string() + " --input " + x + " --output " + (work_dir() / "cnn_stream_csim.npy").string());
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_EQ(slurp(work_dir() / "cnn_stream_csim.npy"), slurp(work_dir() / "cnn_stream_y.npy"));
+}
+
 TEST(Cli, MissingModelFile) {
   expect_clean_error(run_firmnet("inspect " + (work_dir() / "nope.onnx").string()), "nope.onnx");
 }

@@ -171,7 +171,7 @@ TEST(ConfigErrors, ValuesOfTheWrongKind) {
 }
 
 TEST(ConfigErrors, UnsupportedFeatures) {
-  EXPECT_EQ(error_of("IOType: io_stream\n"), "config.yml: IOType 'io_stream' is not supported yet, use io_parallel");
+  EXPECT_EQ(error_of("IOType: io_serial\n"), "config.yml: IOType 'io_serial' is unknown (hint: use io_parallel or io_stream)");
   EXPECT_EQ(error_of("HLSConfig:\n  LayerName:\n    sm:\n      Implementation: latency\n"),
             "config.yml: key 'HLSConfig.LayerName.sm.Implementation': softmax implementation 'latency' is not "
             "supported yet (hint: use stable)");

@@ -1,4 +1,5 @@
-// The end-to-end proof: for real and test-built MLPs at several precisions and both strategies, convert,
+// The end-to-end proof: for real and test-built MLPs at several precisions and both strategies, under
+// io_parallel and io_stream, convert,
 // emulate 1,000 inputs, compile the generated project with g++ and ap_types, run it on the same inputs,
 // and require every output bit to be equal.
 #include <gtest/gtest.h>
@@ -82,6 +83,8 @@ std::vector<Case> cases() {
     for (const auto& [cl, cy] : configs) {
       std::string label = fs::path(m.substr(m.find(':') + 1)).stem().string() + "__" + cl;
       v.push_back({label, m, cy});
+      // The same model and types under io_stream: the same bits (one semantics for both I/O types).
+      v.push_back({label + "__io_stream", m, "IOType: io_stream\n" + cy});
     }
   return v;
 }

@@ -1,7 +1,7 @@
 // Convolutional networks exported by PyTorch (../shared/models/cases/cnn, NCHW): the float reference equals
 // onnxruntime's outputs (the framework's), the emulator at the default types agrees with them (top-1 on
-// classifiers, mean relative error elsewhere), and the generated io_parallel firmware equals the emulator
-// bit for bit at the default types and at fixed<16,6>. Inputs and outputs are in the model's own layout:
+// classifiers, mean relative error elsewhere), and the generated firmware, io_parallel and io_stream, equals
+// the emulator bit for bit at the default types and at fixed<16,6>. Inputs and outputs are in the model's own layout:
 // firmnet holds the maps channels-last inside and converts at the boundary (driver::inputs_from_arrays,
 // driver::output_array).
 #include <gtest/gtest.h>
@@ -150,28 +150,44 @@ void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vecto
     size_t mismatches = 0;
     for (size_t i = 0; i < fw[k].size(); ++i) mismatches += std::memcmp(&fw[k][i], &r.outputs[k][i], sizeof(double)) != 0;
     EXPECT_EQ(mismatches, 0u) << label << ": output " << k << " (" << fw[k].size() << " values)";
+    std::printf("[%s] firmware vs emulator: %zu mismatches in %zu values\n", label.c_str(), mismatches, fw[k].size());
   }
 }
 
-TEST(CnnCases, FirmwareEqualsEmulatorAtDefaultAndFixed16_6) {
-  if (!fs::exists(kCases)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
-  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
-  const config::Config fixed16 = config::Config::parse("HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n", "fixed16.yml");
+void firmware_equals_emulator_at_default_and_fixed16_6(const std::string& io_type) {
+  const std::string io = "IOType: " + io_type + "\n";
+  const config::Config defaults = config::Config::parse(io, "defaults.yml");
+  const config::Config fixed16 =
+      config::Config::parse(io + "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n", "fixed16.yml");
   for (const Case& k : kSupported) {
     if (!k.csim) continue;
     SCOPED_TRACE(k.name);
     const auto d = load(k.name);
     if (!d) continue;
     int variant = 0;
-    for (const config::Config& cfg : {config::Config::defaults(), fixed16}) {
+    for (const config::Config& cfg : {defaults, fixed16}) {
       const auto c = driver::compile((kCases / (std::string(k.name) + ".onnx")).string(), cfg);
       size_t batch = 0;
       auto in = driver::inputs_from_arrays(c.graph, {d->x}, batch);
       batch = std::min<size_t>(batch, 40);  // enough samples to cover every path; keeps csim short
       in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
-      expect_firmware_equals_emulator(c, in, batch, std::string(k.name) + (variant++ ? "_fixed16" : "_default"));
+      expect_firmware_equals_emulator(c, in, batch,
+                                      std::string(k.name) + (variant++ ? "_fixed16_" : "_default_") + io_type);
     }
   }
+}
+
+TEST(CnnCases, FirmwareEqualsEmulatorAtDefaultAndFixed16_6) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  firmware_equals_emulator_at_default_and_fixed16_6("io_parallel");
+}
+
+// io_stream: line-buffer convolutions and pools, streams between layers, clones at branches; the same bits.
+TEST(CnnCases, StreamFirmwareEqualsEmulatorAtDefaultAndFixed16_6) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  firmware_equals_emulator_at_default_and_fixed16_6("io_stream");
 }
 
 }  // namespace
@@ -182,11 +198,14 @@ TEST(CnnCases, QonnxCnnFirmwareEqualsEmulator) {
   if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
   const auto d = load("q_cnn_w4a4_po2");
   if (!d) GTEST_SKIP() << "q_cnn_w4a4_po2 absent";
-  const auto c = driver::compile((kCases / "q_cnn_w4a4_po2.onnx").string(), config::Config::defaults());
-  size_t batch = 0;
-  auto in = driver::inputs_from_arrays(c.graph, {d->x}, batch);
-  batch = std::min<size_t>(batch, 40);
-  in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
-  expect_firmware_equals_emulator(c, in, batch, "q_cnn_w4a4_po2");
+  for (const char* io : {"io_parallel", "io_stream"}) {
+    const auto c = driver::compile((kCases / "q_cnn_w4a4_po2.onnx").string(),
+                                   config::Config::parse(std::string("IOType: ") + io + "\n", "io.yml"));
+    size_t batch = 0;
+    auto in = driver::inputs_from_arrays(c.graph, {d->x}, batch);
+    batch = std::min<size_t>(batch, 40);
+    in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
+    expect_firmware_equals_emulator(c, in, batch, std::string("q_cnn_w4a4_po2_") + io);
+  }
 }
 }  // namespace

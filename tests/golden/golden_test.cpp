@@ -27,13 +27,16 @@ struct Case {
 
 // What each case pins: Latency with automatic types and a Softmax table; Resource with ReuseFactor 4 and
 // batch-norm folding; a Sigmoid table with rounding and saturation; QONNX Quant types; the FINN model with
-// MultiThresholds and its test images as testbench data (which pins the emulator's outputs too).
+// MultiThresholds and its test images as testbench data (which pins the emulator's outputs too); io_stream:
+// the SVHN CNN (line buffers, stream processes) and two branches joined by a Concat (a clone, FIFO depths).
 const std::vector<Case> kCases = {
     {"jet_latency", "onnx/three_layer_keras.onnx", ""},
     {"jet_bn_resource", "onnx/three_layer_bn_keras.onnx", ""},
     {"two_layer_sigmoid", "onnx/two_layer_pytorch.onnx", ""},
     {"qonnx_bnn", "onnx/bnn_model_fc_1layer.onnx", ""},
     {"finn_tfc", "finn/tfc_mnist_streamlined.onnx", "finn/tfc_mnist_input.npy"},
+    {"svhn_stream", "cases/cnn/svhn_cnn.onnx", ""},
+    {"branches_stream", "cases/cnn/concat_branches.onnx", ""},
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " (" << c.model << ")"; }

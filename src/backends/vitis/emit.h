@@ -57,10 +57,20 @@ class EmitContext {
   // "layer 'fc1' (dense)": the `where` of every error about a node.
   static std::string where(const ir::Node& n);
 
+  // io_stream: kernels write stream kernels (Conv, Pool), and a layer run once per stream element sees its
+  // tensors as one row (set_row_view: shape [1, ..., 1, last axis]) through input_tensor / output_tensor.
+  bool stream() const { return stream_; }
+  void set_stream(bool s) { stream_ = s; }
+  void set_row_view(const ir::Node& n);
+  void clear_views() { views_.clear(); }
+  const ir::Tensor& tensor(ir::TensorId id) const;  // the view when set, else the graph's tensor
+
  private:
   const ir::Graph& g_;
   NameTable names_;
   std::map<ir::TensorId, std::pair<std::string, std::string>> tensor_names_;
+  bool stream_ = false;
+  std::map<ir::TensorId, ir::Tensor> views_;
 };
 
 // Helpers used by every emitter (emit_common.cpp).

@@ -23,19 +23,35 @@ void EmitContext::set_tensor_names(ir::TensorId id, std::string var, std::string
   tensor_names_[id] = {std::move(var), std::move(type_name)};
 }
 
+const ir::Tensor& EmitContext::tensor(ir::TensorId id) const {
+  const auto it = views_.find(id);
+  return it == views_.end() ? g_.tensor(id) : it->second;
+}
+
+void EmitContext::set_row_view(const ir::Node& n) {
+  views_.clear();
+  auto view = [&](ir::TensorId id) {
+    ir::Tensor t = g_.tensor(id);
+    for (size_t d = 0; d + 1 < t.shape.size(); ++d) t.shape[d] = 1;
+    views_[id] = std::move(t);
+  };
+  for (ir::TensorId id : n.inputs) view(id);
+  for (ir::TensorId id : n.outputs) view(id);
+}
+
 std::string EmitContext::where(const ir::Node& n) { return fmt::format("layer '{}' ({})", n.name, ir::name(n.kind)); }
 
 const ir::Tensor& input_tensor(const EmitContext& ctx, const ir::Node& n, size_t k) {
   if (n.inputs.size() <= k)
     throw Error(EmitContext::where(n), fmt::format("has {} inputs, input {} is required", n.inputs.size(), k));
-  return ctx.graph().tensor(n.inputs[k]);
+  return ctx.tensor(n.inputs[k]);
 }
 
 const ir::Tensor& output_tensor(const EmitContext& ctx, const ir::Node& n) {
   if (n.outputs.size() != 1)
     throw Error(EmitContext::where(n), fmt::format("has {} outputs; the HLS backend supports exactly one",
                                                    n.outputs.size()));
-  return ctx.graph().tensor(n.outputs[0]);
+  return ctx.tensor(n.outputs[0]);
 }
 
 std::string add_type(EmitContext& ctx, const ir::Node& n, LayerCode& code, const std::string& role,

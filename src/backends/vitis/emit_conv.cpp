@@ -1,4 +1,5 @@
-// Conv, Pool, Transpose and Upsample over channels-last maps (kernels/firmnet_conv.h, io_parallel).
+// Conv, Pool, Transpose and Upsample over channels-last maps (kernels/firmnet_conv.h, io_parallel; io_stream:
+// the line-buffer Conv and Pool of kernels/firmnet_stream.h with the same config structs).
 #include <fmt/format.h>
 
 #include "backends/vitis/emit.h"
@@ -52,6 +53,9 @@ void check_map(const EmitContext& ctx, const ir::Node& n, const ir::Window& w, i
 void emit_conv(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   const ir::ConvAttrs a = ir::ConvAttrs::of(ctx.graph(), n);
   check_map(ctx, n, a.win, a.in_channels, a.out_channels);
+  if (ctx.stream() && a.win.dilates_input())
+    throw Error(EmitContext::where(n), "is a transposed convolution (input dilation); io_stream has no line-buffer "
+                                       "kernel for it yet", "use IOType: io_parallel for this model");
   if (a.depthwise() && a.group != a.in_channels)
     throw Error(EmitContext::where(n), fmt::format("has group {} with {} input channels", a.group, a.in_channels),
                 "the HLS kernels take group 1 or depthwise (group = input channels)");
@@ -65,7 +69,8 @@ void emit_conv(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   const int64_t n_in = a.depthwise() ? a.win.taps() : a.rows();
   const DenseFields f =
       emit_dense_fields(ctx, n, code, n_in, a.out_channels, a.depthwise() ? ir::Strategy::Latency : n.strategy);
-  code.call = kernel_call(ctx, n, code, "conv") +
+  if (ctx.stream()) code.kernel_header = "firmnet_stream.h";
+  code.call = kernel_call(ctx, n, code, ctx.stream() ? "conv_stream" : "conv") +
               fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), f.weight, f.bias);
 }
 
@@ -75,15 +80,16 @@ void emit_pool(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   begin_config(ctx, n, code, "pool_config", "firmnet_conv.h");
   window_fields(n, code, a.win, a.channels);
   code.uint("reuse_factor", n.reuse_factor);
+  if (ctx.stream()) code.kernel_header = "firmnet_stream.h";
   if (a.mode == ir::PoolMode::Max) {
-    code.call = kernel_call(ctx, n, code, "pool_max") +
+    code.call = kernel_call(ctx, n, code, ctx.stream() ? "pool_max_stream" : "pool_max") +
                 fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));
     return;
   }
   code.value(fmt::format("static const bool count_include_pad = {};", a.count_include_pad ? "true" : "false"));
   internal_type(ctx, n, code, "accum");
   const std::string r = param_array(ctx, n, code, "reciprocal", "reciprocal_t", {a.win.taps() + 1});
-  code.call = kernel_call(ctx, n, code, "pool_avg") +
+  code.call = kernel_call(ctx, n, code, ctx.stream() ? "pool_avg_stream" : "pool_avg") +
               fmt::format("{}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), r);
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "backends/vitis/dense_schedule.h"
+#include "backends/vitis/stream.h"
 #include "backends/vitis/vendor.h"
 #include "backends/vitis/vitis_backend.h"
 #include "ir/spatial.h"
@@ -107,7 +108,8 @@ std::string window_str(const ir::Window& w) {
 // Conv (kernels/firmnet_conv.h): the window product of each output pixel is a Dense of taps*C_in inputs and
 // C_out outputs (group 1), with the layer's strategy and reuse factor; a depthwise layer always unrolls its
 // taps*C_out products (the reuse factor only caps the multipliers). The gathered window is registers too.
-void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, bool io_stream,
+                std::vector<FeasibilityFinding>& out) {
   if (!n.has_param("weight") || n.inputs.empty() || n.outputs.empty()) return;
   ir::ConvAttrs a;
   try {
@@ -116,7 +118,8 @@ void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::v
     return;  // malformed: Graph::verify and the emitter report it
   }
   const std::string kind = a.depthwise() ? "DepthwiseConv" : "Conv";
-  const std::string stream = "; or io_stream (not supported yet), which keeps one window in registers, not the map";
+  const std::string stream =
+      io_stream ? "" : "; or IOType: io_stream, which keeps the line buffer and one window in registers, not the map";
   const int wbits = weight_bits(g, n);
   if (!a.depthwise()) {
     check_product(n, fmt::format("{}{}D {}, {}->{} channels: window product {}x{} per output pixel, {} strategy, "
@@ -142,7 +145,7 @@ void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::v
                      fix});
   }
   const int64_t window = a.win.taps() * a.in_channels;
-  if (window > lim.partition)
+  if (window > lim.partition)  // the same gathered row under io_stream
     out.push_back({where(n),
                    fmt::format("{}{}D {}: the gathered window holds {} values ({} taps x {} channels), completely "
                                "partitioned, over {} of {}", kind, a.win.rank(), window_str(a.win), big(window),
@@ -151,7 +154,7 @@ void check_conv(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::v
 }
 
 // Pool (kernels/firmnet_conv.h): each output pixel compares or adds all its taps of every channel at once.
-void check_pool(const ir::Graph& g, const ir::Node& n, std::vector<FeasibilityFinding>& out) {
+void check_pool(const ir::Graph& g, const ir::Node& n, bool io_stream, std::vector<FeasibilityFinding>& out) {
   ir::PoolAttrs a;
   try {
     a = ir::PoolAttrs::of(g, n);
@@ -166,8 +169,9 @@ void check_pool(const ir::Graph& g, const ir::Node& n, std::vector<FeasibilityFi
                                window_str(a.win), a.channels, big(ops),
                                a.mode == ir::PoolMode::Max ? "comparisons" : "additions", a.win.taps(), a.channels,
                                big(kUnrollLimit)),
-                   "io_stream (not supported yet) computes one channel block at a time; in io_parallel, reduce the "
-                   "channels or the window before this layer"});
+                   io_stream ? "reduce the channels or the window before this layer (a global pool over a large map: "
+                               "downsample first)"
+                             : "reduce the channels or the window before this layer"});
 }
 
 // Arrays the kernels or the top function partition completely: layer outputs and small constant tables.
@@ -182,23 +186,80 @@ void check_partitioned(const ir::Graph& g, const ir::Node& n, const Limits& lim,
   for (ir::TensorId t : n.outputs)
     if (n.kind != ir::OpKind::Input)
       check("output '" + g.tensor(t).name + "'", g.tensor(t).size(), "io_parallel keeps every activation in registers; "
-            "a layer this wide needs io_stream (not supported yet)");
+            "a layer this wide needs IOType: io_stream");
   if (n.kind == ir::OpKind::MultiThreshold && n.has_param("thresholds"))
     check("thresholds", g.tensor(n.param("thresholds")).size(), "share one threshold row between channels");
   if (n.kind == ir::OpKind::Elementwise && n.has_param("constant"))
     check("constant operand", g.tensor(n.param("constant")).size(), "use a per-channel constant");
 }
 
+
+// io_stream: a layer that holds its tensors whole (stream_mode Whole) partitions them completely.
+void check_whole(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
+  std::vector<ir::TensorId> ids = n.inputs;
+  ids.insert(ids.end(), n.outputs.begin(), n.outputs.end());
+  for (ir::TensorId id : ids) {
+    const ir::Tensor& t = g.tensor(id);
+    if (t.size() > lim.partition)
+      out.push_back({where(n),
+                     fmt::format("{} reads and writes whole tensors under io_stream: '{}' ({} values) is completely "
+                                 "partitioned, over {} of {}", ir::name(n.kind), t.name, big(t.size()),
+                                 lim.partition_what, big(lim.partition)),
+                     "reduce the map before this layer (pooling, fewer channels), or use IOType: io_parallel"});
+  }
+}
+
+// io_stream: each stream element (a pixel, all its channels; a vector) is one aggregated word on a port or FIFO.
+void check_stream_elements(const ir::Graph& g, std::vector<FeasibilityFinding>& out) {
+  for (const TensorStreams& s : stream_wiring(g)) {
+    const ir::Tensor& t = g.tensor(s.tensor);
+    const int64_t values = row_length(t), width = t.type ? t.type->width : 16;
+    const int64_t bits = values * width;
+    if (bits <= kStreamAggregateBits) continue;
+    const std::string layer = s.producer >= 0 ? g.nodes[static_cast<size_t>(s.producer)].name : "";
+    const int64_t fit = kStreamAggregateBits / values;
+    std::string fix = fit >= 2 ? fmt::format("a precision of at most {} bits for these values ({} x {} <= {:})", fit,
+                                             values, fit, big(kStreamAggregateBits))
+                               : "fewer values per element (channels)";
+    if (fit >= 2 && !layer.empty())
+      fix += fmt::format(", e.g. LayerName: {{{}: {{Precision: {{result: fixed<{},{}>}}}}}}", layer, fit,
+                         std::min<int64_t>(fit, t.type ? t.type->int_bits : fit / 2));
+    fix += "; or IOType: io_parallel";
+    out.push_back({layer.empty() ? "graph input '" + t.name + "'" : where(g.nodes[static_cast<size_t>(s.producer)]),
+                   fmt::format("io_stream element of '{}' is {} values of {} bits = {} bits, over the {}-bit aggregate "
+                               "limit of a stream port or FIFO word", t.name, big(values), width, big(bits),
+                               big(kStreamAggregateBits)),
+                   fix});
+  }
+}
+
 }  // namespace
 
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg) {
   const Limits lim = limits_of(cfg);
+  const bool io_stream = cfg.io_type == "io_stream";
   std::vector<FeasibilityFinding> out;
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
-    if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, out);
-    if (n.kind == ir::OpKind::Pool) check_pool(g, n, out);
-    check_partitioned(g, n, lim, out);
+    if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, io_stream, out);
+    if (n.kind == ir::OpKind::Pool) check_pool(g, n, io_stream, out);
+    if (!io_stream) {
+      check_partitioned(g, n, lim, out);
+      continue;
+    }
+    if (n.kind == ir::OpKind::MultiThreshold || n.kind == ir::OpKind::Elementwise) {
+      std::vector<FeasibilityFinding> constants;  // only the constant checks: tensors are checked below
+      check_partitioned(g, n, lim, constants);
+      for (FeasibilityFinding& f : constants)
+        if (f.what.rfind("output", 0) != 0) out.push_back(f);
+    }
+    if (!(n.kind == ir::OpKind::Input && n.inputs.empty()) && n.outputs.size() == 1 &&
+        stream_mode(g, n) == StreamMode::Whole)
+      check_whole(g, n, lim, out);
+  }
+  if (io_stream) {
+    check_stream_elements(g, out);
+    return out;  // the input ports are streams (checked above), not reshaped words
   }
   // The input ports are one reshaped word each.
   for (ir::TensorId id : g.inputs) {

@@ -25,6 +25,9 @@ struct Port {
   int64_t size = 0;
   std::optional<ir::InputQuantizer> quantizer;  // inputs: the model's quantizer, applied by the testbench
   std::optional<ir::ModelLayout> layout;        // the port holds the model's data in this order (ir/graph.h)
+  // io_stream: the port is an hls::stream of `elem_type` (firmnet_hls::pixel of elem_values values).
+  std::string elem_type;
+  int64_t elem_values = 0;
 };
 
 struct ProjectInterface {

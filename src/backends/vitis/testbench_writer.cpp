@@ -185,28 +185,50 @@ std::string testbench_cpp(const ProjectInterface& p) {
     }
   w.comment("One sample through the firmware: x holds the inputs one after the other, y gets the outputs.");
   w.open("static void run_sample(const std::vector<double>& x, std::vector<double>& y)");
+  const bool stream = !p.inputs.empty() && !p.inputs[0].elem_type.empty();
   std::string args;
   std::string offset = "0";
   for (const Port& port : p.inputs) {
-    w.line(fmt::format("static {} {}[{}];", port.type_name, port.var, port.size_macro));
-    if (port.quantizer)
-      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = quantize_{}(x[{} + j], j);", port.size_macro,
-                         port.var, port.var, offset));
-    else
-      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = x[{} + j];", port.size_macro, port.var, offset));
+    const std::string value = port.quantizer ? fmt::format("quantize_{}(x[{} + j], j)", port.var, offset)
+                                             : fmt::format("x[{} + j]", offset);
+    if (stream) {  // io_stream: the values in stream elements of elem_values, in order
+      w.line(fmt::format("hls::stream<{} > {}(\"{}\");", port.elem_type, port.var, port.var));
+      w.open(fmt::format("for (unsigned e = 0; e < {} / {}; e++)", port.size_macro, port.elem_values));
+      w.line(fmt::format("{} px;", port.elem_type));
+      w.open(fmt::format("for (unsigned c = 0; c < {}; c++)", port.elem_values));
+      w.line(fmt::format("const unsigned j = e * {} + c;", port.elem_values));
+      w.line(fmt::format("px.data[c] = {};", value));
+      w.close();
+      w.line(fmt::format("{}.write(px);", port.var));
+      w.close();
+    } else {
+      w.line(fmt::format("static {} {}[{}];", port.type_name, port.var, port.size_macro));
+      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) {}[j] = {};", port.size_macro, port.var, value));
+    }
     offset += " + " + port.size_macro;
     args += (args.empty() ? "" : ", ") + port.var;
   }
   for (const Port& port : p.outputs) {
-    w.line(fmt::format("static {} {}[{}];", port.type_name, port.var, port.size_macro));
+    if (stream)
+      w.line(fmt::format("hls::stream<{} > {}(\"{}\");", port.elem_type, port.var, port.var));
+    else
+      w.line(fmt::format("static {} {}[{}];", port.type_name, port.var, port.size_macro));
     args += ", " + port.var;
   }
   w.line(p.name + "(" + args + ");");
   w.line("y.resize(kOutputValues);");
   offset = "0";
   for (const Port& port : p.outputs) {
-    w.line(fmt::format("for (unsigned j = 0; j < {}; j++) y[{} + j] = {}[j].to_double();", port.size_macro, offset,
-                       port.var));
+    if (stream) {
+      w.open(fmt::format("for (unsigned e = 0; e < {} / {}; e++)", port.size_macro, port.elem_values));
+      w.line(fmt::format("const {} px = {}.read();", port.elem_type, port.var));
+      w.line(fmt::format("for (unsigned c = 0; c < {}; c++) y[{} + e * {} + c] = px.data[c].to_double();",
+                         port.elem_values, offset, port.elem_values));
+      w.close();
+    } else {
+      w.line(fmt::format("for (unsigned j = 0; j < {}; j++) y[{} + j] = {}[j].to_double();", port.size_macro, offset,
+                         port.var));
+    }
     offset += " + " + port.size_macro;
   }
   w.close();

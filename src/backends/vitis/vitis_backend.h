@@ -20,6 +20,7 @@ inline constexpr int64_t kVivadoPartitionLimit = 1024;  // Vivado HLS: ARRAY_PAR
 inline constexpr int64_t kVitisPartitionLimit = 4096;   // Vitis: the project's config_array_partition -maximum_size
 inline constexpr int64_t kUnrollLimit = 4096;           // unrolled loop iterations (products) per pipelined body
 inline constexpr int64_t kReshapeWordBits = 65536;      // widest word of an ARRAY_RESHAPE
+inline constexpr int64_t kStreamAggregateBits = 4096;   // io_stream: widest stream element (aggregated struct)
 
 // One layer against those limits: `what` says what the tool would do (stop, for Vivado HLS over its
 // partition limit; or synthesize badly), `hint` is the fix. Reported as warnings: the project is still
@@ -33,6 +34,26 @@ struct FeasibilityFinding {
 // Every layer with the schedule the kernels give it (backends/vitis/feasibility.cpp). Never throws for a
 // finding; driver::compile adds them to its warnings.
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg);
+
+// io_stream: one FIFO of the top function's DATAFLOW region (docs/BACKEND_VITIS.md "io_stream"). A tensor
+// read by one layer has one FIFO; a tensor read by several (or also a graph output) has the producer's FIFO
+// into a clone process and one FIFO per reading layer. Depths come from a model of each layer's schedule:
+// when each element is produced and consumed with every process running as early as its inputs allow.
+struct StreamFifo {
+  std::string tensor;      // the tensor's name
+  std::string producer;    // layer name, "clone"
+  std::string consumer;    // layer name, "clone"
+  int64_t elements = 0;    // stream elements per sample
+  int64_t element_values = 0;
+  int64_t element_bits = 0;
+  int64_t peak = 0;        // most elements waiting in the FIFO in the schedule model
+  int64_t depth = 0;       // written into the project: #pragma HLS STREAM depth
+  ir::TensorId tensor_id = -1;
+  int reader = -1;         // -1: the producer's FIFO; else the index of the reader its clone feeds
+};
+std::vector<StreamFifo> stream_fifos(const ir::Graph& g);
+// The FIFOs as the table `firmnet inspect` prints for an io_stream configuration.
+std::string stream_fifo_table(const ir::Graph& g);
 
 // Writes the project into `dir` atomically: built in a sibling temporary directory and renamed into
 // place only when complete, so a failure never leaves a half-written project that looks complete.

@@ -1,0 +1,369 @@
+// io_stream planning: each layer's mode over its streams, the wiring of every stream, and the FIFO depths
+// from a model of the production and consumption schedule of every layer (docs/BACKEND_VITIS.md "io_stream").
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "backends/vitis/dense_schedule.h"
+#include "backends/vitis/stream.h"
+#include "ir/spatial.h"
+
+namespace firmnet::backends {
+
+using namespace vitis;
+
+namespace vitis {
+
+int64_t row_length(const ir::Tensor& t) { return t.shape.empty() || t.shape.back() < 1 ? 1 : t.shape.back(); }
+int64_t row_count(const ir::Tensor& t) { return std::max<int64_t>(1, t.size() / row_length(t)); }
+
+const char* name(StreamMode m) {
+  switch (m) {
+    case StreamMode::Row: return "per element";
+    case StreamMode::Whole: return "whole tensor";
+    case StreamMode::Window: return "line buffer";
+  }
+  return "?";
+}
+
+namespace {
+
+// Every input and the output have the same number of elements (and the op acts on each row alone).
+bool same_rows(const ir::Graph& g, const ir::Node& n) {
+  if (n.outputs.size() != 1) return false;
+  const int64_t rows = row_count(g.tensor(n.outputs[0]));
+  for (ir::TensorId id : n.inputs)
+    if (row_count(g.tensor(id)) != rows) return false;
+  return true;
+}
+
+bool single_element(const ir::Graph& g, const ir::Node& n) {
+  for (ir::TensorId id : n.inputs)
+    if (row_count(g.tensor(id)) != 1) return false;
+  for (ir::TensorId id : n.outputs)
+    if (row_count(g.tensor(id)) != 1) return false;
+  return true;
+}
+
+}  // namespace
+
+StreamMode stream_mode(const ir::Graph& g, const ir::Node& n) {
+  if (single_element(g, n)) return StreamMode::Row;  // one element each: the layer's whole data at once
+  const auto row_if = [&](bool row_wise) { return row_wise && same_rows(g, n) ? StreamMode::Row : StreamMode::Whole; };
+  switch (n.kind) {
+    case ir::OpKind::Conv:
+    case ir::OpKind::Pool: return StreamMode::Window;
+    case ir::OpKind::Input:
+    case ir::OpKind::Reshape:  // a copy: per element when the rows keep their length
+      return row_if(!n.inputs.empty() && row_length(g.tensor(n.inputs[0])) == row_length(g.tensor(n.outputs.at(0))));
+    case ir::OpKind::Activation:
+    case ir::OpKind::Softmax:  // rows of the last axis
+    case ir::OpKind::BatchNorm:
+    case ir::OpKind::Rescale:
+    case ir::OpKind::Quantize: return row_if(true);
+    case ir::OpKind::Elementwise: {
+      if (!n.has_param("constant")) return row_if(true);
+      const int64_t c = g.tensor(n.param("constant")).size();
+      return row_if(!n.inputs.empty() && (c == 1 || c == row_length(g.tensor(n.inputs[0]))));
+    }
+    case ir::OpKind::Concat: {
+      const ir::Tensor& y = g.tensor(n.outputs.at(0));
+      int64_t axis = n.attr_int("axis");
+      if (axis < 0) axis += static_cast<int64_t>(y.shape.size());
+      return row_if(axis == static_cast<int64_t>(y.shape.size()) - 1);
+    }
+    case ir::OpKind::MultiThreshold: {
+      const bool nhwc = !n.has_attr("data_layout") || n.attr_str("data_layout") == "NHWC";
+      const bool shared = n.has_param("thresholds") && !g.tensor(n.param("thresholds")).shape.empty() &&
+                          g.tensor(n.param("thresholds")).shape[0] == 1;
+      return row_if(nhwc || shared);
+    }
+    case ir::OpKind::ArgMax: return row_if(row_length(g.tensor(n.outputs.at(0))) == 1);
+    case ir::OpKind::Dense:      // over a map: the flattened map
+    case ir::OpKind::Transpose:  // moves values between elements
+    case ir::OpKind::Upsample:   // each input row feeds several output rows: the io_parallel kernel on the map
+      return StreamMode::Whole;
+  }
+  return StreamMode::Whole;
+}
+
+std::vector<TensorStreams> stream_wiring(const ir::Graph& g) {
+  std::vector<TensorStreams> out;
+  std::map<ir::TensorId, size_t> at;
+  auto add = [&](ir::TensorId id, int producer) {
+    at[id] = out.size();
+    TensorStreams s;
+    s.tensor = id;
+    s.producer = producer;
+    out.push_back(s);
+  };
+  for (ir::TensorId id : g.inputs) add(id, -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    if (n.kind == ir::OpKind::Input && n.inputs.empty()) continue;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      StreamReader r;
+      r.node = static_cast<int>(i);
+      r.input = k;
+      out[at.at(n.inputs[k])].readers.push_back(r);
+    }
+    for (ir::TensorId id : n.outputs) add(id, static_cast<int>(i));
+  }
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    TensorStreams& s = out[at.at(g.outputs[k])];
+    const bool only_output = s.producer >= 0 && s.readers.empty() &&
+                             std::count(g.outputs.begin(), g.outputs.end(), g.outputs[k]) == 1;
+    if (only_output) {
+      s.into_port = true;  // as io_parallel: the producer writes the port
+      continue;
+    }
+    StreamReader r;
+    r.port = static_cast<int>(k);
+    s.readers.push_back(r);
+  }
+  return out;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------
+// The schedule model. Time in clock cycles; every process starts at 0 and runs as early as its inputs allow
+// (FIFOs unbounded). A process is a loop: each iteration starts `ii` cycles after the previous one at the
+// earliest and not before the elements it reads are there; what it writes appears `latency` cycles after the
+// iteration starts. The depth of a FIFO is then the most elements produced and not yet consumed at any time.
+
+using Times = std::vector<double>;
+
+int log2_ceil(int64_t v) {
+  int b = 0;
+  while ((int64_t{1} << b) < v) ++b;
+  return b;
+}
+
+// Pipeline depth of a layer's iteration: a few cycles to read and cast, plus an adder tree over the values
+// each output sums (or compares).
+double latency_of(int64_t summed) { return 4.0 + log2_ceil(std::max<int64_t>(summed, 1)); }
+
+// Cycles of one iteration of a layer that computes `n_in` x `n_out` products with its strategy.
+double product_cycles(const ir::Node& n, int64_t n_in, int64_t n_out) {
+  const DenseSchedule s = dense_schedule(n_in, n_out, std::max(1, n.reuse_factor), n.strategy);
+  if (s.resource) return static_cast<double>(s.n_chunks * (s.n_iters + 3));
+  return std::max(1, n.reuse_factor);
+}
+
+struct NodeTimes {
+  std::vector<Times> consumed;  // per input
+  Times produced;
+};
+
+NodeTimes run_row(const ir::Graph& g, const ir::Node& n, const std::vector<Times>& in) {
+  const ir::Tensor& y = g.tensor(n.outputs.at(0));
+  const int64_t rows = row_count(y);
+  int64_t summed = row_length(y), n_in = 0;
+  for (ir::TensorId id : n.inputs) n_in += row_length(g.tensor(id));
+  double ii = std::max(1, n.reuse_factor);
+  if (n.kind == ir::OpKind::Dense) {
+    ii = product_cycles(n, n_in, row_length(y));
+    summed = n_in;
+  } else if (n.kind == ir::OpKind::Softmax) {
+    summed = 4 * row_length(y);  // max, exp, sum, inverse
+  }
+  NodeTimes r;
+  r.consumed.assign(in.size(), Times(static_cast<size_t>(rows)));
+  r.produced.resize(static_cast<size_t>(rows));
+  double t = -ii;
+  for (int64_t p = 0; p < rows; ++p) {
+    double start = t + ii;
+    for (const Times& x : in) start = std::max(start, x.at(static_cast<size_t>(p)));
+    for (Times& c : r.consumed) c[static_cast<size_t>(p)] = start;
+    r.produced[static_cast<size_t>(p)] = start + latency_of(summed);
+    t = start;
+  }
+  return r;
+}
+
+NodeTimes run_whole(const ir::Graph& g, const ir::Node& n, const std::vector<Times>& in) {
+  const ir::Tensor& y = g.tensor(n.outputs.at(0));
+  NodeTimes r;
+  double t = -1;
+  int64_t n_in = 0;
+  for (const Times& x : in) {
+    Times c(x.size());
+    for (size_t e = 0; e < x.size(); ++e) c[e] = t = std::max(t + 1, x[e]);
+    r.consumed.push_back(c);
+    n_in += static_cast<int64_t>(x.size());
+  }
+  if (n.kind == ir::OpKind::Dense) {
+    const int64_t ins = g.tensor(n.inputs.at(0)).size();
+    t += product_cycles(n, ins, y.size()) + latency_of(ins);
+  } else {
+    t += latency_of(std::max<int64_t>(n_in, 1));
+  }
+  for (int64_t e = 0; e < row_count(y); ++e) r.produced.push_back(t += 1);
+  return r;
+}
+
+NodeTimes run_window(const ir::Graph& g, const ir::Node& n, const Times& in) {
+  ir::Window w;
+  int64_t summed = 1;
+  double out_cycles = std::max(1, n.reuse_factor);
+  if (n.kind == ir::OpKind::Conv) {
+    const ir::ConvAttrs a = ir::ConvAttrs::of(g, n);
+    w = a.win;
+    summed = a.depthwise() ? a.win.taps() : a.rows();
+    if (!a.depthwise()) out_cycles = std::max(out_cycles, product_cycles(n, a.rows(), a.out_channels));
+  } else {
+    w = ir::PoolAttrs::of(g, n).win;
+    summed = w.taps();
+  }
+  // The kernel's geometry (firmnet_stream.h stream_window), a 1-D map as one row.
+  const size_t r = w.rank();
+  auto axis = [&](const std::vector<int64_t>& v, size_t a, int64_t one) { return r == 1 && a == 0 ? one : v[a - (2 - r)]; };
+  const int64_t in_h = axis(w.in, 0, 1), in_w = axis(w.in, 1, 1), out_h = axis(w.out, 0, 1), out_w = axis(w.out, 1, 1);
+  const int64_t span_h = (axis(w.kernel, 0, 1) - 1) * axis(w.dilation, 0, 1) + 1;
+  const int64_t span_w = (axis(w.kernel, 1, 1) - 1) * axis(w.dilation, 1, 1) + 1;
+  const int64_t pt = axis(w.pad_begin, 0, 0), pl = axis(w.pad_begin, 1, 0);
+  const int64_t sh = axis(w.stride, 0, 1), sw = axis(w.stride, 1, 1);
+  const int64_t ext_h = std::max((out_h - 1) * sh + span_h, pt + in_h);
+  const int64_t ext_w = std::max((out_w - 1) * sw + span_w, pl + in_w);
+  const double ii = std::max(1, n.reuse_factor);
+  NodeTimes res;
+  res.consumed.assign(1, Times());
+  double t = -ii, cost = ii;
+  size_t next = 0;
+  int64_t oh = 0, row_at = span_h - 1;
+  for (int64_t ph = 0; ph < ext_h; ++ph) {
+    const bool row_done = ph == row_at && oh < out_h;
+    int64_t col_at = span_w - 1, ow = 0;
+    for (int64_t pw = 0; pw < ext_w; ++pw) {
+      double start = t + cost;
+      const bool inside = ph >= pt && ph < pt + in_h && pw >= pl && pw < pl + in_w;
+      if (inside) {
+        start = std::max(start, in.at(next));
+        res.consumed[0].push_back(start);
+        ++next;
+      }
+      cost = ii;
+      if (row_done && pw == col_at && ow < out_w) {
+        res.produced.push_back(start + latency_of(summed) + out_cycles - 1);
+        cost = out_cycles;
+        col_at += sw;
+        ++ow;
+      }
+      t = start;
+    }
+    if (row_done) row_at += sh, ++oh;
+  }
+  return res;
+}
+
+// Most elements waiting: when element i is read, those written by then minus the i already read.
+int64_t peak_occupancy(const Times& produced, const Times& consumed) {
+  int64_t peak = 0;
+  size_t written = 0;
+  for (size_t i = 0; i < consumed.size(); ++i) {
+    while (written < produced.size() && produced[written] <= consumed[i]) ++written;
+    peak = std::max<int64_t>(peak, static_cast<int64_t>(written) - static_cast<int64_t>(i));
+  }
+  return peak;
+}
+
+}  // namespace
+}  // namespace vitis
+
+std::vector<StreamFifo> stream_fifos(const ir::Graph& g) {
+  const std::vector<TensorStreams> wiring = stream_wiring(g);
+  std::map<ir::TensorId, const TensorStreams*> of;
+  for (const TensorStreams& s : wiring) of[s.tensor] = &s;
+  std::map<ir::TensorId, Times> produced;  // when each element enters the tensor's first stream
+  // Per (node, input): when the node reads each element, and when it arrives on that node's FIFO.
+  std::map<std::pair<int, size_t>, Times> consumed, arrives;
+  for (ir::TensorId id : g.inputs) {
+    Times t(static_cast<size_t>(row_count(g.tensor(id))));
+    for (size_t e = 0; e < t.size(); ++e) t[e] = static_cast<double>(e);  // the port delivers one per cycle
+    produced[id] = t;
+  }
+  // Elements reach a reader on the producer's FIFO, or one cycle later through the clone.
+  auto arrival = [&](ir::TensorId id) {
+    Times t = produced.at(id);
+    if (of.at(id)->cloned())
+      for (double& v : t) v += 1;
+    return t;
+  };
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    if (n.kind == ir::OpKind::Input && n.inputs.empty()) continue;
+    if (n.outputs.size() != 1) continue;  // the writer refuses it
+    std::vector<Times> in;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      in.push_back(arrival(n.inputs[k]));
+      arrives[{static_cast<int>(i), k}] = in.back();
+    }
+    NodeTimes r;
+    switch (stream_mode(g, n)) {
+      case StreamMode::Row: r = run_row(g, n, in); break;
+      case StreamMode::Whole: r = run_whole(g, n, in); break;
+      case StreamMode::Window: r = run_window(g, n, in.at(0)); break;
+    }
+    for (size_t k = 0; k < r.consumed.size(); ++k) consumed[{static_cast<int>(i), k}] = r.consumed[k];
+    produced[n.outputs[0]] = r.produced;
+  }
+  std::vector<StreamFifo> out;
+  for (const TensorStreams& s : wiring) {
+    const ir::Tensor& t = g.tensor(s.tensor);
+    StreamFifo f;
+    f.tensor = t.name;
+    f.tensor_id = s.tensor;
+    f.elements = row_count(t);
+    f.element_values = row_length(t);
+    f.element_bits = f.element_values * (t.type ? t.type->width : 0);
+    auto depth = [](int64_t peak) { return std::max<int64_t>(2, peak + 1); };
+    const std::string producer = s.producer >= 0 ? g.nodes[static_cast<size_t>(s.producer)].name : "";
+    if (s.producer >= 0 && !s.into_port) {  // the producer's own FIFO (a graph input arrives on its port)
+      f.producer = producer;
+      if (s.cloned()) {
+        f.consumer = "clone";
+        f.peak = 1;  // the clone reads every element as it comes
+      } else if (!s.readers.empty()) {
+        const StreamReader& r = s.readers[0];
+        f.consumer = g.nodes[static_cast<size_t>(r.node)].name;
+        f.peak = peak_occupancy(produced.at(s.tensor), consumed.at({r.node, r.input}));
+      }
+      f.depth = depth(f.peak);
+      if (!f.consumer.empty()) out.push_back(f);
+    }
+    if (!s.cloned()) continue;
+    for (size_t j = 0; j < s.readers.size(); ++j) {
+      const StreamReader& r = s.readers[j];
+      if (r.node < 0) continue;  // the clone writes the output port
+      StreamFifo b = f;
+      b.producer = "clone";
+      b.consumer = g.nodes[static_cast<size_t>(r.node)].name;
+      b.reader = static_cast<int>(j);
+      b.peak = peak_occupancy(arrives.at({r.node, r.input}), consumed.at({r.node, r.input}));
+      b.depth = depth(b.peak);
+      out.push_back(b);
+    }
+  }
+  return out;
+}
+
+std::string stream_fifo_table(const ir::Graph& g) {
+  const std::vector<StreamFifo> fifos = stream_fifos(g);
+  std::string s = fmt::format("\nio_stream FIFOs: {} (depths from the schedule model: docs/BACKEND_VITIS.md \"io_stream\")\n",
+                              fifos.size());
+  size_t wt = 6, wp = 8;
+  for (const StreamFifo& f : fifos) {
+    wt = std::max(wt, f.tensor.size());
+    wp = std::max(wp, f.producer.size() + f.consumer.size() + 4);
+  }
+  s += fmt::format("    {:<{}}  {:<{}}  {:>9}  {:>6}  {:>6}  {:>5}\n", "tensor", wt, "producer -> consumer", wp, "elements",
+                   "values", "bits", "depth");
+  for (const StreamFifo& f : fifos)
+    s += fmt::format("    {:<{}}  {:<{}}  {:>9}  {:>6}  {:>6}  {:>5}\n", f.tensor, wt, f.producer + " -> " + f.consumer, wp,
+                     f.elements, f.element_values, f.element_bits, f.depth);
+  return s;
+}
+
+}  // namespace firmnet::backends
