@@ -1,6 +1,6 @@
 #ifndef FIRMNET_CONV_H_
 #define FIRMNET_CONV_H_
-// firmnet HLS kernels over channels-last maps (io_parallel): Conv, Pool, Transpose. Semantics:
+// firmnet HLS kernels over channels-last maps (io_parallel): Conv, Pool, Transpose, Upsample. Semantics:
 // docs/NUMERICS.md ("Conv", "Pool", "Transpose"); schedules: docs/BACKEND_VITIS.md.
 //
 // A map is [H, W, C] (a 1-D map [W, C] is H = 1), element (h, w, c) at (h*W + w)*C + c. Output pixel
@@ -28,6 +28,9 @@ struct window_config {
   static const unsigned dilation_width = 1;
   static const unsigned pad_top = 0;
   static const unsigned pad_left = 0;
+  // A transposed convolution's input dilation: the input seen with in_dilation - 1 zeros between pixels.
+  static const unsigned in_dilation_height = 1;
+  static const unsigned in_dilation_width = 1;
 };
 
 // Input pixel of tap t (a constant once unrolled) of output pixel (oh, ow); false for padding, with
@@ -36,9 +39,13 @@ template <typename CONFIG_T>
 inline bool window_tap(unsigned oh, unsigned ow, unsigned t, unsigned& pixel) {
 #pragma HLS INLINE
   const unsigned kh = t / CONFIG_T::filt_width, kw = t % CONFIG_T::filt_width;
-  const int ih = (int)(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) - (int)CONFIG_T::pad_top;
-  const int iw = (int)(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) - (int)CONFIG_T::pad_left;
-  const bool inside = ih >= 0 && ih < (int)CONFIG_T::in_height && iw >= 0 && iw < (int)CONFIG_T::in_width;
+  // Positions in the (input-dilated) input; with no input dilation the divisions and remainders vanish.
+  const int qh = (int)(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) - (int)CONFIG_T::pad_top;
+  const int qw = (int)(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) - (int)CONFIG_T::pad_left;
+  const int dh = (int)CONFIG_T::in_dilation_height, dw = (int)CONFIG_T::in_dilation_width;
+  const bool on_grid = qh >= 0 && qw >= 0 && qh % dh == 0 && qw % dw == 0;
+  const int ih = qh / dh, iw = qw / dw;
+  const bool inside = on_grid && ih < (int)CONFIG_T::in_height && iw < (int)CONFIG_T::in_width;
   pixel = inside ? (unsigned)ih * CONFIG_T::in_width + (unsigned)iw : 0u;
   return inside;
 }
@@ -316,6 +323,43 @@ void transpose(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
 #pragma HLS UNROLL
           res[((a * CONFIG_T::d1 + b) * CONFIG_T::d2 + c) * CONFIG_T::d3 + d] =
               data[a * CONFIG_T::s0 + b * CONFIG_T::s1 + c * CONFIG_T::s2 + d * CONFIG_T::s3];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace firmnet_hls
+
+// ====================================================================================================
+// upsample (nearest neighbour)
+// y = Q_res(x) repeated f_k times along each axis k: output element (a, b, c, d) of the output dims
+// (i0*f0, i1*f1, i2*f2, i3*f3) (lower ranks padded with leading 1s) reads input element
+// (a/f0, b/f1, c/f2, d/f3). The divisions are by constants of unrolled loops: wires only.
+
+namespace firmnet_hls {
+
+struct upsample_config {
+  static const unsigned n_in = 1, n_out = 1;
+  static const unsigned i0 = 1, i1 = 1, i2 = 1, i3 = 1;
+  static const unsigned f0 = 1, f1 = 1, f2 = 1, f3 = 1;
+  static const unsigned reuse_factor = 1;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void upsample(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out]) {
+#pragma HLS INLINE
+  for (unsigned a = 0; a < CONFIG_T::i0 * CONFIG_T::f0; a++) {
+#pragma HLS UNROLL
+    for (unsigned b = 0; b < CONFIG_T::i1 * CONFIG_T::f1; b++) {
+#pragma HLS UNROLL
+      for (unsigned c = 0; c < CONFIG_T::i2 * CONFIG_T::f2; c++) {
+#pragma HLS UNROLL
+        for (unsigned d = 0; d < CONFIG_T::i3 * CONFIG_T::f3; d++) {
+#pragma HLS UNROLL
+          res[((a * CONFIG_T::i1 * CONFIG_T::f1 + b) * CONFIG_T::i2 * CONFIG_T::f2 + c) * CONFIG_T::i3 * CONFIG_T::f3 + d] =
+              data[((a / CONFIG_T::f0 * CONFIG_T::i1 + b / CONFIG_T::f1) * CONFIG_T::i2 + c / CONFIG_T::f2) * CONFIG_T::i3 +
+                   d / CONFIG_T::f3];
         }
       }
     }
