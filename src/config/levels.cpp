@@ -58,6 +58,14 @@ int parse_table_size(const Reader& r, const YAML::Node& n, const std::string& pa
   return v;
 }
 
+// The softmax implementation (Implementation, or hls4ml's Strategy: Stable). Only 'stable' has a kernel.
+void set_implementation(const Reader& r, LayerSettings& s, const std::string& impl, const std::string& path) {
+  if (lower(impl) != "stable")
+    r.fail("key '" + path + "': softmax implementation '" + impl + "' is not supported yet",
+           "use Stable (the two-level table softmax of docs/NUMERICS.md)");
+  s.implementation = "stable";
+}
+
 }  // namespace
 
 LayerSettings parse_level(const Reader& r, const YAML::Node& n, const std::string& path) {
@@ -76,9 +84,11 @@ LayerSettings parse_level(const Reader& r, const YAML::Node& n, const std::strin
       s.reuse_factor = rf;
     } else if (key == "Strategy") {
       const std::string st = r.str(value, p);
+      // hls4ml's example configs choose the softmax implementation with Strategy (Stable, Argmax, Legacy).
       if (lower(st) == "latency") s.strategy = ir::Strategy::Latency;
       else if (lower(st) == "resource") s.strategy = ir::Strategy::Resource;
-      else r.fail("key '" + p + "' has unknown strategy '" + st + "'", "use Latency or Resource");
+      else if (lower(st) == "stable" || lower(st) == "argmax" || lower(st) == "legacy") set_implementation(r, s, st, p);
+      else r.fail("key '" + p + "' has unknown strategy '" + st + "'", "use Latency or Resource (or Stable on a Softmax)");
     } else if (key == "TableSize" || key == "table_size") {
       const int size = parse_table_size(r, value, p);
       if (size_given && s.table_size != size)
@@ -86,10 +96,7 @@ LayerSettings parse_level(const Reader& r, const YAML::Node& n, const std::strin
       size_given = true;
       s.table_size = size;
     } else if (key == "Implementation") {
-      const std::string impl = r.str(value, p);
-      if (lower(impl) != "stable")
-        r.fail("key '" + p + "': softmax implementation '" + impl + "' is not supported yet", "use stable");
-      s.implementation = "stable";
+      set_implementation(r, s, r.str(value, p), p);
     } else if (key == "Trace") {
       s.trace = r.boolean(value, p);
     } else if (key == "exp_table_t" || key == "inv_table_t" || key == "table_t") {

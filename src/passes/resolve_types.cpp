@@ -75,7 +75,7 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
   Level::Kind impl_from = Level::Model;
   if (setting(levels, &config::LayerSettings::implementation, &impl_from) && n.kind != ir::OpKind::Softmax &&
       impl_from == Level::LayerName)
-    throw Error(layer_where(n), "Implementation applies to Softmax layers only", "remove it from this layer");
+    throw Error(layer_where(n), "Implementation (or Strategy: Stable) applies to Softmax layers only", "remove it from this layer");
   if (n.kind == ir::OpKind::Softmax || table_function(n))
     n.attrs["table_size"] = static_cast<int64_t>(
         setting(levels, &config::LayerSettings::table_size).value_or(kDefaultTableSize));

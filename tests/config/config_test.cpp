@@ -120,6 +120,41 @@ TEST(Config, Hls4mlQKerasConfigFile) {
   EXPECT_EQ(c.keras_h5, "keras/qkeras_3layer_weights.h5");
 }
 
+// Every example-models configuration file loads: hls4ml's Strategy: Stable on a softmax chooses the
+// implementation, and LayerType may name hls4ml types firmnet has no converter for (GarNet).
+TEST(Config, EveryHls4mlExampleConfigLoads) {
+  const std::filesystem::path dir = std::filesystem::path(FIRMNET_SHARED_MODELS) / "keras";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared models not found at " << dir;
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() < 11 || f.substr(f.size() - 11) != "_config.yml") continue;
+    SCOPED_TRACE(f);
+    const Config c = Config::load_file(e.path().string());
+    EXPECT_FALSE(c.keras_json.empty());
+    ++n;
+    if (f == "qkeras_mnist_dense_config.yml") {
+      EXPECT_EQ(c.layer_name.at("activation_3").implementation, "stable");
+      EXPECT_FALSE(c.layer_name.at("activation_3").strategy.has_value());
+      EXPECT_EQ(c.layer_name.at("q_dense_2").reuse_factor, 112);
+    }
+    if (f == "garnet_1layer_config.yml") {
+      EXPECT_EQ(c.layer_type.at("GarNet").reuse_factor, 16);
+    }
+  }
+  EXPECT_EQ(n, 5u);
+}
+
+TEST(ConfigErrors, SoftmaxStrategiesWithoutKernel) {
+  EXPECT_EQ(error_of("HLSConfig:\n  LayerName:\n    sm:\n      Strategy: Argmax\n"),
+            "config.yml: key 'HLSConfig.LayerName.sm.Strategy': softmax implementation 'Argmax' is not supported "
+            "yet (hint: use Stable (the two-level table softmax of docs/NUMERICS.md))");
+  EXPECT_EQ(Config::parse("HLSConfig:\n  LayerType:\n    Softmax: {Strategy: stable}\n", "config.yml")
+                .layer_type.at("Softmax")
+                .implementation,
+            "stable");
+}
+
 TEST(ConfigErrors, UnknownKeySuggestsNearest) {
   EXPECT_EQ(error_of("HLSConfig:\n  Model:\n    ReuseFactr: 2\n"),
             "config.yml: unknown key 'HLSConfig.Model.ReuseFactr' (hint: did you mean 'ReuseFactor'?)");
@@ -159,7 +194,8 @@ TEST(ConfigErrors, ValuesOfTheWrongKind) {
   EXPECT_EQ(error_of("HLSConfig:\n  Model:\n    Trace: maybe\n"),
             "config.yml: key 'HLSConfig.Model.Trace' must be true or false, got 'maybe'");
   EXPECT_EQ(error_of("HLSConfig:\n  Model:\n    Strategy: Fastest\n"),
-            "config.yml: key 'HLSConfig.Model.Strategy' has unknown strategy 'Fastest' (hint: use Latency or Resource)");
+            "config.yml: key 'HLSConfig.Model.Strategy' has unknown strategy 'Fastest' (hint: use Latency or Resource (or "
+            "Stable on a Softmax))");
   EXPECT_EQ(error_of("HLSConfig:\n  Model:\n    TableSize: 1000\n"),
             "config.yml: key 'HLSConfig.Model.TableSize' must be a power of two from 16 to 65536, got 1000 "
             "(hint: e.g. 1024 (the default))");
@@ -174,7 +210,7 @@ TEST(ConfigErrors, UnsupportedFeatures) {
   EXPECT_EQ(error_of("IOType: io_serial\n"), "config.yml: IOType 'io_serial' is unknown (hint: use io_parallel or io_stream)");
   EXPECT_EQ(error_of("HLSConfig:\n  LayerName:\n    sm:\n      Implementation: latency\n"),
             "config.yml: key 'HLSConfig.LayerName.sm.Implementation': softmax implementation 'latency' is not "
-            "supported yet (hint: use stable)");
+            "supported yet (hint: use Stable (the two-level table softmax of docs/NUMERICS.md))");
 }
 
 TEST(ConfigErrors, DuplicateSettings) {
