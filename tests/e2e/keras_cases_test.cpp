@@ -204,6 +204,33 @@ TEST(KerasCases, Keras3layerJsonEqualsItsOnnxTwin) {
   EXPECT_EQ(fk[0], fo[0]) << "firmware outputs of the Keras json and the ONNX model";
 }
 
+// Keras 3 names a layer's weights in model.weights.h5 by its object path (layers/q_dense_1, from the class),
+// not by its name (fc2): qkeras-v3_3layer.keras is qkeras_3layer.json re-saved by Keras 3 + QKeras, and gives
+// the same float and fixed-point outputs.
+TEST(KerasCases, Keras3ObjectPathsMapToLayerNames) {
+  const fs::path k3 = kExamples / "qkeras-v3_3layer.keras";
+  const fs::path k2 = kExamples / "qkeras_3layer.json";
+  if (!fs::exists(k3) || !fs::exists(k2)) GTEST_SKIP() << "qkeras-v3_3layer.keras or qkeras_3layer.json is absent";
+  const auto a = driver::compile(k3.string(), config::Config::defaults());
+  const auto b = driver::compile(k2.string(), config::Config::defaults());
+  size_t dense = 0;
+  for (const auto& n : a.graph.nodes)
+    if (n.kind == ir::OpKind::Dense) ++dense;
+  EXPECT_EQ(dense, 4u);
+  const size_t batch = 300;
+  std::vector<double> x(batch * 16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::ldexp(static_cast<double>((i * 7919) % 1024) - 512.0, -6);
+  for (bool as_float : {true, false}) {
+    SCOPED_TRACE(as_float ? "float reference" : "emulator");
+    const auto ya = as_float ? emulator::run_float(a.graph, {x}, batch).at(0)
+                             : emulator::Emulator(a.graph).run({x}, batch).outputs.at(0);
+    const auto yb = as_float ? emulator::run_float(b.graph, {x}, batch).at(0)
+                             : emulator::Emulator(b.graph).run({x}, batch).outputs.at(0);
+    ASSERT_EQ(ya.size(), batch * 5);
+    ASSERT_EQ(ya, yb);
+  }
+}
+
 // The example-models Keras files firmnet reads (not the BinaryDense/TernaryDense/GarNet custom layers, nor
 // quantized_po2) load from their .json with the weights found beside them.
 TEST(KerasCases, ExampleModelsLoad) {

@@ -7,6 +7,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -319,8 +320,9 @@ void read_v3_group(H5Reader& h5, const std::string& path, const std::string& key
         list.push_back(h5.dataset(h5.root(), cp + "/" + v, v));
       }
     } else if (c == "layers") {
+      // A nested model's layers: keyed by their object path (renamed to layer names by keras3_layer_names).
       for (const std::string& l : h5.children(h5.root(), cp))
-        if (h5.is_group(h5.root(), cp + "/" + l)) read_v3_group(h5, cp + "/" + l, l, kf, depth + 1);
+        if (h5.is_group(h5.root(), cp + "/" + l)) read_v3_group(h5, cp + "/" + l, key + "/layers/" + l, kf, depth + 1);
     } else {
       read_v3_group(h5, cp, key + "/" + c, kf, depth + 1);
     }
@@ -651,6 +653,77 @@ class Zip {
   zip_t* za_ = nullptr;
 };
 
+// Keras 3's snake_case of a class name (keras.src.utils.naming.to_snake_case): QDense -> q_dense,
+// BatchNormalization -> batch_normalization, Conv2D -> conv2d.
+std::string keras3_snake_case(const std::string& cls) {
+  std::string w;
+  for (char ch : cls)
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') w += ch;
+  auto upper = [](char ch) { return ch >= 'A' && ch <= 'Z'; };
+  auto lower = [](char ch) { return ch >= 'a' && ch <= 'z'; };
+  // (.)([A-Z][a-z]+) -> \1_\2, then ([a-z])([A-Z]) -> \1_\2, then lower case.
+  std::string a;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (i > 0 && upper(w[i]) && i + 1 < w.size() && lower(w[i + 1])) a += '_';
+    a += w[i];
+  }
+  std::string b;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i > 0 && lower(a[i - 1]) && upper(a[i])) b += '_';
+    b += a[i];
+  }
+  for (auto& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return b;
+}
+
+// Keras 3's model.weights.h5 names each layer by its object path, not its name: the snake_case of its class,
+// numbered per container in the order of the model's layers (InputLayer excluded): layers/q_dense,
+// layers/q_dense_1, layers/functional/layers/dense. Collects object path -> layer name from the config.
+void keras3_object_paths(const nlohmann::json& model, const std::string& prefix,
+                         std::map<std::string, std::string>& out, int depth) {
+  if (depth > 32 || !model.is_object() || !model.contains("config") || !model["config"].is_object()) return;
+  const nlohmann::json& cfg = model["config"];
+  if (!cfg.contains("layers") || !cfg["layers"].is_array()) return;
+  std::map<std::string, int> used;
+  for (const auto& l : cfg["layers"]) {
+    if (!l.is_object() || !l.contains("class_name") || !l["class_name"].is_string()) continue;
+    const std::string cls = l["class_name"].get<std::string>();
+    if (cls == "InputLayer") continue;
+    std::string name = keras3_snake_case(cls);
+    if (auto it = used.find(name); it != used.end()) name += "_" + std::to_string(++it->second);
+    else used[name] = 0;
+    const std::string path = prefix + name;
+    if (l.contains("config") && l["config"].is_object() && l["config"].contains("name") &&
+        l["config"]["name"].is_string())
+      out[path] = l["config"]["name"].get<std::string>();
+    keras3_object_paths(l, path + "/layers/", out, depth + 1);
+  }
+}
+
+// Re-keys Keras 3 weights from object paths to layer names ("q_dense/kq" -> "fc1/kq"); keys that are no
+// object path of this config (layer-named files) stay as they are.
+void keras3_layer_names(KerasFile& kf) {
+  std::map<std::string, std::string> paths;
+  keras3_object_paths(kf.model, "", paths, 0);
+  std::map<std::string, std::vector<Array>> renamed;
+  for (auto& [key, arrays] : kf.weights) {
+    std::string k = key;
+    // The longest object path that is the key or a prefix of it ("path/sub").
+    for (size_t end = key.size(); end > 0;) {
+      if (const auto it = paths.find(key.substr(0, end)); it != paths.end()) {
+        k = it->second + key.substr(end);
+        break;
+      }
+      const size_t slash = key.rfind('/', end - 1);
+      if (slash == std::string::npos || slash == 0) break;
+      end = slash;
+    }
+    auto& dst = renamed[k];
+    for (auto& a : arrays) dst.push_back(std::move(a));
+  }
+  kf.weights = std::move(renamed);
+}
+
 KerasFile read_keras_zip(const std::string& bytes, const std::string& where) {
   Zip zip(bytes, where);
   KerasFile kf;
@@ -671,6 +744,7 @@ KerasFile read_keras_zip(const std::string& bytes, const std::string& where) {
   kf.weights = read_h5(*weights, where + " (model.weights.h5)", false).weights;
   kf.has_weights = true;
   if (kf.major != 3) kf.major = 3;
+  keras3_layer_names(kf);
   return kf;
 }
 
@@ -713,6 +787,7 @@ KerasFile read_keras_file(const std::string& path, const std::string& weights_pa
   kf.weights = read_h5(wbytes, weights_path, false).weights;
   kf.has_weights = true;
   kf.where = path + " + " + weights_path;
+  if (kf.major == 3) keras3_layer_names(kf);
   return kf;
 }
 
