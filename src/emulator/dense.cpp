@@ -3,9 +3,14 @@
 // Three plans, chosen at construction:
 //  * Exact: the accumulator is lossless for these weights (accum keeps every fractional bit of the
 //    products and of the bias, and the interval bound of every partial sum fits accum's range), so every
-//    Q_accum is the identity and the sum is computed exactly in the narrowest integer that cannot
-//    overflow (int32 / int64), then cast once. (Partial sums then fit accum's <= 64 bits; only single
-//    terms at the very edge could need more, and those layers take the step plans, still exact.)
+//    Q_accum is the identity and the sum is computed exactly in the narrowest arithmetic that cannot
+//    overflow, then cast once: int32 lanes when every input, weight, term and partial sum is below 2^31;
+//    double lanes (fused multiply-add) when all of them are below 2^53, where every double holding an
+//    integer is that integer exactly, so each product and each partial sum is computed without rounding
+//    (the sum is started from the bias and runs over the inputs in order, so its partial sums are the
+//    bounded ones); int64 lanes otherwise. (Partial sums then fit accum's <= 64 bits; only single terms at
+//    the very edge could need more, and those layers take the step plans, still exact.) The int32 and
+//    double plans also run a Conv's windows directly on the map (run_windows).
 //  * Step64: a lossy accumulator with WRAP/SAT overflow whose values fit int64: each step is
 //    acc + round(p / 2^k) then wrap/clamp (the wrap deferred to the end where that is exact).
 //  * StepGeneral: anything else, each step through numeric::quantize on __int128.
@@ -14,6 +19,7 @@
 // per-step reference.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -26,7 +32,10 @@ namespace {
 
 i128 abs128(i128 v) { return v < 0 ? -v : v; }
 
-class DenseKernel final : public Kernel {
+// Output tile widths of the lane plans: two 32-byte vectors (one AVX2 register each) of doubles / int32.
+constexpr int kLanesF64 = 8, kLanesI32 = 16;
+
+class DenseKernel final : public DenseCore {
  public:
   // n_in x n_out over the rows of `w` (raw, in the type of param "weight"), the bias and accum of the node.
   DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
@@ -35,6 +44,7 @@ class DenseKernel final : public Kernel {
     switch (plan_) {
       case Plan::Exact32: return "dense exact int32";
       case Plan::Exact64: return "dense exact int64";
+      case Plan::ExactF64: return "dense exact double";
       case Plan::Step64: return "dense step64";
       case Plan::StepGeneral: return "dense step general";
     }
@@ -42,7 +52,9 @@ class DenseKernel final : public Kernel {
   }
 
  private:
-  enum class Plan { Exact32, Exact64, Step64, StepGeneral };
+  enum class Plan { Exact32, ExactF64, Exact64, Step64, StepGeneral };
+  bool prepare_windows(const ConvWindows& w) override;
+  void run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const override;
   bool try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b);
   bool try_step64(const std::vector<int64_t>& w);
   void setup_general(const NodeContext& c, const std::vector<int64_t>& w);
@@ -66,6 +78,36 @@ class DenseKernel final : public Kernel {
     for (size_t s = 0; s < n; ++s) out_cast_.cast_many(sums + s * row, out + s * n_out, n_out, ovf);
   }
   void run_general(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+
+  // The window kernels (int32 or double lanes, exact plans): a group of up to kWinRows rows that read the
+  // same converted buffer `base`, each row a list of segments (runs of consecutive weight rows read from
+  // consecutive values), row r of segment g starting at base + offs[g * ostride + r].
+  struct Seg {
+    int32_t start, len;  // first weight row, number of rows
+  };
+  struct WinGroup {
+    int32_t first, rows, seg0, nseg, off0;  // first output pixel, rows, its segments and offsets
+  };
+  static constexpr int kWinRows = 6;
+  template <class T, int S>
+  void mac_group(const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride, T* sums, int64_t row) const;
+  template <class T>
+  void mac_rows(const T* base, const WinGroup& g, T* sums, int64_t row) const;
+  template <class T>
+  void rows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  template <class T>
+  void windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  template <class T>
+  const std::vector<T>& lane_weights() const {
+    if constexpr (std::is_same_v<T, double>) return wf_;
+    else return wi_;
+  }
+  template <class T>
+  const std::vector<T>& lane_bias() const {
+    if constexpr (std::is_same_v<T, double>) return bf_;
+    else return bi_;
+  }
+  int64_t lane_row() const;  // n_out padded to whole tiles of the lane plan
   template <class A>
   std::vector<A> pack(const std::vector<A>& w, int tj, bool rows) const;
 
@@ -85,6 +127,17 @@ class DenseKernel final : public Kernel {
   static constexpr int kTileStep = 16;
   // StepGeneral: raw weights (in w64_), shifts to the common fraction fc_ of accum and product.
   int sa_ = 0, sp_ = 0, fc_ = 0;
+  // Lane plans (int32 windows, double rows and windows): weights [tile][n_in][TJ], bias [tile][TJ].
+  std::vector<int32_t> wi_, bi_;
+  std::vector<double> wf_, bf_;
+  // Window geometry (prepare_windows): per group of output pixels its segments and row offsets; the map of
+  // one sample is converted into [in_pixels * cin values, then taps * cin zeros] (padding tap t reads the
+  // zeros at t * cin, so that consecutive padding taps stay consecutive).
+  bool windows_ = false;
+  int64_t win_in_values_ = 0, win_buffer_ = 0, win_pixels_ = 0;
+  std::vector<WinGroup> groups_;
+  std::vector<Seg> segs_;
+  std::vector<int32_t> offs_;
 };
 
 DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
@@ -159,6 +212,18 @@ bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int
     w32_ = pack(w32_, tj, true);
     b32_ = pack(b32_, tj, false);
     block_fn_ = tj == 16 ? &exact_tiled<int32_t, 16> : &exact_tiled<int32_t, 32>;
+    std::vector<int32_t> wi, bi;
+    for (i128 v : ww) wi.push_back(static_cast<int32_t>(v));
+    for (i128 v : bb) bi.push_back(static_cast<int32_t>(v));
+    wi_ = pack(wi, kLanesI32, true);
+    bi_ = pack(bi, kLanesI32, false);
+  } else if (bound < (static_cast<i128>(1) << 53)) {
+    plan_ = Plan::ExactF64;
+    std::vector<double> wd, bd;
+    for (i128 v : ww) wd.push_back(static_cast<double>(static_cast<int64_t>(v)));
+    for (i128 v : bb) bd.push_back(static_cast<double>(static_cast<int64_t>(v)));
+    wf_ = pack(wd, kLanesF64, true);
+    bf_ = pack(bd, kLanesF64, false);
   } else if (bound < lim64) {
     plan_ = Plan::Exact64;
     for (i128 v : ww) w64_.push_back(static_cast<int64_t>(v));
@@ -207,6 +272,13 @@ struct VecOf<int64_t> {
 template <class T>
 using Vec = typename VecOf<T>::type;
 static_assert(sizeof(Vec<int64_t>) == 64 && sizeof(Vec<int32_t>) == 64);
+
+template <class V, class T>
+inline V load32(const T* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 template <class T>
 inline Vec<T> load(const T* p) {
@@ -444,11 +516,151 @@ void DenseKernel::run_general(const int64_t* x, int64_t* out, size_t n, int64_t&
   }
 }
 
+
+// ------------------------------------------------------------------------------------ lane plans
+// 32-byte vectors: one AVX2 register (two SSE ones, or scalar code, elsewhere).
+typedef double VecF64x4 __attribute__((vector_size(32)));
+typedef int32_t VecI32x8 __attribute__((vector_size(32)));
+template <class T>
+struct Vec32Of;
+template <>
+struct Vec32Of<double> {
+  using type = VecF64x4;
+};
+template <>
+struct Vec32Of<int32_t> {
+  using type = VecI32x8;
+};
+
+int64_t DenseKernel::lane_row() const {
+  const int64_t tj = plan_ == Plan::ExactF64 ? kLanesF64 : kLanesI32;
+  return (n_out_ + tj - 1) / tj * tj;
+}
+
+// S rows times one tile of outputs at a time, the tile's 2*S accumulators in registers for the whole row:
+// acc = bias, then acc += x * w over the row's segments in order (exact: see the top of this file).
+template <class T, int S>
+void DenseKernel::mac_group(const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride, T* sums,
+                            int64_t row) const {
+  using V = typename Vec32Of<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T), NV = 2, TJ = L * NV;
+  const int64_t tiles = row / TJ;
+  const T* wp = lane_weights<T>().data();
+  const T* bp = lane_bias<T>().data();
+  for (int64_t t = 0; t < tiles; ++t) {
+    V acc[S][NV];
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) acc[s][v] = load32<V>(bp + t * TJ + v * L);
+    const T* wt = wp + t * n_in_ * TJ;
+    for (int g = 0; g < nseg; ++g) {
+      const T* x[S];
+      for (int s = 0; s < S; ++s) x[s] = base + offs[g * ostride + s];
+      const T* w = wt + static_cast<int64_t>(segs[g].start) * TJ;
+      const int len = segs[g].len;
+      for (int c = 0; c < len; ++c, w += TJ) {
+        V wv[NV];
+        for (int v = 0; v < NV; ++v) wv[v] = load32<V>(w + v * L);
+        for (int s = 0; s < S; ++s) {
+          const V xb = V{} + x[s][c];
+          for (int v = 0; v < NV; ++v) acc[s][v] += xb * wv[v];
+        }
+      }
+    }
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) std::memcpy(sums + s * row + t * TJ + v * L, &acc[s][v], sizeof(V));
+  }
+}
+
+template <class T>
+void DenseKernel::mac_rows(const T* base, const WinGroup& g, T* sums, int64_t row) const {
+  const Seg* segs = segs_.data() + g.seg0;
+  const int32_t* offs = offs_.data() + g.off0;
+  if (g.rows == kWinRows) return mac_group<T, kWinRows>(base, segs, g.nseg, offs, kWinRows, sums, row);
+  for (int r = 0; r < g.rows; ++r) mac_group<T, 1>(base, segs, g.nseg, offs + r, kWinRows, sums + r * row, row);
+}
+
+// Dense rows on lanes: the block's inputs converted once, then groups of kWinRows samples.
+template <class T>
+void DenseKernel::rows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const size_t n_in = static_cast<size_t>(n_in_);
+  const int64_t row = lane_row();
+  std::vector<T> xs(n * n_in), sums(n * static_cast<size_t>(row));
+  for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<T>(x[e]);
+  const Seg seg{0, static_cast<int32_t>(n_in_)};
+  int32_t offs[kWinRows];
+  for (int r = 0; r < kWinRows; ++r) offs[r] = static_cast<int32_t>(r * n_in_);
+  size_t s = 0;
+  for (; s + kWinRows <= n; s += kWinRows)
+    mac_group<T, kWinRows>(xs.data() + s * n_in, &seg, 1, offs, kWinRows, sums.data() + s * row, row);
+  for (; s < n; ++s) mac_group<T, 1>(xs.data() + s * n_in, &seg, 1, offs, 1, sums.data() + s * row, row);
+  cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+bool DenseKernel::prepare_windows(const ConvWindows& w) {
+  if (plan_ != Plan::ExactF64 && plan_ != Plan::Exact32) return false;
+  if (w.taps * w.cin != n_in_ || static_cast<int64_t>(w.gather.size()) != w.out_pixels * w.taps) return false;
+  win_in_values_ = w.in_pixels * w.cin;
+  win_buffer_ = win_in_values_ + w.taps * w.cin;
+  if (win_buffer_ > std::numeric_limits<int32_t>::max()) return false;
+  win_pixels_ = w.out_pixels;
+  auto off = [&](int64_t p, int64_t t) -> int64_t {  // where tap t of pixel p starts in the converted buffer
+    const int32_t q = w.gather[static_cast<size_t>(p * w.taps + t)];
+    return q >= 0 ? q * w.cin : win_in_values_ + t * w.cin;
+  };
+  auto padding = [&](int64_t p, int64_t t) { return w.gather[static_cast<size_t>(p * w.taps + t)] < 0; };
+  for (int64_t p0 = 0; p0 < w.out_pixels; p0 += kWinRows) {
+    WinGroup g{static_cast<int32_t>(p0), static_cast<int32_t>(std::min<int64_t>(kWinRows, w.out_pixels - p0)),
+               static_cast<int32_t>(segs_.size()), 0, static_cast<int32_t>(offs_.size())};
+    bool open = false;
+    for (int64_t t = 0; t < w.taps; ++t) {
+      bool all_pad = true, extends = open;
+      for (int r = 0; r < g.rows; ++r) {
+        all_pad = all_pad && padding(p0 + r, t);
+        extends = extends && off(p0 + r, t) == off(p0 + r, t - 1) + w.cin;
+      }
+      if (all_pad) {  // every row reads zeros here: adding x * w = 0 changes no sum
+        open = false;
+        continue;
+      }
+      if (extends) {
+        segs_.back().len += static_cast<int32_t>(w.cin);
+        continue;
+      }
+      segs_.push_back({static_cast<int32_t>(t * w.cin), static_cast<int32_t>(w.cin)});
+      for (int r = 0; r < kWinRows; ++r) offs_.push_back(static_cast<int32_t>(off(p0 + std::min(r, g.rows - 1), t)));
+      ++g.nseg;
+      open = true;
+    }
+    groups_.push_back(g);
+  }
+  windows_ = true;
+  return true;
+}
+
+template <class T>
+void DenseKernel::windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const int64_t row = lane_row();
+  const size_t n_out = static_cast<size_t>(n_out_), pixels = static_cast<size_t>(win_pixels_);
+  std::vector<T> map(static_cast<size_t>(win_buffer_), T{0}), sums(pixels * static_cast<size_t>(row));
+  for (size_t s = 0; s < n; ++s) {
+    const int64_t* xs = x + s * static_cast<size_t>(win_in_values_);
+    for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<T>(xs[e]);
+    for (const WinGroup& g : groups_) mac_rows<T>(map.data(), g, sums.data() + static_cast<size_t>(g.first * row), row);
+    cast_block(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
+  }
+}
+
+void DenseKernel::run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const {
+  if (plan_ == Plan::ExactF64) return windows_lanes<double>(x, out, n, overflows);
+  return windows_lanes<int32_t>(x, out, n, overflows);
+}
+
 void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const {
   switch (plan_) {
     case Plan::Exact32:
     case Plan::Exact64:
     case Plan::Step64: return block_fn_(*this, in[0], out, n, overflows);
+    case Plan::ExactF64: return rows_lanes<double>(in[0], out, n, overflows);
     case Plan::StepGeneral: return run_general(in[0], out, n, overflows);
   }
 }
@@ -459,7 +671,7 @@ std::unique_ptr<Kernel> make_dense(const NodeContext& c) {
   return std::make_unique<DenseKernel>(c, c.input(0).size(), c.output().size(), c.param("weight").raw);
 }
 
-std::unique_ptr<Kernel> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
+std::unique_ptr<DenseCore> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
   return std::make_unique<DenseKernel>(c, n_in, n_out, w);
 }
 

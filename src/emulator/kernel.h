@@ -48,10 +48,28 @@ struct NodeContext {
   int64_t channels_of_input(size_t k) const;
 };
 
+// A Conv's windows over a channels-last map: output pixel p reads, for tap t, input pixel
+// gather[p * taps + t] (-1: padding, which reads as 0), all `cin` channels of it.
+struct ConvWindows {
+  int64_t in_pixels = 0, cin = 0, out_pixels = 0, taps = 0;
+  std::vector<int32_t> gather;
+};
+
+// The Dense multiply-accumulate core. Besides rows of n_in values (Kernel::run), the exact plans run a Conv's
+// windows directly on the map (no gathered rows): the row of an output pixel is its taps' channels in order.
+class DenseCore : public Kernel {
+ public:
+  // Sets up run_windows for this geometry (rows = taps * cin); false when the plan has no window kernel (the
+  // caller then gathers rows and calls run()).
+  virtual bool prepare_windows(const ConvWindows& w) = 0;
+  // in[0]: n samples of the map [in_pixels, cin]; out: n samples of [out_pixels, n_out].
+  virtual void run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const = 0;
+};
+
 std::unique_ptr<Kernel> make_dense(const NodeContext& c);
 // The Dense multiply-accumulate core over rows of n_in values: weights `w` ([n_in, n_out] raw, in the type of
 // the node's "weight"), the node's bias, accum and output type. Conv runs it over the windows of a map.
-std::unique_ptr<Kernel> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
+std::unique_ptr<DenseCore> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
 std::unique_ptr<Kernel> make_conv(const NodeContext& c);
 std::unique_ptr<Kernel> make_pool(const NodeContext& c);
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c);

@@ -5,8 +5,10 @@
 // Dense core computes the row times the weight seen as [taps * in_channels, out_channels]. A padding tap adds
 // x*w = 0, which leaves every accumulator unchanged (it is already in accum's type), so padding as zeros is
 // exactly the sum over the taps inside the map. A depthwise weight is expanded to that matrix with zeros
-// outside each channel's block (again sums of exact zeros). Rows are gathered in chunks so that the buffer
-// stays small whatever the map size.
+// outside each channel's block (again sums of exact zeros). The exact int32/double plans run the windows on
+// the map directly (DenseCore::run_windows: each row reads its taps where they lie, taps that are padding for
+// every row of a group are skipped); the other plans get rows gathered in chunks, so that the buffer stays
+// small whatever the map size.
 #include <algorithm>
 #include <limits>
 
@@ -46,9 +48,11 @@ class ConvKernel final : public Kernel {
       core_ = make_dense_core(c, row_, cout, full);
     }
     gather_ = gather_table(a_.win);
+    direct_ = core_->prepare_windows(ConvWindows{a_.win.in_pixels(), a_.in_channels, a_.win.out_pixels(), taps_, gather_});
   }
 
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {
+    if (direct_) return core_->run_windows(in[0], out, n, overflows);
     const int64_t pixels = a_.win.out_pixels(), cin = a_.in_channels;
     const size_t in_size = static_cast<size_t>(a_.win.in_pixels() * cin);
     const size_t rows_total = n * static_cast<size_t>(pixels);
@@ -69,13 +73,14 @@ class ConvKernel final : public Kernel {
       core_->run(&rows_in, out + r0 * static_cast<size_t>(a_.out_channels), rows, overflows);
     }
   }
-  std::string info() const override { return "conv over " + core_->info(); }
+  std::string info() const override { return (direct_ ? "conv windows over " : "conv over ") + core_->info(); }
 
  private:
   ir::ConvAttrs a_;
   int64_t taps_ = 0, row_ = 0;
-  std::unique_ptr<Kernel> core_;
+  std::unique_ptr<DenseCore> core_;
   std::vector<int32_t> gather_;
+  bool direct_ = false;  // the core runs the windows on the map itself (exact plans)
 };
 
 // Max: y = Q_res(max of the taps inside the map). Avg: acc = Q_accum(acc + x) over the taps inside the map

@@ -65,6 +65,41 @@ TEST(SpatialEmulator, ConvGeometriesMatchTheReference) {
   }
 }
 
+// The exact plans run the windows on the map (int32 or double lanes, by the bound of the sums) or gather rows
+// (int64 lanes, when a sum can reach 2^53): every geometry under each, inputs and weights at the extremes of
+// their types (the inputs drawn beyond the range saturate; the weights drawn in [-1.5, 1.5] saturate at +-1),
+// against the reference. kernel_info shows which plan each case took.
+TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
+  struct Types {
+    const char *x, *w, *accum, *plan;
+  };
+  const Types types[] = {
+      {"fixed<10,4,RND_CONV,SAT>", "fixed<8,1>", "fixed<40,20>", "conv windows over dense exact int32"},
+      {"fixed<26,8,RND_CONV,SAT>", "fixed<22,1>", "fixed<62,23>", "conv windows over dense exact double"},
+      {"fixed<34,8,RND_CONV,SAT>", "fixed<24,1>", "fixed<64,15>", "conv over dense exact int64"},
+  };
+  const ConvCase cases[] = {
+      {"1d_k40_same_like_keras", {50, 3}, 5, {40}, {1}, {1}, {19, 20}, 1, ""},
+      {"1d_k3_s2", {23, 4}, 9, {3}, {2}, {1}, {1, 0}, 1, ""},
+      {"2d_3x3_valid", {9, 10, 3}, 16, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
+      {"2d_3x3_same", {7, 7, 5}, 7, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, ""},
+      {"2d_asym_dilated_strided", {9, 8, 2}, 3, {3, 2}, {2, 1}, {2, 2}, {2, 0, 1, 2}, 1, ""},
+      {"2d_depthwise_multiplier2", {6, 5, 3}, 6, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 3, ""},
+      {"2d_pointwise", {5, 4, 9}, 17, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
+  };
+  for (const Types& t : types)
+    for (const ConvCase& c : cases) {
+      GraphBuilder b;
+      const ir::TensorId x = b.input("x", c.in, t.x);
+      const ir::TensorId y =
+          b.conv("conv", x, c.out_channels, c.kernel, c.strides, c.dilations, c.pads, c.group, t.accum, t.accum, t.w);
+      b.g.outputs = {y};
+      const std::string label = std::string(c.label) + " " + t.plan;
+      EXPECT_EQ(emulator::Emulator(b.g).kernel_info("conv"), t.plan) << label;
+      expect_emulator_matches_reference(b.g, label, 13);
+    }
+}
+
 TEST(SpatialEmulator, PoolingMatchesTheReference) {
   struct PoolCase {
     const char* label;

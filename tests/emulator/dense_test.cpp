@@ -147,7 +147,8 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
   std::map<std::string, int> plans;
   for (int trial = 0; trial < 300; ++trial) {
     const int64_t n_in = rng.range(1, 24), n_out = rng.range(1, 19);
-    const int wide = trial % 5 == 0 ? 40 : 16;  // some wide types exercise the 64/128-bit plans
+    // Some wide types exercise the double, 64- and 128-bit plans.
+    const int wide = trial % 10 == 0 ? 48 : trial % 5 == 0 ? 40 : 16;
     const FixedType tx = random_type(rng, 1, wide, false);
     const FixedType tw = random_type(rng, 1, wide, false);
     const FixedType tb = random_type(rng, 1, wide, false);
@@ -190,9 +191,42 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
   }
   EXPECT_GT(cases, 250);
   // Every plan is exercised (a shift in how the random types are drawn must not silently skip one).
-  for (const char* p : {"dense exact int32", "dense exact int64", "dense step64", "dense step general"})
+  for (const char* p : {"dense exact int32", "dense exact double", "dense exact int64", "dense step64", "dense step general"})
     EXPECT_GE(plans[p], 5) << p;
   for (const auto& [p, n] : plans) std::printf("  %s: %d cases\n", p.c_str(), n);
+}
+
+// The double plan is exact only while every value stays below 2^53 (where doubles still hold every integer).
+// n_in terms of (2^26 - 1) * (2^17 - 1), all odd: 1024 of them (plus the bias) sum to just below 2^53 and
+// take the double plan; 1025 sum to an odd integer above 2^53, which a double cannot hold (it would round to
+// an even neighbour), so that layer must take the int64 plan. Both at the extremes of the types, both
+// against the naive reference, with inputs at the type's minimum and maximum and in between.
+TEST(Dense, DoublePlanOnlyBelow2To53) {
+  const FixedType tx = T("fixed<27,27>"), tw = T("fixed<18,18>"), ty = T("fixed<64,64>");
+  for (const auto& [n_in, plan] : {std::pair<int64_t, const char*>{1024, "dense exact double"},
+                                   std::pair<int64_t, const char*>{1025, "dense exact int64"}}) {
+    const FixedType ta = T("fixed<64,64>");
+    std::vector<int64_t> w(static_cast<size_t>(n_in * 2));
+    for (size_t e = 0; e < w.size(); ++e) w[e] = e % 2 == 0 ? tw.raw_max() : tw.raw_min() + 1;
+    const std::vector<int64_t> b{tw.raw_max() - 1, tw.raw_min()};  // even: the sums stay odd
+    const auto g = dense_graph(n_in, 2, tx, tw, tw, ta, ty, w, b);
+    const emulator::Emulator emu(g);
+    EXPECT_EQ(emu.kernel_info("fc"), plan) << n_in;
+    const size_t batch = 9;
+    std::vector<int64_t> x(batch * static_cast<size_t>(n_in));
+    for (size_t e = 0; e < x.size(); ++e) {
+      const size_t s = e / static_cast<size_t>(n_in);
+      x[e] = s == 0 ? tx.raw_max() : s == 1 ? tx.raw_min() : s == 2 ? tx.raw_min() + 1 : static_cast<int64_t>(e * 2654435761u % (1u << 26)) - (1 << 25);
+    }
+    int64_t ovf = 0;
+    const auto expect = naive_dense(x, batch, n_in, 2, tx, tw, tw, ta, ty, w, b, &ovf);
+    const auto r = emu.run_raw({x}, batch);
+    EXPECT_EQ(r.outputs_raw[0], expect) << n_in;
+    if (n_in == 1025) {  // the case a double would round
+      EXPECT_GT(expect[0], int64_t{1} << 53);
+      EXPECT_EQ(expect[0] % 2, 1);
+    }
+  }
 }
 
 TEST(Dense, WideTruncatingAccumulatorStaysOnTheFastStepPath) {
