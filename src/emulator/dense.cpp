@@ -18,6 +18,7 @@
 // in registers for the whole input loop; tests/emulator/dense_test.cpp checks every plan against a naive
 // per-step reference.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #if defined(__AVX512F__)
@@ -108,6 +109,9 @@ class DenseKernel final : public DenseCore {
     else return bi_;
   }
   int64_t lane_row() const;  // n_out padded to whole tiles of the lane plan
+  // out[s][j] = Q_res(sums[s * row + j]) for lane sums (double sums go through int64 first).
+  template <class T>
+  void cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const;
   template <class A>
   std::vector<A> pack(const std::vector<A>& w, int tj, bool rows) const;
 
@@ -130,6 +134,7 @@ class DenseKernel final : public DenseCore {
   // Lane plans (int32 windows, double rows and windows): weights [tile][n_in][TJ], bias [tile][TJ].
   std::vector<int32_t> wi_, bi_;
   std::vector<double> wf_, bf_;
+  bool f64_small_ = false;  // double plan: every sum below 2^51 (converted to int64 by the magic-number add)
   // Window geometry (prepare_windows): per group of output pixels its segments and row offsets; the map of
   // one sample is converted into [in_pixels * cin values, then taps * cin zeros] (padding tap t reads the
   // zeros at t * cin, so that consecutive padding taps stay consecutive).
@@ -219,6 +224,7 @@ bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int
     bi_ = pack(bi, kLanesI32, false);
   } else if (bound < (static_cast<i128>(1) << 53)) {
     plan_ = Plan::ExactF64;
+    f64_small_ = bound < (static_cast<i128>(1) << 51);
     std::vector<double> wd, bd;
     for (i128 v : ww) wd.push_back(static_cast<double>(static_cast<int64_t>(v)));
     for (i128 v : bb) bd.push_back(static_cast<double>(static_cast<int64_t>(v)));
@@ -593,7 +599,26 @@ void DenseKernel::rows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& 
   for (; s + kWinRows <= n; s += kWinRows)
     mac_group<T, kWinRows>(xs.data() + s * n_in, &seg, 1, offs, kWinRows, sums.data() + s * row, row);
   for (; s < n; ++s) mac_group<T, 1>(xs.data() + s * n_in, &seg, 1, offs, 1, sums.data() + s * row, row);
-  cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
+  cast_lanes(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+template <class T>
+void DenseKernel::cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const {
+  if constexpr (std::is_same_v<T, double>) {
+    // Integers held in doubles to int64 in a loop that vectorises: for |v| < 2^51, v + 1.5 * 2^52 lies in
+    // [2^52, 2^53), where the last mantissa bit is 1, so the add is exact and the mantissa holds v + 2^51.
+    std::vector<int64_t> q(n * row);
+    if (f64_small_) {
+      constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+      const int64_t bits = std::bit_cast<int64_t>(kMagic);
+      for (size_t e = 0; e < q.size(); ++e) q[e] = std::bit_cast<int64_t>(sums[e] + kMagic) - bits;
+    } else {
+      for (size_t e = 0; e < q.size(); ++e) q[e] = static_cast<int64_t>(sums[e]);
+    }
+    cast_block(q.data(), row, out, n, ovf);
+  } else {
+    cast_block(sums, row, out, n, ovf);
+  }
 }
 
 bool DenseKernel::prepare_windows(const ConvWindows& w) {
@@ -646,7 +671,7 @@ void DenseKernel::windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_
     const int64_t* xs = x + s * static_cast<size_t>(win_in_values_);
     for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<T>(xs[e]);
     for (const WinGroup& g : groups_) mac_rows<T>(map.data(), g, sums.data() + static_cast<size_t>(g.first * row), row);
-    cast_block(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
+    cast_lanes(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
   }
 }
 

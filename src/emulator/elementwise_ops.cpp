@@ -48,9 +48,34 @@ class BatchNormKernel final : public Kernel {
     check_bits(c, c.in_type(0).width + s.type->width, sp_, "x*scale");
     check_bits(c, b.type->width, sb_, "bias");
     cast_ = CastPlan(c.out_type(), f);
+    // x * (scale << sp) and bias << sb each below 2^62: the sum is computed in int64 (a loop that vectorises)
+    // and cast in runs.
+    const numeric::FixedType& tx = c.in_type(0);
+    const int bx = bit_length(std::max(-static_cast<i128>(tx.raw_min()), static_cast<i128>(tx.raw_max())));
+    int bs = 0, bb = 0;
+    for (int64_t v : scale_) bs = std::max(bs, bit_length(v));
+    for (int64_t v : bias_) bb = std::max(bb, bit_length(v));
+    narrow_ = bx + bs + sp_ <= 62 && bb + sb_ <= 62;
+    if (narrow_) {
+      for (int64_t& v : scale_) v *= int64_t{1} << sp_;
+      for (int64_t& v : bias_) v *= int64_t{1} << sb_;
+    }
   }
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& ovf) const override {
     const size_t ne = static_cast<size_t>(numel_);
+    if (narrow_) {
+      int64_t tmp[512];
+      for (size_t s = 0; s < n; ++s)
+        for (size_t e0 = 0; e0 < ne; e0 += 512) {
+          const size_t m = std::min<size_t>(512, ne - e0);
+          const int64_t* __restrict x = in[0] + s * ne + e0;
+          const int64_t* __restrict sc = scale_.data() + e0;
+          const int64_t* __restrict bi = bias_.data() + e0;
+          for (size_t e = 0; e < m; ++e) tmp[e] = x[e] * sc[e] + bi[e];
+          cast_.cast_many(tmp, out + s * ne + e0, m, ovf);
+        }
+      return;
+    }
     for (size_t s = 0; s < n; ++s)
       for (size_t e = 0; e < ne; ++e) {
         const i128 v = ((static_cast<i128>(in[0][s * ne + e]) * scale_[e]) << sp_) + (static_cast<i128>(bias_[e]) << sb_);
@@ -60,8 +85,9 @@ class BatchNormKernel final : public Kernel {
 
  private:
   int64_t numel_;
-  std::vector<int64_t> scale_, bias_;
+  std::vector<int64_t> scale_, bias_;  // raw; narrow: already shifted by sp_ / sb_
   int sp_ = 0, sb_ = 0;
+  bool narrow_ = false;
   CastPlan cast_;
 };
 

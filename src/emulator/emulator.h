@@ -35,7 +35,8 @@ class Emulator {
   // How the node was compiled, e.g. "dense exact int32" or "dense step64": for inspection and tests.
   // Throws firmnet::Error for an unknown node name.
   std::string kernel_info(const std::string& node_name) const;
-  // Samples per block: 64, fewer only for models with tensors of more than 16384 values (memory bound).
+  // Samples per block: 64, fewer only for models with tensors of more than 1024 values (64 Ki values per
+  // tensor block: memory bound, and conv feature maps stay in cache).
   size_t samples_per_block() const;
 
  private:

@@ -92,6 +92,7 @@ class PoolKernel final : public Kernel {
     gather_ = gather_table(a_.win);
     if (a_.mode == ir::PoolMode::Max) {
       cast_ = CastPlan(c.out_type(), tx_.frac());
+      identity_ = cast_.is_identity_for(tx_);
       return;
     }
     ta_ = c.internal_type("accum");
@@ -114,21 +115,15 @@ class PoolKernel final : public Kernel {
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {
     const int64_t pixels = a_.win.out_pixels(), ch = a_.channels, taps = a_.win.taps();
     const size_t in_size = static_cast<size_t>(a_.win.in_pixels() * ch);
+    if (a_.mode == ir::PoolMode::Max) return run_max(in[0], out, n, overflows);
     for (size_t s = 0; s < n; ++s) {
       const int64_t* x = in[0] + s * in_size;
       int64_t* y = out + s * static_cast<size_t>(pixels * ch);
       for (int64_t p = 0; p < pixels; ++p) {
         const int32_t* g = gather_.data() + p * taps;
         for (int64_t c = 0; c < ch; ++c) {
-          if (a_.mode == ir::PoolMode::Max) {
-            int64_t m = std::numeric_limits<int64_t>::min();
-            for (int64_t t = 0; t < taps; ++t)
-              if (g[t] >= 0) m = std::max(m, x[static_cast<int64_t>(g[t]) * ch + c]);
-            y[p * ch + c] = cast_(m, overflows);
-          } else {
-            const i128 acc = exact_ ? exact_sum(x, g, taps, ch, c) : stepped_sum(x, g, taps, ch, c);
-            y[p * ch + c] = cast_(acc * recip_[static_cast<size_t>(divisor_[static_cast<size_t>(p)])], overflows);
-          }
+          const i128 acc = exact_ ? exact_sum(x, g, taps, ch, c) : stepped_sum(x, g, taps, ch, c);
+          y[p * ch + c] = cast_(acc * recip_[static_cast<size_t>(divisor_[static_cast<size_t>(p)])], overflows);
         }
       }
     }
@@ -138,6 +133,29 @@ class PoolKernel final : public Kernel {
   }
 
  private:
+  // Max over the taps inside the map, all channels of a pixel at once (a loop over contiguous channels),
+  // then one cast per sample (none when the output type holds every input value unchanged).
+  void run_max(const int64_t* x0, int64_t* out, size_t n, int64_t& overflows) const {
+    const int64_t pixels = a_.win.out_pixels(), ch = a_.channels, taps = a_.win.taps();
+    const size_t in_size = static_cast<size_t>(a_.win.in_pixels() * ch), out_size = static_cast<size_t>(pixels * ch);
+    std::vector<int64_t> tmp(identity_ ? 0 : out_size);
+    for (size_t s = 0; s < n; ++s) {
+      const int64_t* x = x0 + s * in_size;
+      int64_t* y = identity_ ? out + s * out_size : tmp.data();
+      for (int64_t p = 0; p < pixels; ++p) {
+        const int32_t* g = gather_.data() + p * taps;
+        int64_t* __restrict m = y + p * ch;
+        std::fill_n(m, ch, std::numeric_limits<int64_t>::min());
+        for (int64_t t = 0; t < taps; ++t) {
+          if (g[t] < 0) continue;
+          const int64_t* __restrict v = x + static_cast<int64_t>(g[t]) * ch;
+          for (int64_t c = 0; c < ch; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
+        }
+      }
+      if (!identity_) cast_.cast_many(tmp.data(), out + s * out_size, out_size, overflows);
+    }
+  }
+
   i128 exact_sum(const int64_t* x, const int32_t* g, int64_t taps, int64_t ch, int64_t c) const {
     int64_t acc = 0;
     for (int64_t t = 0; t < taps; ++t)
@@ -161,6 +179,7 @@ class PoolKernel final : public Kernel {
   std::vector<int64_t> recip_;
   int fr_ = 0, up_ = 0;
   bool exact_ = false;
+  bool identity_ = false;  // max pool whose output type holds every input value unchanged: no cast
   CastPlan cast_;
 };
 

@@ -206,11 +206,11 @@ namespace firmnet::emutest {
 namespace {
 
 // Found by fuzz/fuzz_onnx: a model with a 2^26-value tensor (the frontend's limit) made one emulated sample
-// allocate 64 samples' buffers, 32 GiB per tensor. Huge tensors now get fewer samples per block; FPGA-sized
-// models keep 64.
+// allocate 64 samples' buffers, 32 GiB per tensor. Large tensors now get fewer samples per block (at most 2^16
+// values of a tensor per block); MLP-sized models keep 64.
 TEST(EmulatorBlocks, HugeTensorsGetFewerSamplesPerBlock) {
   for (const auto& [values, expected] : std::vector<std::pair<int64_t, size_t>>{
-           {16, 64}, {16384, 64}, {16385, 63}, {int64_t{1} << 19, 2}, {int64_t{1} << 22, 1}}) {
+           {16, 64}, {1024, 64}, {1025, 63}, {14400, 4}, {int64_t{1} << 15, 2}, {int64_t{1} << 19, 1}, {int64_t{1} << 22, 1}}) {
     Builder b;
     const auto x = b.input("x", {values}, T("fixed<8,4>"));
     ir::Node& n = b.node(ir::OpKind::Activation, "act", {x}, {values}, T("fixed<8,4>"));
