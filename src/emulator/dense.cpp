@@ -8,7 +8,10 @@
 //    double lanes (fused multiply-add) when all of them are below 2^53, where every double holding an
 //    integer is that integer exactly, so each product and each partial sum is computed without rounding
 //    (the sum is started from the bias and runs over the inputs in order, so its partial sums are the
-//    bounded ones); int64 lanes otherwise. (Partial sums then fit accum's <= 64 bits; only single terms at
+//    bounded ones); else, when the inputs split as x = xh * 2^k + xl (xl = the low k bits, 0 <= xl < 2^k)
+//    such that b + sum xl*w and sum xh*w both stay below 2^53 (bounded by sums of absolute values), those
+//    two sums on double lanes, combined as high * 2^k + low in int64 (modulo 2^64: the exact sum fits);
+//    int64 lanes otherwise. (Partial sums then fit accum's <= 64 bits; only single terms at
 //    the very edge could need more, and those layers take the step plans, still exact.) The int32 and
 //    double plans also run a Conv's windows directly on the map (run_windows).
 //  * Step64: a lossy accumulator with WRAP/SAT overflow whose values fit int64: each step is
@@ -45,7 +48,7 @@ class DenseKernel final : public DenseCore {
     switch (plan_) {
       case Plan::Exact32: return "dense exact int32";
       case Plan::Exact64: return "dense exact int64";
-      case Plan::ExactF64: return "dense exact double";
+      case Plan::ExactF64: return limb_k_ > 0 ? "dense exact double x2" : "dense exact double";
       case Plan::Step64: return "dense step64";
       case Plan::StepGeneral: return "dense step general";
     }
@@ -91,9 +94,15 @@ class DenseKernel final : public DenseCore {
   };
   static constexpr int kWinRows = 6;
   template <class T, int S>
-  void mac_group(const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride, T* sums, int64_t row) const;
+  void mac_group(const T* bp, const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride, T* sums,
+                 int64_t row) const;
   template <class T>
-  void mac_rows(const T* base, const WinGroup& g, T* sums, int64_t row) const;
+  void mac_rows(const T* bp, const T* base, const WinGroup& g, T* sums, int64_t row) const;
+  // Integers held in doubles (sums of the double plans) to int64.
+  void to_int64(const double* in, int64_t* out, size_t n) const;
+  // int64 sums of the two-limb double plan: high * 2^k + low (modulo 2^64).
+  void combine_limbs(const double* lo, const double* hi, int64_t* out, size_t n) const;
+  bool try_limbs(const std::vector<i128>& ww, const std::vector<i128>& bb, i128 xmin, i128 xmax);
   template <class T>
   void rows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
   template <class T>
@@ -110,8 +119,9 @@ class DenseKernel final : public DenseCore {
   }
   int64_t lane_row() const;  // n_out padded to whole tiles of the lane plan
   // out[s][j] = Q_res(sums[s * row + j]) for lane sums (double sums go through int64 first).
+  // `scratch`: n * row int64 values (double sums only).
   template <class T>
-  void cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const;
+  void cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf, int64_t* scratch) const;
   template <class A>
   std::vector<A> pack(const std::vector<A>& w, int tj, bool rows) const;
 
@@ -135,6 +145,8 @@ class DenseKernel final : public DenseCore {
   std::vector<int32_t> wi_, bi_;
   std::vector<double> wf_, bf_;
   bool f64_small_ = false;  // double plan: every sum below 2^51 (converted to int64 by the magic-number add)
+  int limb_k_ = 0;          // > 0: the two-limb double plan, x split at bit k
+  std::vector<double> bz_;  // zero bias (the high limb's sums)
   // Window geometry (prepare_windows): per group of output pixels its segments and row offsets; the map of
   // one sample is converted into [in_pixels * cin values, then taps * cin zeros] (padding tap t reads the
   // zeros at t * cin, so that consecutive padding taps stay consecutive).
@@ -230,6 +242,8 @@ bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int
     for (i128 v : bb) bd.push_back(static_cast<double>(static_cast<int64_t>(v)));
     wf_ = pack(wd, kLanesF64, true);
     bf_ = pack(bd, kLanesF64, false);
+  } else if (bound < lim64 && try_limbs(ww, bb, xmin, xmax)) {
+    plan_ = Plan::ExactF64;
   } else if (bound < lim64) {
     plan_ = Plan::Exact64;
     for (i128 v : ww) w64_.push_back(static_cast<int64_t>(v));
@@ -244,6 +258,50 @@ bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int
   }
   out_cast_ = CastPlan(ty_, fs);
   return true;
+}
+
+// The split point k of the two-limb double plan: low = |b| + (2^k - 1) * sum |w| and high = max|x >> k| *
+// sum |w| both below 2^51 (else 2^53), the smaller of the two as small as possible.
+bool DenseKernel::try_limbs(const std::vector<i128>& ww, const std::vector<i128>& bb, i128 xmin, i128 xmax) {
+  std::vector<i128> wsum(static_cast<size_t>(n_out_), 0);
+  for (int64_t i = 0; i < n_in_; ++i)
+    for (int64_t j = 0; j < n_out_; ++j) wsum[static_cast<size_t>(j)] += abs128(ww[static_cast<size_t>(i * n_out_ + j)]);
+  for (const int lim : {51, 53}) {
+    const i128 top = static_cast<i128>(1) << lim;
+    int best = 0;
+    i128 best_worst = 0;
+    for (int k = 1; k <= 62; ++k) {
+      const i128 xh = std::max(abs128(xmin >> k), abs128(xmax >> k));
+      i128 worst = 0;
+      bool ok = true;
+      for (int64_t j = 0; j < n_out_ && ok; ++j) {
+        const i128 ws = wsum[static_cast<size_t>(j)];
+        if (bit_length(ws) + k > 120 || bit_length(ws) + bit_length(xh) > 120) {
+          ok = false;
+          break;
+        }
+        const i128 low = abs128(bb[static_cast<size_t>(j)]) + ((static_cast<i128>(1) << k) - 1) * ws, high = xh * ws;
+        ok = low < top && high < top;
+        worst = std::max({worst, low, high});
+      }
+      if (ok && (best == 0 || worst < best_worst)) {
+        best = k;
+        best_worst = worst;
+      }
+    }
+    if (best > 0) {
+      limb_k_ = best;
+      f64_small_ = lim == 51;
+      std::vector<double> wd, bd;
+      for (i128 v : ww) wd.push_back(static_cast<double>(static_cast<int64_t>(v)));
+      for (i128 v : bb) bd.push_back(static_cast<double>(static_cast<int64_t>(v)));
+      wf_ = pack(wd, kLanesF64, true);
+      bf_ = pack(bd, kLanesF64, false);
+      bz_.assign(bf_.size(), 0.0);
+      return true;
+    }
+  }
+  return false;
 }
 
 template <class A>
@@ -546,13 +604,12 @@ int64_t DenseKernel::lane_row() const {
 // S rows times one tile of outputs at a time, the tile's 2*S accumulators in registers for the whole row:
 // acc = bias, then acc += x * w over the row's segments in order (exact: see the top of this file).
 template <class T, int S>
-void DenseKernel::mac_group(const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride, T* sums,
-                            int64_t row) const {
+void DenseKernel::mac_group(const T* bp, const T* base, const Seg* segs, int nseg, const int32_t* offs, int ostride,
+                            T* sums, int64_t row) const {
   using V = typename Vec32Of<T>::type;
   constexpr int L = sizeof(V) / sizeof(T), NV = 2, TJ = L * NV;
   const int64_t tiles = row / TJ;
   const T* wp = lane_weights<T>().data();
-  const T* bp = lane_bias<T>().data();
   for (int64_t t = 0; t < tiles; ++t) {
     V acc[S][NV];
     for (int s = 0; s < S; ++s)
@@ -578,11 +635,11 @@ void DenseKernel::mac_group(const T* base, const Seg* segs, int nseg, const int3
 }
 
 template <class T>
-void DenseKernel::mac_rows(const T* base, const WinGroup& g, T* sums, int64_t row) const {
+void DenseKernel::mac_rows(const T* bp, const T* base, const WinGroup& g, T* sums, int64_t row) const {
   const Seg* segs = segs_.data() + g.seg0;
   const int32_t* offs = offs_.data() + g.off0;
-  if (g.rows == kWinRows) return mac_group<T, kWinRows>(base, segs, g.nseg, offs, kWinRows, sums, row);
-  for (int r = 0; r < g.rows; ++r) mac_group<T, 1>(base, segs, g.nseg, offs + r, kWinRows, sums + r * row, row);
+  if (g.rows == kWinRows) return mac_group<T, kWinRows>(bp, base, segs, g.nseg, offs, kWinRows, sums, row);
+  for (int r = 0; r < g.rows; ++r) mac_group<T, 1>(bp, base, segs, g.nseg, offs + r, kWinRows, sums + r * row, row);
 }
 
 // Dense rows on lanes: the block's inputs converted once, then groups of kWinRows samples.
@@ -591,31 +648,62 @@ void DenseKernel::rows_lanes(const int64_t* x, int64_t* out, size_t n, int64_t& 
   const size_t n_in = static_cast<size_t>(n_in_);
   const int64_t row = lane_row();
   std::vector<T> xs(n * n_in), sums(n * static_cast<size_t>(row));
-  for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<T>(x[e]);
+  std::vector<int64_t> q(std::is_same_v<T, double> ? sums.size() : 0);
   const Seg seg{0, static_cast<int32_t>(n_in_)};
   int32_t offs[kWinRows];
   for (int r = 0; r < kWinRows; ++r) offs[r] = static_cast<int32_t>(r * n_in_);
-  size_t s = 0;
-  for (; s + kWinRows <= n; s += kWinRows)
-    mac_group<T, kWinRows>(xs.data() + s * n_in, &seg, 1, offs, kWinRows, sums.data() + s * row, row);
-  for (; s < n; ++s) mac_group<T, 1>(xs.data() + s * n_in, &seg, 1, offs, 1, sums.data() + s * row, row);
-  cast_lanes(sums.data(), static_cast<size_t>(row), out, n, ovf);
+  auto mac_all = [&](const T* bp, T* sm) {
+    size_t s = 0;
+    for (; s + kWinRows <= n; s += kWinRows)
+      mac_group<T, kWinRows>(bp, xs.data() + s * n_in, &seg, 1, offs, kWinRows, sm + s * row, row);
+    for (; s < n; ++s) mac_group<T, 1>(bp, xs.data() + s * n_in, &seg, 1, offs, 1, sm + s * row, row);
+  };
+  if constexpr (std::is_same_v<T, double>) {
+    if (limb_k_ > 0) {  // two limbs: low = b + sum xl*w, high = sum xh*w
+      const int64_t mask = (int64_t{1} << limb_k_) - 1;
+      std::vector<double> hi(sums.size());
+      for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<double>(x[e] & mask);
+      mac_all(bf_.data(), sums.data());
+      for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<double>(x[e] >> limb_k_);
+      mac_all(bz_.data(), hi.data());
+      combine_limbs(sums.data(), hi.data(), q.data(), q.size());
+      cast_block(q.data(), static_cast<size_t>(row), out, n, ovf);
+      return;
+    }
+  }
+  for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<T>(x[e]);
+  mac_all(lane_bias<T>().data(), sums.data());
+  cast_lanes(sums.data(), static_cast<size_t>(row), out, n, ovf, q.data());
+}
+
+void DenseKernel::to_int64(const double* in, int64_t* out, size_t n) const {
+  if (f64_small_) {
+    // Integers held in doubles to int64 in a loop that vectorises: for |v| < 2^51, v + 1.5 * 2^52 lies in
+    // [2^52, 2^53), where the last mantissa bit is 1, so the add is exact and the mantissa holds v + 2^51.
+    constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+    const int64_t bits = std::bit_cast<int64_t>(kMagic);
+    for (size_t e = 0; e < n; ++e) out[e] = std::bit_cast<int64_t>(in[e] + kMagic) - bits;
+  } else {
+    for (size_t e = 0; e < n; ++e) out[e] = static_cast<int64_t>(in[e]);
+  }
+}
+
+void DenseKernel::combine_limbs(const double* lo, const double* hi, int64_t* out, size_t n) const {
+  int64_t tmp[256];
+  for (size_t e0 = 0; e0 < n; e0 += 256) {
+    const size_t m = std::min<size_t>(256, n - e0);
+    to_int64(hi + e0, tmp, m);
+    to_int64(lo + e0, out + e0, m);
+    for (size_t e = 0; e < m; ++e)
+      out[e0 + e] = static_cast<int64_t>((static_cast<uint64_t>(tmp[e]) << limb_k_) + static_cast<uint64_t>(out[e0 + e]));
+  }
 }
 
 template <class T>
-void DenseKernel::cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const {
+void DenseKernel::cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, int64_t& ovf, int64_t* scratch) const {
   if constexpr (std::is_same_v<T, double>) {
-    // Integers held in doubles to int64 in a loop that vectorises: for |v| < 2^51, v + 1.5 * 2^52 lies in
-    // [2^52, 2^53), where the last mantissa bit is 1, so the add is exact and the mantissa holds v + 2^51.
-    std::vector<int64_t> q(n * row);
-    if (f64_small_) {
-      constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
-      const int64_t bits = std::bit_cast<int64_t>(kMagic);
-      for (size_t e = 0; e < q.size(); ++e) q[e] = std::bit_cast<int64_t>(sums[e] + kMagic) - bits;
-    } else {
-      for (size_t e = 0; e < q.size(); ++e) q[e] = static_cast<int64_t>(sums[e]);
-    }
-    cast_block(q.data(), row, out, n, ovf);
+    to_int64(sums, scratch, n * row);
+    cast_block(scratch, row, out, n, ovf);
   } else {
     cast_block(sums, row, out, n, ovf);
   }
@@ -667,11 +755,29 @@ void DenseKernel::windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_
   const int64_t row = lane_row();
   const size_t n_out = static_cast<size_t>(n_out_), pixels = static_cast<size_t>(win_pixels_);
   std::vector<T> map(static_cast<size_t>(win_buffer_), T{0}), sums(pixels * static_cast<size_t>(row));
+  auto mac_all = [&](const T* bp, T* sm) {
+    for (const WinGroup& g : groups_) mac_rows<T>(bp, map.data(), g, sm + static_cast<size_t>(g.first * row), row);
+  };
+  std::vector<double> hi(limb_k_ > 0 ? sums.size() : 0);
+  std::vector<int64_t> q(std::is_same_v<T, double> ? sums.size() : 0);
   for (size_t s = 0; s < n; ++s) {
     const int64_t* xs = x + s * static_cast<size_t>(win_in_values_);
+    int64_t* ys = out + s * pixels * n_out;
+    if constexpr (std::is_same_v<T, double>) {
+      if (limb_k_ > 0) {  // two limbs (the zeros after the map split into zeros)
+        const int64_t mask = (int64_t{1} << limb_k_) - 1;
+        for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<double>(xs[e] & mask);
+        mac_all(bf_.data(), sums.data());
+        for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<double>(xs[e] >> limb_k_);
+        mac_all(bz_.data(), hi.data());
+        combine_limbs(sums.data(), hi.data(), q.data(), q.size());
+        cast_block(q.data(), static_cast<size_t>(row), ys, pixels, ovf);
+        continue;
+      }
+    }
     for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<T>(xs[e]);
-    for (const WinGroup& g : groups_) mac_rows<T>(map.data(), g, sums.data() + static_cast<size_t>(g.first * row), row);
-    cast_lanes(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
+    mac_all(lane_bias<T>().data(), sums.data());
+    cast_lanes(sums.data(), static_cast<size_t>(row), ys, pixels, ovf, q.data());
   }
 }
 

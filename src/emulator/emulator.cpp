@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <exception>
 #include <mutex>
@@ -158,7 +159,8 @@ class InputCast {
   }
 
  private:
-  bool fast_ok(double d, double s) const { return std::fabs(s) < 0x1p62 && (std::fabs(s) >= 0x1p-900 || d == 0); }
+  // |d * 2^F| < 2^51: floor's result converts to int64 by the magic-number add (below), which vectorises.
+  bool fast_ok(double d, double s) const { return std::fabs(s) < 0x1p51 && (std::fabs(s) >= 0x1p-900 || d == 0); }
   int64_t slow(double d, int64_t& overflows) const {
     const numeric::Cast c = numeric::quantize_double(d, t_);
     overflows += c.overflow ? 1 : 0;
@@ -174,7 +176,8 @@ class InputCast {
       const double s = ok ? s0 : 0.0;
       const double fl = std::floor(s);
       const double frac = s - fl;  // exact, in [0, 1)
-      const int64_t q0 = static_cast<int64_t>(fl);
+      // fl is an integer of magnitude below 2^51: fl + 1.5 * 2^52 is exact and its mantissa holds fl + 2^51.
+      const int64_t q0 = std::bit_cast<int64_t>(fl + 0x1.8p52) - std::bit_cast<int64_t>(0x1.8p52);
       // round_increment with rem and half in units of 1/4: only the comparison with 1/2 matters.
       const uint64_t rem = uint64_t{frac != 0} + uint64_t{frac >= 0.5} + uint64_t{frac > 0.5};
       const int64_t q = q0 + round_increment<R>(q0, rem, 2);
@@ -254,10 +257,80 @@ struct Emulator::Impl {
   std::vector<numeric::FixedType> output_types;
   std::vector<Step> steps;
   std::vector<std::string> counter_names;
+  // Activation buffers by liveness: tensor id -> slot (-1: none, or a constant block); a slot is reused once
+  // the last step reading its tensor has run (graph outputs live to the end of the block), so a chain of
+  // layers needs two or three buffers whatever its depth. slot_values: values per sample of each slot.
+  std::vector<int> slot_of;
+  std::vector<size_t> slot_values;
 
   Result run(const std::vector<std::vector<double>>* floats, const std::vector<std::vector<int64_t>>* raws,
              size_t batch) const;
 };
+
+namespace {
+
+// Slots for the activation tensors (Impl::slot_of): graph inputs first, then each step's output takes a free
+// slot (never one of its own inputs', which are released only after it), and the inputs whose last reader
+// this step is are released. Graph outputs are never released.
+template <class ImplT>
+void assign_slots_impl(ImplT& m, const std::vector<ir::TensorId>& graph_inputs, const std::vector<ir::TensorId>& graph_outputs) {
+  const size_t n_tensors = m.numel.size();
+  std::vector<int64_t> last_use(n_tensors, -1);
+  std::vector<bool> keep(n_tensors, false);
+  for (ir::TensorId id : graph_outputs) keep[static_cast<size_t>(id)] = true;
+  for (size_t i = 0; i < m.steps.size(); ++i)
+    for (ir::TensorId id : m.steps[i].inputs) last_use[static_cast<size_t>(id)] = static_cast<int64_t>(i);
+  m.slot_of.assign(n_tensors, -1);
+  std::vector<int> free_slots;
+  auto take = [&](ir::TensorId id) {
+    const size_t k = static_cast<size_t>(id);
+    if (!m.is_activation[k] || m.const_blocks.count(id) || m.slot_of[k] >= 0) return;
+    const size_t need = static_cast<size_t>(m.numel[k]);
+    int best = -1;  // the smallest free slot that holds it, else the largest free one (grown)
+    for (size_t f = 0; f < free_slots.size(); ++f) {
+      const int s = free_slots[f];
+      const size_t cap = m.slot_values[static_cast<size_t>(s)];
+      if (best < 0) {
+        best = static_cast<int>(f);
+        continue;
+      }
+      const size_t bcap = m.slot_values[static_cast<size_t>(free_slots[static_cast<size_t>(best)])];
+      if ((cap >= need && (bcap < need || cap < bcap)) || (bcap < need && cap > bcap)) best = static_cast<int>(f);
+    }
+    int slot;
+    if (best >= 0) {
+      slot = free_slots[static_cast<size_t>(best)];
+      free_slots.erase(free_slots.begin() + best);
+    } else {
+      slot = static_cast<int>(m.slot_values.size());
+      m.slot_values.push_back(0);
+    }
+    m.slot_values[static_cast<size_t>(slot)] = std::max(m.slot_values[static_cast<size_t>(slot)], need);
+    m.slot_of[k] = slot;
+  };
+  auto release = [&](ir::TensorId id) {
+    const size_t k = static_cast<size_t>(id);
+    const int slot = m.slot_of[k];
+    if (slot < 0 || keep[k] || std::find(free_slots.begin(), free_slots.end(), slot) != free_slots.end()) return;
+    free_slots.push_back(slot);
+  };
+  for (ir::TensorId id : graph_inputs) take(id);
+  for (size_t i = 0; i < m.steps.size(); ++i) {
+    const Step& s = m.steps[i];
+    take(s.output);
+    for (ir::TensorId id : s.inputs)
+      if (last_use[static_cast<size_t>(id)] == static_cast<int64_t>(i)) release(id);
+    // An output no later step reads (and not a graph output) is free again at once (a trace copies it first).
+    if (last_use[static_cast<size_t>(s.output)] <= static_cast<int64_t>(i)) release(s.output);
+  }
+  // Anything read but never written (not expected of a verified graph) keeps a buffer of its own, as before.
+  free_slots.clear();
+  for (const auto& s : m.steps)
+    for (ir::TensorId id : s.inputs) take(id);
+  for (ir::TensorId id : graph_outputs) take(id);
+}
+
+}  // namespace
 
 Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
@@ -318,6 +391,7 @@ Emulator::Emulator(const ir::Graph& g, Options opts) : impl_(std::make_unique<Im
     }
     m.inputs.push_back(in);
   }
+  assign_slots_impl(m, g.inputs, g.outputs);
   for (ir::TensorId id : g.outputs) {
     const ir::Tensor& t = g.tensor(id);
     if (!t.type) throw Error("graph output '" + t.name + "'", "has no fixed-point type");
@@ -395,17 +469,20 @@ Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
 
   auto worker = [&](size_t t) {
     try {
-      std::vector<std::vector<int64_t>> buf(numel.size());
+      std::vector<std::vector<int64_t>> slots(slot_values.size());
+      for (size_t k = 0; k < slots.size(); ++k) slots[k].resize(block * slot_values[k]);
+      std::vector<int64_t*> buf(numel.size(), nullptr);  // each tensor's block: its slot, or its constant block
       for (size_t id = 0; id < numel.size(); ++id)
-        if (is_activation[id]) buf[id].resize(block * static_cast<size_t>(numel[id]));
-      for (const auto& [id, blk] : const_blocks) buf[static_cast<size_t>(id)] = blk;
+        if (slot_of[id] >= 0) buf[id] = slots[static_cast<size_t>(slot_of[id])].data();
+      std::vector<std::vector<int64_t>> consts;
+      for (const auto& [id, blk] : const_blocks) buf[static_cast<size_t>(id)] = consts.emplace_back(blk).data();
       std::vector<const int64_t*> in_ptrs;
       std::vector<int64_t>& cnt = counters[t];
       for (size_t b = next_block++; b < n_blocks; b = next_block++) {
         const size_t first = b * block, n = std::min(block, batch - first);
         for (size_t k = 0; k < inputs.size(); ++k) {
           const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(inputs[k].id)]);
-          int64_t* dst = buf[static_cast<size_t>(inputs[k].id)].data();
+          int64_t* dst = buf[static_cast<size_t>(inputs[k].id)];
           if (raws) {
             std::copy_n((*raws)[k].data() + first * ne, n * ne, dst);
           } else if (inputs[k].quantizer) {
@@ -418,17 +495,17 @@ Result Emulator::Impl::run(const std::vector<std::vector<double>>* floats,
         for (size_t i = 0; i < steps.size(); ++i) {
           const Step& s = steps[i];
           const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(s.output)]);
-          int64_t* out = buf[static_cast<size_t>(s.output)].data();
+          int64_t* out = buf[static_cast<size_t>(s.output)];
           if (s.kernel) {
             in_ptrs.clear();
-            for (ir::TensorId id : s.inputs) in_ptrs.push_back(buf[static_cast<size_t>(id)].data());
+            for (ir::TensorId id : s.inputs) in_ptrs.push_back(buf[static_cast<size_t>(id)]);
             s.kernel->run(in_ptrs.data(), out, n, cnt[s.counter]);
           }
           if (trace_of[i]) std::copy_n(out, n * ne, trace_of[i]->data() + first * ne);
         }
         for (size_t k = 0; k < outputs.size(); ++k) {
           const size_t ne = static_cast<size_t>(numel[static_cast<size_t>(outputs[k])]);
-          std::copy_n(buf[static_cast<size_t>(outputs[k])].data(), n * ne, res.outputs_raw[k].data() + first * ne);
+          std::copy_n(buf[static_cast<size_t>(outputs[k])], n * ne, res.outputs_raw[k].data() + first * ne);
         }
       }
     } catch (...) {

@@ -65,8 +65,8 @@ TEST(SpatialEmulator, ConvGeometriesMatchTheReference) {
   }
 }
 
-// The exact plans run the windows on the map (int32 or double lanes, by the bound of the sums) or gather rows
-// (int64 lanes, when a sum can reach 2^53): every geometry under each, inputs and weights at the extremes of
+// The exact plans run the windows on the map (int32, double or two-limb double lanes, by the bounds of the sums)
+// or gather rows (int64 lanes, when no split keeps both halves below 2^53): every geometry under each, inputs and weights at the extremes of
 // their types (the inputs drawn beyond the range saturate; the weights drawn in [-1.5, 1.5] saturate at +-1),
 // against the reference. kernel_info shows which plan each case took.
 TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
@@ -76,7 +76,8 @@ TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
   const Types types[] = {
       {"fixed<10,4,RND_CONV,SAT>", "fixed<8,1>", "fixed<40,20>", "conv windows over dense exact int32"},
       {"fixed<26,8,RND_CONV,SAT>", "fixed<22,1>", "fixed<62,23>", "conv windows over dense exact double"},
-      {"fixed<34,8,RND_CONV,SAT>", "fixed<24,1>", "fixed<64,15>", "conv over dense exact int64"},
+      {"fixed<34,8,RND_CONV,SAT>", "fixed<24,1>", "fixed<64,15>", "conv windows over dense exact double x2"},
+      {"fixed<4,2,RND_CONV,SAT>", "fixed<52,2>", "fixed<64,12>", "conv over dense exact int64"},
   };
   const ConvCase cases[] = {
       {"1d_k40_same_like_keras", {50, 3}, 5, {40}, {1}, {1}, {19, 20}, 1, ""},

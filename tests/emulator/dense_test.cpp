@@ -145,7 +145,7 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
   Rng rng{12345};
   int cases = 0;
   std::map<std::string, int> plans;
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 600; ++trial) {
     const int64_t n_in = rng.range(1, 24), n_out = rng.range(1, 19);
     // Some wide types exercise the double, 64- and 128-bit plans.
     const int wide = trial % 10 == 0 ? 48 : trial % 5 == 0 ? 40 : 16;
@@ -189,9 +189,10 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
     }
     ++cases;
   }
-  EXPECT_GT(cases, 250);
+  EXPECT_GT(cases, 500);
   // Every plan is exercised (a shift in how the random types are drawn must not silently skip one).
-  for (const char* p : {"dense exact int32", "dense exact double", "dense exact int64", "dense step64", "dense step general"})
+  for (const char* p : {"dense exact int32", "dense exact double", "dense exact double x2", "dense exact int64",
+                        "dense step64", "dense step general"})
     EXPECT_GE(plans[p], 5) << p;
   for (const auto& [p, n] : plans) std::printf("  %s: %d cases\n", p.c_str(), n);
 }
@@ -199,12 +200,13 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
 // The double plan is exact only while every value stays below 2^53 (where doubles still hold every integer).
 // n_in terms of (2^26 - 1) * (2^17 - 1), all odd: 1024 of them (plus the bias) sum to just below 2^53 and
 // take the double plan; 1025 sum to an odd integer above 2^53, which a double cannot hold (it would round to
-// an even neighbour), so that layer must take the int64 plan. Both at the extremes of the types, both
-// against the naive reference, with inputs at the type's minimum and maximum and in between.
+// an even neighbour), so that layer must not take the single double plan: it takes two limbs (x split into
+// high and low bits, each sum far below 2^53). Both at the extremes of the types, both against the naive
+// reference, with inputs at the type's minimum and maximum and in between.
 TEST(Dense, DoublePlanOnlyBelow2To53) {
   const FixedType tx = T("fixed<27,27>"), tw = T("fixed<18,18>"), ty = T("fixed<64,64>");
   for (const auto& [n_in, plan] : {std::pair<int64_t, const char*>{1024, "dense exact double"},
-                                   std::pair<int64_t, const char*>{1025, "dense exact int64"}}) {
+                                   std::pair<int64_t, const char*>{1025, "dense exact double x2"}}) {
     const FixedType ta = T("fixed<64,64>");
     std::vector<int64_t> w(static_cast<size_t>(n_in * 2));
     for (size_t e = 0; e < w.size(); ++e) w[e] = e % 2 == 0 ? tw.raw_max() : tw.raw_min() + 1;
@@ -227,6 +229,38 @@ TEST(Dense, DoublePlanOnlyBelow2To53) {
       EXPECT_EQ(expect[0] % 2, 1);
     }
   }
+}
+
+// Two limbs need 2^k * sum|w| below 2^53 for some k >= 1: weights of 2^50 leave none, so this exact layer
+// (sums up to ~2^62) runs on int64 lanes; and a wide input with narrow weights splits.
+TEST(Dense, LimbPlanNeedsRoomForBothHalves) {
+  const FixedType tx = T("fixed<11,11>"), tw = T("fixed<52,52>"), ta = T("fixed<64,64>"), ty = T("fixed<64,64>");
+  for (int64_t n_in : {1, 2}) {
+    std::vector<int64_t> w(static_cast<size_t>(n_in * 3));
+    for (size_t e = 0; e < w.size(); ++e) w[e] = e % 3 == 0 ? tw.raw_max() : e % 3 == 1 ? tw.raw_min() : 12345;
+    const std::vector<int64_t> b{-1, 1, 0};
+    const auto g = dense_graph(n_in, 3, tx, tw, tw, ta, ty, w, b);
+    const emulator::Emulator emu(g);
+    EXPECT_EQ(emu.kernel_info("fc"), "dense exact int64") << n_in;
+    std::vector<int64_t> x;
+    for (int64_t v : {tx.raw_max(), tx.raw_min(), int64_t{0}, int64_t{-7}, int64_t{513}, tx.raw_min() + 1})
+      for (int64_t i = 0; i < n_in; ++i) x.push_back(i % 2 ? -v / 2 : v);
+    int64_t ovf = 0;
+    const auto expect = naive_dense(x, x.size() / static_cast<size_t>(n_in), n_in, 3, tx, tw, tw, ta, ty, w, b, &ovf);
+    EXPECT_EQ(emu.run_raw({x}, x.size() / static_cast<size_t>(n_in)).outputs_raw[0], expect) << n_in;
+  }
+  const FixedType wide_x = T("fixed<48,48>"), narrow_w = T("fixed<10,10>");
+  std::vector<int64_t> w(40 * 2);
+  for (size_t e = 0; e < w.size(); ++e) w[e] = e % 2 ? narrow_w.raw_min() : narrow_w.raw_max();
+  const auto g = dense_graph(40, 2, wide_x, narrow_w, narrow_w, ta, ty, w, {narrow_w.raw_max(), narrow_w.raw_min()});
+  const emulator::Emulator emu(g);
+  EXPECT_EQ(emu.kernel_info("fc"), "dense exact double x2");
+  std::vector<int64_t> x;
+  for (int64_t v : {wide_x.raw_max(), wide_x.raw_min(), int64_t{-1}, int64_t{1} << 40, wide_x.raw_min() + 3})
+    for (int i = 0; i < 40; ++i) x.push_back(i % 3 == 2 ? -(v / 3) : v);
+  int64_t ovf = 0;
+  const auto expect = naive_dense(x, 5, 40, 2, wide_x, narrow_w, narrow_w, ta, ty, w, {narrow_w.raw_max(), narrow_w.raw_min()}, &ovf);
+  EXPECT_EQ(emu.run_raw({x}, 5).outputs_raw[0], expect);
 }
 
 TEST(Dense, WideTruncatingAccumulatorStaysOnTheFastStepPath) {
