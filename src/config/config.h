@@ -21,6 +21,10 @@ struct LayerSettings {
   std::optional<int> table_size;            // entries of lookup tables (power of two)
   std::optional<std::string> implementation;  // softmax: "stable"
   std::optional<bool> trace;
+  // Recurrent layers (hls4ml's names): `static` (one cell instance reused every time step, the default; false:
+  // the time steps unrolled) and `recurrent_reuse_factor` (the recurrent product's; default: ReuseFactor).
+  std::optional<bool> is_static;
+  std::optional<int> recurrent_reuse_factor;
 };
 
 struct Config {

@@ -71,7 +71,7 @@ void set_implementation(const Reader& r, LayerSettings& s, const std::string& im
 LayerSettings parse_level(const Reader& r, const YAML::Node& n, const std::string& path) {
   static const std::vector<std::string> keys = {"Precision",      "ReuseFactor", "Strategy",    "TableSize",
                                                 "table_size",     "Implementation", "Trace",    "exp_table_t",
-                                                "inv_table_t",    "table_t"};
+                                                "inv_table_t",    "table_t",  "static", "recurrent_reuse_factor"};
   LayerSettings s;
   bool size_given = false;
   for (const auto& [key, value] : r.map_entries(n, path)) {
@@ -99,6 +99,12 @@ LayerSettings parse_level(const Reader& r, const YAML::Node& n, const std::strin
       set_implementation(r, s, r.str(value, p), p);
     } else if (key == "Trace") {
       s.trace = r.boolean(value, p);
+    } else if (key == "static") {
+      s.is_static = r.boolean(value, p);
+    } else if (key == "recurrent_reuse_factor") {
+      const int rf = r.integer(value, p);
+      if (rf < 1) r.fail("key '" + p + "' must be an integer >= 1, got " + std::to_string(rf));
+      s.recurrent_reuse_factor = rf;
     } else if (key == "exp_table_t" || key == "inv_table_t" || key == "table_t") {
       set_precision(r, s, key.substr(0, key.size() - 2), r.str(value, p), p);
     } else {

@@ -69,6 +69,11 @@ constexpr TypeAlias kLayerTypes[] = {
     {"Resize", "Resize"},
     {"UpSampling1D", "Resize"},
     {"UpSampling2D", "Resize"},
+    {"Recurrent", "Recurrent"},
+    {"LSTM", "LSTM"},
+    {"GRU", "GRU"},
+    {"SimpleRNN", "SimpleRNN"},
+    {"RNN", "SimpleRNN"},
     // and one per activation function (ir/activations.def: ReLU, LeakyReLU, ...)
 };
 
@@ -80,7 +85,10 @@ constexpr const char* kUnconvertedTypes[] = {"GarNet", "GarNetStack"};
 
 const std::vector<std::string>& precision_variables() {
   static const std::vector<std::string> v = {"result", "accum",     "weight",    "bias",  "scale",
-                                             "table",  "exp_table", "inv_table", "param", "default"};
+                                             "table",  "exp_table", "inv_table", "param", "default",
+                                             // recurrent layers
+                                             "recurrent_accum", "recurrent_weight", "recurrent_bias", "state",
+                                             "cell_state", "recurrent_table"};
   return v;
 }
 

@@ -43,6 +43,7 @@ class DenseKernel final : public DenseCore {
  public:
   // n_in x n_out over the rows of `w` (raw, in the type of param "weight"), the bias and accum of the node.
   DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
+  DenseKernel(const NodeContext& c, const DenseOperands& d);
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override;
   std::string info() const override {
     switch (plan_) {
@@ -157,30 +158,35 @@ class DenseKernel final : public DenseCore {
   std::vector<int32_t> offs_;
 };
 
-DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
-  const ir::Tensor& W = c.param("weight");
-  const ir::Tensor& B = c.param("bias");
-  n_in_ = n_in;
-  n_out_ = n_out;
+DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w)
+    : DenseKernel(c, DenseOperands{n_in, n_out, w, c.param("bias").raw, c.in_type(0), *c.param("weight").type,
+                                   *c.param("bias").type, c.internal_type("accum"), c.out_type(),
+                                   c.param("weight").name, c.param("bias").name}) {}
+
+DenseKernel::DenseKernel(const NodeContext& c, const DenseOperands& d) {
+  const std::vector<int64_t>& w = d.weight;
+  n_in_ = d.n_in;
+  n_out_ = d.n_out;
   if (static_cast<int64_t>(w.size()) != n_in_ * n_out_)
-    c.fail("weight '" + W.name + "' has " + std::to_string(w.size()) + " values, expected n_in*n_out = " +
+    c.fail("weight '" + d.weight_name + "' has " + std::to_string(w.size()) + " values, expected n_in*n_out = " +
            std::to_string(n_in_) + "*" + std::to_string(n_out_));
-  if (B.size() != n_out_)
-    c.fail("bias '" + B.name + "' has " + std::to_string(B.size()) + " values, expected " + std::to_string(n_out_));
-  tx_ = c.in_type(0);
-  tw_ = *W.type;
-  tb_ = *B.type;
-  ta_ = c.internal_type("accum");
-  ty_ = c.out_type();
+  if (static_cast<int64_t>(d.bias.size()) != n_out_)
+    c.fail("bias '" + d.bias_name + "' has " + std::to_string(d.bias.size()) + " values, expected " +
+           std::to_string(n_out_));
+  tx_ = d.tx;
+  tw_ = d.tw;
+  tb_ = d.tb;
+  ta_ = d.ta;
+  ty_ = d.ty;
   fx_ = tx_.frac();
   fw_ = tw_.frac();
   fb_ = tb_.frac();
   fa_ = ta_.frac();
-  if (try_exact(w, B.raw)) return;
+  if (try_exact(w, d.bias)) return;
   acc0_.resize(static_cast<size_t>(n_out_));
   int64_t ignored = 0;  // the bias cast is not a layer-output cast: not counted
   const CastPlan bias_cast(ta_, fb_);
-  for (size_t j = 0; j < acc0_.size(); ++j) acc0_[j] = bias_cast(B.raw[j], ignored);
+  for (size_t j = 0; j < acc0_.size(); ++j) acc0_[j] = bias_cast(d.bias[j], ignored);
   out_cast_ = CastPlan(ty_, fa_);
   if (!try_step64(w)) setup_general(c, w);
 }
@@ -804,6 +810,10 @@ std::unique_ptr<Kernel> make_dense(const NodeContext& c) {
 
 std::unique_ptr<DenseCore> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w) {
   return std::make_unique<DenseKernel>(c, n_in, n_out, w);
+}
+
+std::unique_ptr<Kernel> make_dense_product(const NodeContext& c, const DenseOperands& d) {
+  return std::make_unique<DenseKernel>(c, d);
 }
 
 }  // namespace firmnet::emulator

@@ -6,6 +6,7 @@
 
 #include "emulator/emulator.h"
 #include "ir/activations.h"
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 #include "numeric/qonnx_input.h"
 #include "numeric/quantizer.h"
@@ -114,6 +115,49 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
           }
           y[p * ch + k] = a.mode == ir::PoolMode::Max ? acc : acc / static_cast<double>(a.divisor(p));
         }
+      return;
+    }
+    case ir::OpKind::Recurrent: {  // the cell in double with the float functions the tables sample
+      const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+      const auto act = *ir::table_function(a.activation, n);
+      const auto gate = a.has_recurrent_activation() ? ir::table_function(a.recurrent_activation, n) : std::nullopt;
+      const auto& W = c.values("weight");
+      const auto& R = c.values("recurrent_weight");
+      const auto& B = c.values("bias");
+      const auto& RB = c.values("recurrent_bias");
+      const int64_t T = a.steps, F = a.features, H = a.units, GW = a.gate_width();
+      std::vector<double> h(static_cast<size_t>(H), 0.0), cs(static_cast<size_t>(H), 0.0), ax(static_cast<size_t>(GW)),
+          ah(static_cast<size_t>(GW));
+      for (int64_t k = 0; k < T; ++k) {
+        const int64_t t = a.reverse ? T - 1 - k : k;
+        for (int64_t q = 0; q < GW; ++q) {
+          double s1 = B[static_cast<size_t>(q)], s2 = RB[static_cast<size_t>(q)];
+          for (int64_t i = 0; i < F; ++i) s1 += in[0][t * F + i] * W[static_cast<size_t>(i * GW + q)];
+          for (int64_t i = 0; i < H; ++i) s2 += h[static_cast<size_t>(i)] * R[static_cast<size_t>(i * GW + q)];
+          ax[static_cast<size_t>(q)] = s1, ah[static_cast<size_t>(q)] = s2;
+        }
+        for (int64_t j = 0; j < H; ++j) {
+          auto pre = [&](int64_t gi) { return ax[static_cast<size_t>(gi * H + j)] + ah[static_cast<size_t>(gi * H + j)]; };
+          double& hj = h[static_cast<size_t>(j)];
+          switch (a.cell) {
+            case ir::CellKind::LSTM: {
+              double& cj = cs[static_cast<size_t>(j)];
+              cj = gate->f(pre(1)) * cj + gate->f(pre(0)) * act.f(pre(2));
+              hj = gate->f(pre(3)) * act.f(cj);
+              break;
+            }
+            case ir::CellKind::GRU: {
+              const double z = gate->f(pre(0)), r = gate->f(pre(1));
+              const double cand = act.f(ax[static_cast<size_t>(2 * H + j)] + r * ah[static_cast<size_t>(2 * H + j)]);
+              hj = (1 - z) * cand + z * hj;
+              break;
+            }
+            case ir::CellKind::RNN: hj = act.f(pre(0)); break;
+          }
+        }
+        if (a.return_sequences) std::copy(h.begin(), h.end(), y + t * H);
+      }
+      if (!a.return_sequences) std::copy(h.begin(), h.end(), y);
       return;
     }
     case ir::OpKind::Upsample: {

@@ -70,7 +70,17 @@ std::unique_ptr<Kernel> make_dense(const NodeContext& c);
 // The Dense multiply-accumulate core over rows of n_in values: weights `w` ([n_in, n_out] raw, in the type of
 // the node's "weight"), the node's bias, accum and output type. Conv runs it over the windows of a map.
 std::unique_ptr<DenseCore> make_dense_core(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w);
+// The same core over explicit operands (a recurrent layer's input and recurrent products): raw weights
+// [n_in, n_out] and bias [n_out], the input, weight, bias, accumulator and output types.
+struct DenseOperands {
+  int64_t n_in = 0, n_out = 0;
+  std::vector<int64_t> weight, bias;
+  numeric::FixedType tx, tw, tb, ta, ty;
+  std::string weight_name, bias_name;
+};
+std::unique_ptr<Kernel> make_dense_product(const NodeContext& c, const DenseOperands& d);
 std::unique_ptr<Kernel> make_conv(const NodeContext& c);
+std::unique_ptr<Kernel> make_recurrent(const NodeContext& c);
 std::unique_ptr<Kernel> make_pool(const NodeContext& c);
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c);
 std::unique_ptr<Kernel> make_upsample(const NodeContext& c);

@@ -23,6 +23,7 @@ Row estimate_node(const Context& c, const ir::Node& n) {
     case ir::OpKind::Quantize: return estimate_quantize(c, n);
     case ir::OpKind::Conv: return estimate_conv(c, n);
     case ir::OpKind::Pool: return estimate_pool(c, n);
+    case ir::OpKind::Recurrent: return estimate_recurrent(c, n);
     case ir::OpKind::Input:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:

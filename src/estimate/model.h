@@ -93,6 +93,7 @@ struct Context {
 };
 Row estimate_dense(const Context& c, const ir::Node& n);
 Row estimate_conv(const Context& c, const ir::Node& n);
+Row estimate_recurrent(const Context& c, const ir::Node& n);
 Row estimate_pool(const Context& c, const ir::Node& n);
 Row estimate_activation(const Context& c, const ir::Node& n);
 Row estimate_softmax(const Context& c, const ir::Node& n);

@@ -106,7 +106,10 @@ std::vector<const char*> required_params(ActivationFn f) {
 
 std::optional<TableFunction> table_function(const Node& n) {
   if (n.kind != OpKind::Activation) return std::nullopt;
-  const ActivationFn fn = activation_fn(n);
+  return table_function(activation_fn(n), n);
+}
+
+std::optional<TableFunction> table_function(ActivationFn fn, const Node& n) {
   if (exact_fn(fn)) return std::nullopt;
   TableFunction t;
   switch (fn) {

@@ -67,5 +67,7 @@ struct TableFunction {
   double gamma = 1;      // TableBelowZero: y = gamma * x for x >= 0 (the firmware multiplies by the 'gamma' param)
 };
 std::optional<TableFunction> table_function(const Node& n);
+// The same for function fn used inside another op (a recurrent cell's sigmoid/tanh); reads n's float attributes.
+std::optional<TableFunction> table_function(ActivationFn fn, const Node& n);
 
 }  // namespace firmnet::ir

@@ -3,6 +3,7 @@
 #include "ir/dsp_usage.h"
 
 #include "ir/activations.h"
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 
 #include <algorithm>
@@ -56,6 +57,17 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       break;
     }
     case OpKind::BatchNorm: add(d, size, x, param_type(g, n, "scale")); break;
+    case OpKind::Recurrent: {  // one step's products (static: reused every step; non-static: one set per step)
+      const RecurrentAttrs r = RecurrentAttrs::of(g, n);
+      const int64_t copies = r.is_static ? 1 : r.steps;
+      auto internal = [&](const char* k) {
+        auto it = n.types.find(k);
+        return it == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(it->second);
+      };
+      add(d, copies * r.features * r.gate_width(), x, param_type(g, n, "weight"));
+      add(d, copies * r.units * r.gate_width(), internal("state"), param_type(g, n, "recurrent_weight"));
+      break;
+    }
     case OpKind::Elementwise:
       if (n.has_attr("op") && n.attr_str("op") == "mul")
         add(d, size, x, n.inputs.size() > 1 ? type_of(g, n.inputs[1]) : param_type(g, n, "constant"));

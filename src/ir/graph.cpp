@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 
 #include "ir/activations.h"
@@ -295,6 +296,11 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
       return p.mode == PoolMode::Avg ? g.tensor(n.outputs.at(0)).size() : 0;
     }
     case OpKind::BatchNorm: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Recurrent: {  // per step: the input and recurrent products, and the cell's 3 products per unit
+      const RecurrentAttrs r = RecurrentAttrs::of(g, n);
+      const int64_t cell = r.cell == CellKind::RNN ? 0 : 3 * r.units;
+      return r.steps * ((r.features + r.units) * r.gate_width() + cell);
+    }
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Softmax: return g.tensor(n.outputs.at(0)).size();

@@ -6,6 +6,7 @@
 
 #include "ir/activations.h"
 #include "ir/graph.h"
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 #include "support/error.h"
 
@@ -137,6 +138,7 @@ void verify_op(const Graph& g, const Node& n) {
       return;
     case OpKind::Conv: verify_conv(g, n); return;
     case OpKind::Pool: verify_pool(g, n); return;
+    case OpKind::Recurrent: verify_recurrent(g, n); return;
     case OpKind::Upsample:
       r.arity(1, 1);
       r.attr<std::vector<int64_t>>("scales", "a list of integers");

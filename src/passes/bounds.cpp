@@ -21,9 +21,16 @@ Interval const_bounds(const ir::Graph& g, const ir::Node& n, const std::string& 
 }
 
 Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x) {
+  return dense_bounds(g, n, x, "weight", "bias");
+}
+
+Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x, const std::string& weight,
+                      const std::string& bias) {
   const std::string where = layer_where(n);
-  const ir::Tensor& w = g.tensor(n.param("weight"));
-  const ir::Tensor& b = g.tensor(n.param("bias"));
+  const ir::Tensor& w = g.tensor(n.param(weight));
+  const ir::Tensor& b = g.tensor(n.param(bias));
+  if (w.raw.empty() || b.raw.empty() || !w.type || !b.type)
+    throw Error(where, "constant '" + w.name + "' or '" + b.name + "' is not quantized");
   const size_t n_out = b.raw.size(), n_w = w.raw.size();
   const int f = std::max(x.frac + w.type->frac(), b.type->frac());
   Interval all{0, 0, f};
@@ -121,6 +128,7 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
       if (n.types.count("accum")) return Interval::of_type(n.types.at("accum"));  // each step is cast
       return dense_bounds(g, n, in.at(0));
     case ir::OpKind::Pool: return pool_bounds(g, n, in.at(0));
+    case ir::OpKind::Recurrent: return Interval::of_type(n.types.at("state"));  // y is a state h
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample: return in.at(0);
     case ir::OpKind::BatchNorm: {

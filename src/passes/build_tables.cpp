@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/recurrent.h"
 #include "passes/internal.h"
 
 namespace firmnet::passes {
@@ -38,6 +39,12 @@ class BuildTables : public Pass {
       } else if (n.kind == ir::OpKind::Softmax) {
         softmax(g, n, ctx);
         changed = true;
+      } else if (n.kind == ir::OpKind::Recurrent) {
+        const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+        function_table(n, "table", *ir::table_function(a.activation, n), ctx);
+        if (a.has_recurrent_activation())
+          function_table(n, "recurrent_table", *ir::table_function(a.recurrent_activation, n), ctx);
+        changed = true;
       } else if (const auto f = table_function(n)) {
         const int log2_size = log2_exact(table_size_of(n), n);
         const numeric::TableSpec s =
@@ -53,6 +60,16 @@ class BuildTables : public Pass {
   }
 
  private:
+  // Table `role` of function f with entry type types[role] (a recurrent cell's tables).
+  static void function_table(ir::Node& n, const std::string& role, const ir::TableFunction& f, PassContext& ctx) {
+    const int log2_size = log2_exact(table_size_of(n), n);
+    const numeric::TableSpec s = numeric::make_table_spec(f.lo, log2_size, f.log2_range - log2_size, n.types.at(role));
+    int64_t overflows = 0;
+    n.table_data[role] = numeric::build_table(f.f, s, &overflows);
+    n.tables[role] = s;
+    warn_overflows(n, role.c_str(), overflows, s, ctx);
+  }
+
   // MultiThreshold output per count k = 0..T: Q_res(out_scale * k + out_bias), computed once here (in double,
   // exact for the scales quantized models use) for the emulator and the firmware alike, with whether the
   // cast overflowed.

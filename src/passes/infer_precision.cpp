@@ -28,9 +28,9 @@ constexpr int kMaxResultWidth = 48;
 
 using numeric::make_type;
 
-FixedType dense_accum(const ir::Graph& g, const ir::Node& n, PassContext& ctx) {
-  const FixedType& tx = *g.tensor(n.inputs.at(0)).type;
-  const Interval b = dense_bounds(g, n, Interval::of_type(tx));
+FixedType dense_accum(const ir::Graph& g, const ir::Node& n, PassContext& ctx, const FixedType& tx,
+                      const std::string& weight = "weight", const std::string& bias = "bias") {
+  const Interval b = dense_bounds(g, n, Interval::of_type(tx), weight, bias);
   const int w = signed_width(b.lo, b.hi);
   const int i = w - b.frac;
   if (w <= numeric::kMaxWidth) return make_type(w, i, true);
@@ -98,6 +98,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
     case ir::OpKind::Reshape:
     case ir::OpKind::Upsample:
     case ir::OpKind::Transpose: why = "auto: as the input"; return in_type(0);
+    case ir::OpKind::Recurrent: why = "auto: the state type"; return n.types.at("state");
     case ir::OpKind::Pool:
       if (!avg_pool(n)) {
         why = "auto: as the input (a maximum)";
@@ -170,8 +171,14 @@ class InferPrecision : public Pass {
       std::vector<Interval> in;
       for (ir::TensorId t : n.inputs) in.push_back(interval_of(t));
       bool lossless = false;
+      if (n.kind == ir::OpKind::Recurrent) {  // both products lossless: x over its type, h over the state type
+        if (!n.types.count("accum")) n.types["accum"] = dense_accum(g, n, ctx, *g.tensor(n.inputs.at(0)).type);
+        if (!n.types.count("recurrent_accum"))
+          n.types["recurrent_accum"] =
+              dense_accum(g, n, ctx, n.types.at("state"), "recurrent_weight", "recurrent_bias");
+      }
       if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && !n.types.count("accum")) {
-        n.types["accum"] = dense_accum(g, n, ctx);
+        n.types["accum"] = dense_accum(g, n, ctx, *g.tensor(n.inputs.at(0)).type);
         lossless = n.types["accum"].width < numeric::kMaxWidth || !dropped_bits(g, n);
       }
       if (n.kind == ir::OpKind::Softmax && !n.types.count("accum")) n.types["accum"] = softmax_accum(g, n);

@@ -49,6 +49,10 @@ Interval const_bounds(const ir::Graph& g, const ir::Node& n, const std::string& 
 // Exact bounds of a Dense node's sum b_j + sum_i x_i*W_ij, over every partial sum too (so an accumulator
 // holding them never overflows), for x in `x`.
 Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x);
+// The same over the parameters `weight` [n_in, n_out] and `bias` [n_out] of any node (a recurrent layer's two
+// products).
+Interval dense_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x, const std::string& weight,
+                      const std::string& bias);
 // Pool: max gives x; avg the sums of each divisor c times the quantized reciprocal[c]. pool_sum_bounds: every
 // partial sum of a window (what an average's accumulator holds).
 Interval pool_bounds(const ir::Graph& g, const ir::Node& n, const Interval& x);

@@ -29,6 +29,7 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Pool: return "Pooling";
     case ir::OpKind::Transpose: return "Transpose";
     case ir::OpKind::Upsample: return "Resize";
+    case ir::OpKind::Recurrent: return "Recurrent";
   }
   return "";
 }
@@ -64,6 +65,11 @@ std::vector<std::string> layer_types_of(const ir::Node& n) {
   if (n.kind == ir::OpKind::Pool && n.has_attr("kernel") && n.has_attr("mode")) {
     const size_t rank = n.attr_ints("kernel").size();
     v.push_back(fmt::format("{}Pooling{}D", n.attr_str("mode") == "max" ? "Max" : "Average", rank));
+  }
+  // hls4ml's Keras layer class names: LSTM, GRU, SimpleRNN.
+  if (n.kind == ir::OpKind::Recurrent && n.has_attr("cell") && std::holds_alternative<std::string>(n.attrs.at("cell"))) {
+    const std::string& c = n.attr_str("cell");
+    v.push_back(c == "lstm" ? "LSTM" : c == "gru" ? "GRU" : "SimpleRNN");
   }
   v.push_back(kind_type(n.kind));
   return v;
@@ -101,6 +107,15 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
       if (!n.params.empty()) v.push_back("param");
       break;
     case ir::OpKind::Rescale: v.insert(v.end(), {"scale", "param"}); break;
+    case ir::OpKind::Recurrent: {
+      v.insert(v.end(), {"accum", "recurrent_accum", "weight", "recurrent_weight", "bias", "recurrent_bias", "state",
+                         "table"});
+      const bool lstm = n.has_attr("cell") && std::holds_alternative<std::string>(n.attrs.at("cell")) &&
+                        n.attr_str("cell") == "lstm";
+      if (lstm) v.push_back("cell_state");
+      if (n.has_attr("recurrent_activation")) v.push_back("recurrent_table");
+      break;
+    }
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
     case ir::OpKind::Transpose:
@@ -117,6 +132,14 @@ std::vector<std::string> variables_of_type(const std::string& t) {
   if (t == "Dense" || t == "Conv" || t == "Conv1D" || t == "Conv2D" || t == "DepthwiseConv1D" ||
       t == "DepthwiseConv2D")
     return {"result", "accum", "weight", "bias", "default"};
+  if (t == "LSTM" || t == "GRU" || t == "SimpleRNN" || t == "Recurrent") {
+    std::vector<std::string> v = {"result", "accum", "recurrent_accum", "weight", "recurrent_weight", "bias",
+                                  "recurrent_bias", "state", "table"};
+    if (t != "SimpleRNN") v.push_back("recurrent_table");
+    if (t == "LSTM" || t == "Recurrent") v.push_back("cell_state");
+    v.push_back("default");
+    return v;
+  }
   if (t == "AveragePooling1D" || t == "AveragePooling2D") return {"result", "accum", "default"};
   if (t == "BatchNormalization") return {"result", "scale", "bias", "default"};
   if (t == "Softmax") return {"result", "accum", "exp_table", "inv_table", "default"};
@@ -134,6 +157,7 @@ std::string variable_of_param(const ir::Node& n, const std::string& key) {
   if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && (key == "weight" || key == "bias")) return key;
   if (n.kind == ir::OpKind::BatchNorm && (key == "scale" || key == "bias")) return key;
   if (n.kind == ir::OpKind::Rescale && key == "scale") return key;
+  if (n.kind == ir::OpKind::Recurrent) return key;  // weight, recurrent_weight, bias, recurrent_bias
   return "param";
 }
 

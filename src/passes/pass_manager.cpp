@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "ir/text.h"
+#include "ir/recurrent.h"
 #include "passes/internal.h"
 
 namespace firmnet::passes {
@@ -77,10 +78,22 @@ void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
                            avg_pool(n);
         if (accum && !n.types.count("accum"))
           throw Error("node '" + n.name + "'", "has no 'accum' type", "infer_precision sets it");
+        if (n.kind == ir::OpKind::Recurrent) {
+          const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+          std::vector<std::string> need = {"accum", "recurrent_accum", "state", "table"};
+          if (a.cell == ir::CellKind::LSTM) need.push_back("cell_state");
+          if (a.has_recurrent_activation()) need.push_back("recurrent_table");
+          for (const std::string& k : need)
+            if (!n.types.count(k))
+              throw Error("node '" + n.name + "'", "has no '" + k + "' type", "resolve_types and infer_precision set it");
+        }
         if (start < tables_from) continue;
         std::vector<std::string> roles;
         if (n.kind == ir::OpKind::Softmax) roles = {"exp_hi", "exp_lo", "inv"};
         else if (table_function(n)) roles = {"table"};
+        else if (n.kind == ir::OpKind::Recurrent)
+          roles = n.has_attr("recurrent_activation") ? std::vector<std::string>{"table", "recurrent_table"}
+                                                     : std::vector<std::string>{"table"};
         for (const std::string& r : roles) {
           auto spec = n.tables.find(r);
           auto data = n.table_data.find(r);

@@ -43,6 +43,7 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
     case ir::OpKind::Input:
     case ir::OpKind::Conv:
     case ir::OpKind::Pool:
+    case ir::OpKind::Recurrent:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
     case ir::OpKind::Concat: return false;

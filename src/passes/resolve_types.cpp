@@ -8,6 +8,7 @@
 
 #include "passes/internal.h"
 #include "passes/layer_config.h"
+#include "ir/recurrent.h"
 
 namespace firmnet::passes {
 
@@ -62,6 +63,24 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
       throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("ReuseFactor {} is invalid", r),
                   "valid values are " + valid_list(valid));
     n.reuse_factor = r;
+  } else if (n.kind == ir::OpKind::Recurrent) {
+    // ReuseFactor: the input product's; recurrent_reuse_factor: the recurrent product's (default: ReuseFactor).
+    const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+    const auto rrf = setting(levels, &config::LayerSettings::recurrent_reuse_factor);
+    auto check = [&](int r, int64_t n_mult, const char* what) {
+      if (n_mult % r == 0) return;
+      std::vector<int64_t> valid;
+      for (int64_t d = 1; d <= n_mult; ++d)
+        if (n_mult % d == 0) valid.push_back(d);
+      throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("{} {} is invalid", what, r),
+                  "valid values are " + valid_list(valid));
+    };
+    const int r = rf.value_or(1), rr = rrf.value_or(r);
+    check(r, a.features * a.gate_width(), "ReuseFactor");
+    check(rr, a.units * a.gate_width(), "recurrent_reuse_factor");
+    n.reuse_factor = r;
+    n.attrs["recurrent_reuse_factor"] = static_cast<int64_t>(rr);
+    n.attrs["static"] = static_cast<int64_t>(setting(levels, &config::LayerSettings::is_static).value_or(true) ? 1 : 0);
   } else {
     // The Model-level ReuseFactor is meant for the layers that reuse multipliers (Dense, Conv); an explicit
     // per-layer one elsewhere is an error rather than silently ignored.
@@ -76,9 +95,18 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
   if (setting(levels, &config::LayerSettings::implementation, &impl_from) && n.kind != ir::OpKind::Softmax &&
       impl_from == Level::LayerName)
     throw Error(layer_where(n), "Implementation (or Strategy: Stable) applies to Softmax layers only", "remove it from this layer");
-  if (n.kind == ir::OpKind::Softmax || table_function(n))
-    n.attrs["table_size"] = static_cast<int64_t>(
-        setting(levels, &config::LayerSettings::table_size).value_or(kDefaultTableSize));
+  Level::Kind other_from = Level::Model;
+  if (n.kind != ir::OpKind::Recurrent &&
+      (setting(levels, &config::LayerSettings::is_static, &other_from) ||
+       setting(levels, &config::LayerSettings::recurrent_reuse_factor, &other_from)) &&
+      other_from == Level::LayerName)
+    throw Error(layer_where(n), "static and recurrent_reuse_factor apply to recurrent layers only",
+                "remove them from this layer");
+  // A recurrent cell's table errors compound over its time steps: its tables default to twice the entries.
+  if (n.kind == ir::OpKind::Softmax || n.kind == ir::OpKind::Recurrent || table_function(n))
+    n.attrs["table_size"] = static_cast<int64_t>(setting(levels, &config::LayerSettings::table_size)
+                                                     .value_or(n.kind == ir::OpKind::Recurrent ? kDefaultRecurrentTableSize
+                                                                                               : kDefaultTableSize));
 }
 
 class ResolveTypes : public Pass {
@@ -106,6 +134,7 @@ class ResolveTypes : public Pass {
         typed_by[static_cast<size_t>(t)] = static_cast<int>(i);
       }
       for (const char* var : {"accum", "table", "exp_table", "inv_table"}) set_internal(n, var, lc);
+      if (n.kind == ir::OpKind::Recurrent) set_recurrent_internals(g, n, lc);
     }
     // Graph inputs without an Input node still need the input precision.
     for (ir::TensorId t : g.inputs)
@@ -177,6 +206,25 @@ class ResolveTypes : public Pass {
     } else {
       t.type.reset();  // infer_precision decides
       t.origin = with_quantizer(t.origin, label);
+    }
+  }
+
+  // Recurrent: the accumulators stay auto (lossless, infer_precision); the states and tables get their defaults
+  // (docs/NUMERICS.md "Recurrent").
+  static void set_recurrent_internals(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
+    const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+    std::vector<std::pair<std::string, std::optional<FixedType>>> vars = {
+        {"accum", std::nullopt}, {"recurrent_accum", std::nullopt}, {"state", ir::default_state_type()},
+        {"table", ir::table_function(a.activation, n)->entry}};
+    if (a.cell == ir::CellKind::LSTM) vars.push_back({"cell_state", ir::default_cell_state_type(a.steps)});
+    if (a.has_recurrent_activation())
+      vars.push_back({"recurrent_table", ir::table_function(a.recurrent_activation, n)->entry});
+    for (const auto& [var, def] : vars) {
+      const PrecisionChoice c = lc.precision(n, var);
+      if (n.types.count(var) && !c.from_layer_name) continue;  // typed by the model (a quantized state)
+      if (c.text != "auto") n.types[var] = parse(c, n, var);
+      else if (def) n.types[var] = *def;
+      else n.types.erase(var);
     }
   }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 #include "numeric/quantizer.h"
 
@@ -217,6 +218,56 @@ struct Ref {
           for (size_t a = 0; a < xs.size(); ++a) src = src * static_cast<size_t>(xs[a]) + static_cast<size_t>(i[a]);
           y[k] = q(at(x, src), rt);
         }
+        break;
+      }
+      case ir::OpKind::Recurrent: {  // docs/NUMERICS.md "Recurrent", step by step on exact values
+        const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+        const int64_t T = a.steps, F = a.features, H = a.units, GW = a.gate_width();
+        const FixedType& ta = n.types.at("accum");
+        const FixedType& tr = n.types.at("recurrent_accum");
+        const FixedType& ts = n.types.at("state");
+        auto lookup = [&](const std::string& role, V v) {
+          const numeric::TableSpec& s = n.tables.at(role);
+          const i128 i = std::clamp<i128>(numeric::shift_floor(v.v, v.f + s.log2_step) + s.offset, 0, s.size() - 1);
+          return V{n.table_data.at(role).at(static_cast<size_t>(i)), s.entry.frac()};
+        };
+        std::vector<V> h(static_cast<size_t>(H), V{0, ts.frac()}), c(static_cast<size_t>(H), V{0, 0});
+        for (int64_t k = 0; k < T; ++k) {
+          const int64_t t = a.reverse ? T - 1 - k : k;
+          std::vector<V> ax, ah;
+          for (int64_t g2 = 0; g2 < GW; ++g2) {
+            V acc{q(param(n, "bias", static_cast<size_t>(g2)), ta), ta.frac()};
+            for (int64_t i = 0; i < F; ++i)
+              acc = {q(add(acc, mul(at(x, static_cast<size_t>(t * F + i)), param(n, "weight", static_cast<size_t>(i * GW + g2)))), ta), ta.frac()};
+            ax.push_back(acc);
+            V racc{q(param(n, "recurrent_bias", static_cast<size_t>(g2)), tr), tr.frac()};
+            for (int64_t i = 0; i < H; ++i)
+              racc = {q(add(racc, mul(h[static_cast<size_t>(i)], param(n, "recurrent_weight", static_cast<size_t>(i * GW + g2)))), tr), tr.frac()};
+            ah.push_back(racc);
+          }
+          for (int64_t j = 0; j < H; ++j) {
+            auto pre = [&](int64_t gi) { return add(ax[static_cast<size_t>(gi * H + j)], ah[static_cast<size_t>(gi * H + j)]); };
+            V& hj = h[static_cast<size_t>(j)];
+            if (a.cell == ir::CellKind::LSTM) {
+              const FixedType& tc = n.types.at("cell_state");
+              V& cj = c[static_cast<size_t>(j)];
+              const V gi = lookup("recurrent_table", pre(0)), gf = lookup("recurrent_table", pre(1));
+              const V gc = lookup("table", pre(2)), go = lookup("recurrent_table", pre(3));
+              cj = {q(add(mul(gf, cj), mul(gi, gc)), tc), tc.frac()};
+              hj = {q(mul(go, lookup("table", cj)), ts), ts.frac()};
+            } else if (a.cell == ir::CellKind::GRU) {
+              const V z = lookup("recurrent_table", pre(0)), r = lookup("recurrent_table", pre(1));
+              const V cand = lookup("table", add(ax[static_cast<size_t>(2 * H + j)], mul(r, ah[static_cast<size_t>(2 * H + j)])));
+              const V one_minus_z = add(V{1, 0}, neg(z));
+              hj = {q(add(mul(one_minus_z, cand), mul(z, hj)), ts), ts.frac()};
+            } else {
+              hj = {q(lookup("table", pre(0)), ts), ts.frac()};
+            }
+            if (a.return_sequences) y[static_cast<size_t>(t * H + j)] = q(hj, rt);
+          }
+        }
+        if (!a.return_sequences)
+          for (int64_t j = 0; j < H; ++j) y[static_cast<size_t>(j)] = q(h[static_cast<size_t>(j)], rt);
         break;
       }
       case ir::OpKind::Upsample: {  // output coordinate o reads input coordinate o / scale on every axis

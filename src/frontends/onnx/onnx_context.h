@@ -224,6 +224,11 @@ void convert_gather(Context&, const OnnxNode&);
 void convert_cast(Context&, const OnnxNode&);
 bool fold_constant_reshape(Context&, const OnnxNode&);  // Squeeze/Unsqueeze of a constant; false for data
 bool fold_constant_concat(Context&, const OnnxNode&);   // Concat of constants; false when any input is data  // qonnx.custom_op.channels_last Conv/MaxPool/BatchNormalization  // Resize, Upsample (nearest, integer factors)
+// Recurrent layers (onnx_ops_recurrent.cpp): LSTM, GRU, RNN; ConstantOfShape folded; a Gather of a recurrent
+// sequence's last step (false when the Gather is not one).
+void convert_recurrent(Context&, const OnnxNode&);
+void convert_constant_of_shape(Context&, const OnnxNode&);
+bool gather_recurrent_step(Context&, const OnnxNode&);
 // QONNX (onnx_ops_qonnx.cpp) and FINN (onnx_ops_finn.cpp) custom ops.
 void convert_quant(Context&, const OnnxNode&);
 void convert_bipolar_quant(Context&, const OnnxNode&);

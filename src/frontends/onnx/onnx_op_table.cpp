@@ -54,6 +54,11 @@ constexpr OpEntry kOps[] = {
     {"Constant", convert_constant},
     {"Shape", convert_shape},
     {"Gather", convert_gather},
+    {"ConstantOfShape", convert_constant_of_shape},
+    // recurrent layers
+    {"LSTM", convert_recurrent},
+    {"GRU", convert_recurrent},
+    {"RNN", convert_recurrent},
     {"Cast", convert_cast},
     {"Squeeze", convert_squeeze},
     {"Unsqueeze", convert_unsqueeze},

@@ -46,6 +46,7 @@ void convert_shape(Context& ctx, const OnnxNode& n) {
 
 void convert_gather(Context& ctx, const OnnxNode& n) {
   const Value& data = ctx.input_as_is(n, 0);
+  if (!data.is_const && gather_recurrent_step(ctx, n)) return;
   if (!data.is_const)
     ctx.fail(n, "Gather of data (not of a constant or a shape) is not supported",
              "only the shape arithmetic of exported graphs (Shape -> Gather -> ...) is folded");

@@ -1,0 +1,116 @@
+#include "ir/recurrent.h"
+
+#include <fmt/format.h>
+
+#include "support/error.h"
+
+namespace firmnet::ir {
+
+namespace {
+
+constexpr int64_t kMaxDim = int64_t{1} << 20;
+
+[[noreturn]] void fail(const Node& n, const std::string& what) {
+  throw Error("node '" + n.name + "' (" + name(n.kind) + ")", what, "docs/IR.md \"Recurrent\" lists what the op reads and holds");
+}
+
+const std::string& str_attr(const Node& n, const char* key) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) fail(n, std::string("has no attribute '") + key + "'");
+  const auto* s = std::get_if<std::string>(&it->second);
+  if (!s) fail(n, std::string("attribute '") + key + "' is not a string");
+  return *s;
+}
+
+int64_t flag_attr(const Node& n, const char* key, int64_t def) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) return def;
+  const auto* v = std::get_if<int64_t>(&it->second);
+  if (!v || (*v != 0 && *v != 1)) fail(n, std::string("attribute '") + key + "' is not 0 or 1");
+  return *v;
+}
+
+ActivationFn table_fn(const Node& n, const char* key) {
+  const std::string& s = str_attr(n, key);
+  const auto f = activation_from_name(s);
+  if (!f || table_form(*f) != TableForm::Table)
+    fail(n, fmt::format("attribute {} '{}' is not a table function of the plain form (sigmoid, tanh, softsign)", key, s));
+  return *f;
+}
+
+}  // namespace
+
+const char* name(CellKind c) {
+  switch (c) {
+    case CellKind::LSTM: return "lstm";
+    case CellKind::GRU: return "gru";
+    case CellKind::RNN: return "rnn";
+  }
+  return "";
+}
+
+RecurrentAttrs RecurrentAttrs::of(const Graph& g, const Node& n) {
+  if (n.inputs.size() != 1 || n.outputs.size() != 1)
+    fail(n, fmt::format("has {} inputs and {} outputs, 1 and 1 expected", n.inputs.size(), n.outputs.size()));
+  RecurrentAttrs a;
+  const std::string& cell = str_attr(n, "cell");
+  if (cell == "lstm") a.cell = CellKind::LSTM;
+  else if (cell == "gru") a.cell = CellKind::GRU;
+  else if (cell == "rnn") a.cell = CellKind::RNN;
+  else fail(n, "attribute cell '" + cell + "' is not one of lstm, gru, rnn");
+  const std::string& dir = str_attr(n, "direction");
+  if (dir != "forward" && dir != "reverse") fail(n, "attribute direction '" + dir + "' is not one of forward, reverse");
+  a.reverse = dir == "reverse";
+  a.return_sequences = flag_attr(n, "return_sequences", 0) == 1;
+  a.linear_before_reset = flag_attr(n, "linear_before_reset", 1) == 1;
+  if (a.cell != CellKind::GRU && n.attrs.count("linear_before_reset")) fail(n, "only a GRU has linear_before_reset");
+  if (a.cell == CellKind::GRU && !a.linear_before_reset)
+    fail(n, "linear_before_reset 0 (the reset gate applied to h before the recurrent product) is not supported yet");
+  a.is_static = flag_attr(n, "static", 1) == 1;
+  a.activation = table_fn(n, "activation");
+  if (a.has_recurrent_activation()) a.recurrent_activation = table_fn(n, "recurrent_activation");
+  else if (n.attrs.count("recurrent_activation")) fail(n, "a SimpleRNN cell has no recurrent_activation");
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  if (x.size() != 2) fail(n, fmt::format("input {} is not a sequence [T, F]", to_string(x)));
+  a.steps = x[0], a.features = x[1];
+  if (!n.has_param("recurrent_weight")) fail(n, "has no parameter 'recurrent_weight'");
+  const Shape& r = g.tensor(n.param("recurrent_weight")).shape;
+  if (r.size() != 2) fail(n, fmt::format("recurrent_weight has shape {}; [H, G*H] expected", to_string(r)));
+  a.units = r[0];
+  if (a.steps < 1 || a.features < 1 || a.units < 1 || a.steps > kMaxDim || a.features > kMaxDim || a.units > kMaxDim)
+    fail(n, fmt::format("steps {}, features {} and units {} must be in [1, 2^20]", a.steps, a.features, a.units));
+  const Shape want_y = a.return_sequences ? Shape{a.steps, a.units} : Shape{a.units};
+  if (num_elements(y) != num_elements(want_y))
+    fail(n, fmt::format("output {} does not hold {} values", to_string(y), to_string(want_y)));
+  return a;
+}
+
+void verify_recurrent(const Graph& g, const Node& n) {
+  const RecurrentAttrs a = RecurrentAttrs::of(g, n);
+  const int64_t gw = a.gate_width();
+  auto check = [&](const char* role, const Shape& want) {
+    if (!n.has_param(role)) fail(n, std::string("has no parameter '") + role + "'");
+    const Shape& s = g.tensor(n.param(role)).shape;
+    if (s != want) fail(n, fmt::format("{} has shape {}; {} expected", role, to_string(s), to_string(want)));
+  };
+  check("weight", {a.features, gw});
+  check("recurrent_weight", {a.units, gw});
+  check("bias", {gw});
+  check("recurrent_bias", {gw});
+  for (const auto& [role, id] : n.params)
+    if (role != "weight" && role != "recurrent_weight" && role != "bias" && role != "recurrent_bias")
+      fail(n, "has an unknown parameter '" + role + "'");
+}
+
+numeric::FixedType default_cell_state_type(int64_t steps) {
+  int i = 1;  // signed integer bits: 2^(i-1) > steps, so that c in [-steps, steps] and its roundings fit
+  while ((int64_t{1} << (i - 1)) <= steps) ++i;
+  return numeric::make_type(16 + i, i, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+}
+
+numeric::FixedType default_state_type() {
+  return numeric::make_type(18, 2, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+}
+
+}  // namespace firmnet::ir

@@ -1,0 +1,58 @@
+#pragma once
+// The recurrent op family (OpKind::Recurrent): LSTM, GRU and SimpleRNN cells run over a sequence, as a typed
+// record over a node's attributes (docs/IR.md "Recurrent", docs/NUMERICS.md "Recurrent").
+//
+// Input x: [T, F] (time steps, features). Output: [T, H] with return_sequences (h after each step, at the
+// position of the input step it consumed: a reverse layer's y[t] is the state after reading x[t]), else [H]
+// (the final state). A bidirectional layer is two nodes (forward, reverse) and a Concat on the last axis,
+// which gives ONNX's Y [T, 2, H] and Keras's [T, 2H] order.
+//
+// Gates (G of them), in the IR's order: LSTM i, f, c (the candidate, "g"), o; GRU z, r, h (the candidate,
+// "n"); SimpleRNN one. Column k = g*H + j of every parameter is gate g of unit j.
+// Params: "weight" [F, G*H] (W[i][k] at i*G*H + k, as Dense), "recurrent_weight" [H, G*H],
+// "bias" [G*H], "recurrent_bias" [G*H] (always present; zeros when the model has none).
+// Attrs: "cell" (lstm/gru/rnn), "direction" (forward/reverse), "return_sequences" (0/1),
+// "linear_before_reset" (GRU: 1 = the reset gate multiplies the recurrent product, ONNX's
+// linear_before_reset=1 and Keras's reset_after=True), "activation" (the candidate's and the LSTM output's
+// function), "recurrent_activation" (the gates' function; LSTM, GRU), "static" (0/1: the firmware's
+// implementation, one cell reused every step or the steps unrolled; set from the configuration).
+// Internal types: "accum" (the input product), "recurrent_accum" (the recurrent product), "state" (h),
+// "cell_state" (LSTM c), "table" / "recurrent_table" (the entries of the two lookup tables; tables["table"],
+// tables["recurrent_table"]).
+#include <cstdint>
+#include <string>
+
+#include "ir/activations.h"
+#include "ir/graph.h"
+
+namespace firmnet::ir {
+
+enum class CellKind { LSTM, GRU, RNN };
+const char* name(CellKind c);
+
+struct RecurrentAttrs {
+  CellKind cell = CellKind::LSTM;
+  int64_t steps = 0, features = 0, units = 0;
+  bool reverse = false;
+  bool return_sequences = false;
+  bool linear_before_reset = true;  // GRU only
+  ActivationFn activation = ActivationFn::Tanh;
+  ActivationFn recurrent_activation = ActivationFn::Sigmoid;  // LSTM, GRU
+  bool is_static = true;
+
+  int64_t gates() const { return cell == CellKind::LSTM ? 4 : cell == CellKind::GRU ? 3 : 1; }
+  int64_t gate_width() const { return gates() * units; }
+  bool has_recurrent_activation() const { return cell != CellKind::RNN; }
+  static RecurrentAttrs of(const Graph& g, const Node& n);
+};
+
+// Structural rules (called by verify_op): attributes, shapes, parameter sizes, the functions (table functions
+// of the Table form: sigmoid, tanh, softsign). Throws firmnet::Error naming the node.
+void verify_recurrent(const Graph& g, const Node& n);
+
+// The default cell-state type for T steps: |c_t| <= t since |f| < 1 and |i*g| <= 1 (docs/NUMERICS.md).
+numeric::FixedType default_cell_state_type(int64_t steps);
+// The default hidden-state type: h is within [-1, 1] (a tanh/sigmoid product, or a convex combination of them).
+numeric::FixedType default_state_type();
+
+}  // namespace firmnet::ir
