@@ -14,6 +14,8 @@
 #include "common/model_builder.h"
 #include "driver/driver.h"
 #include "emulator/emulator.h"
+#include "ir/text.h"
+#include <fmt/format.h>
 
 namespace fs = std::filesystem;
 using namespace firmnet;
@@ -81,6 +83,55 @@ void BM_Emulate_JetTagger_defaults(benchmark::State& st) {
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
 }
 BENCHMARK(BM_Emulate_JetTagger_defaults)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 10's top-tag QLSTM: input (20, 6) -> LSTM(20) -> Dense 64 -> ReLU -> Dense 1 -> sigmoid, 9-bit weights
+// (fixed<9,1>, values k/256), default types elsewhere, built in memory through the IR text form. Target:
+// >= 50,000 sequences/s on 2 cores.
+driver::Compiled top_tag_qlstm() {
+  testmodels::Rng rng{7};
+  std::string text = "firmnet-ir 1\ngraph \"qlstm\"\nstage frontend\ninputs %0\noutputs %5\n";
+  text += "tensor %0 \"x\" activation [20,6]\ntensor %1 \"h\" activation [20]\ntensor %2 \"d1\" activation [64]\n"
+          "tensor %3 \"r1\" activation [64]\ntensor %4 \"d2\" activation [1]\ntensor %5 \"y\" activation [1]\n";
+  int next = 6;
+  auto constant = [&](const char* name, std::vector<int64_t> shape) {
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    std::string t = "tensor %" + std::to_string(next) + " \"" + name + "\" constant [";
+    for (size_t i = 0; i < shape.size(); ++i) t += (i ? "," : "") + std::to_string(shape[i]);
+    t += "]\n  type fixed<9,1,RND_CONV,SAT>\n  values";
+    for (int64_t i = 0; i < count; ++i)
+      t += fmt::format(" {}", std::clamp(std::round(rng.normal() * 0.3 * 256), -255.0, 255.0) / 256);
+    text += t + "\n";
+    return next++;
+  };
+  const int w = constant("w", {6, 80}), r = constant("r", {20, 80}), b = constant("b", {80}), rb = constant("rb", {80});
+  const int w1 = constant("w1", {20, 64}), b1 = constant("b1", {64}), w2 = constant("w2", {64, 1}), b2 = constant("b2", {1});
+  auto id = [](int k) { return " %" + std::to_string(k); };
+  text += "node \"lstm\" recurrent\n  inputs %0\n  outputs %1\n  param weight" + id(w) + "\n  param recurrent_weight" + id(r) +
+          "\n  param bias" + id(b) + "\n  param recurrent_bias" + id(rb) +
+          "\n  attr cell string \"lstm\"\n  attr direction string \"forward\"\n  attr activation string \"tanh\"\n"
+          "  attr recurrent_activation string \"sigmoid\"\n";
+  text += "node \"fc1\" dense\n  inputs %1\n  outputs %2\n  param weight" + id(w1) + "\n  param bias" + id(b1) + "\n";
+  text += "node \"relu\" activation\n  inputs %2\n  outputs %3\n  attr function string \"relu\"\n";
+  text += "node \"fc2\" dense\n  inputs %3\n  outputs %4\n  param weight" + id(w2) + "\n  param bias" + id(b2) + "\n";
+  text += "node \"out\" activation\n  inputs %4\n  outputs %5\n  attr function string \"sigmoid\"\n";
+  ir::TextGraph t = ir::parse_text(text, "qlstm.fnir");
+  return driver::compile_graph(std::move(t.graph), t.stage, config::Config::defaults());
+}
+
+void BM_Emulate_TopTagQLstm(benchmark::State& st) {
+  const auto c = top_tag_qlstm();
+  const size_t batch = 20000;
+  testmodels::Rng rng{1};
+  std::vector<double> x(batch * 20 * 6);
+  for (auto& v : x) v = rng.normal();
+  emulator::Options o;
+  o.threads = static_cast<int>(st.range(0));
+  emulator::Emulator emu(c.graph, o);
+  for (auto _ : st) benchmark::DoNotOptimize(emu.run({x}, batch));
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
+}
+BENCHMARK(BM_Emulate_TopTagQLstm)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // g++ build of a generated project (what `firmnet csim` compiles: firmware + testbench, -O1), plus one
 // sample. Counters: gxx_cpu_s (user + system seconds of g++ and cc1plus, less sensitive to a busy machine

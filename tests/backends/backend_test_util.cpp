@@ -447,3 +447,52 @@ std::filesystem::path scratch_dir(const std::string& test) {
 }
 
 }  // namespace firmnet::testing
+
+#include <fmt/format.h>
+
+#include "driver/driver.h"
+#include "ir/text.h"
+
+namespace firmnet::testing {
+
+ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out) {
+  std::mt19937_64 rng(77);
+  std::uniform_real_distribution<double> d(-1, 1);
+  std::string text = "firmnet-ir 1\ngraph \"g\"\nstage frontend\ninputs %0\noutputs %3\n";
+  text += "tensor %0 \"x\" activation [5,3]\ntensor %1 \"y1\" activation [5,4]\ntensor %2 \"y2\" activation [5,3]\n"
+          "tensor %3 \"y3\" activation [2]\n";
+  int next = 4;
+  auto constant = [&](const std::string& name, int64_t rows, int64_t cols) {
+    std::string t = fmt::format("tensor %{} \"{}\" constant [{}{}]\n  values", next, name, rows,
+                                cols > 0 ? fmt::format(",{}", cols) : "");
+    for (int64_t i = 0; i < rows * std::max<int64_t>(cols, 1); ++i) t += fmt::format(" {}", d(rng));
+    text += t + "\n";
+    return next++;
+  };
+  std::string nodes;
+  auto layer = [&](const char* name, const char* cell, int in, int out, int64_t F, int64_t H, int G, bool reverse,
+                   bool seq) {
+    const int w = constant(std::string(name) + "_w", F, G * H), r = constant(std::string(name) + "_r", H, G * H);
+    const int b = constant(std::string(name) + "_b", G * H, 0), rb = constant(std::string(name) + "_rb", G * H, 0);
+    nodes += fmt::format("node \"{}\" recurrent\n  inputs %{}\n  outputs %{}\n  param weight %{}\n  param recurrent_weight %{}\n"
+                         "  param bias %{}\n  param recurrent_bias %{}\n  attr cell string \"{}\"\n"
+                         "  attr direction string \"{}\"\n  attr return_sequences int {}\n  attr activation string \"tanh\"\n",
+                         name, in, out, w, r, b, rb, cell, reverse ? "reverse" : "forward", seq ? 1 : 0);
+    if (std::string(cell) != "rnn") nodes += "  attr recurrent_activation string \"sigmoid\"\n";
+    if (std::string(cell) == "gru") nodes += "  attr linear_before_reset int 1\n";
+  };
+  layer("lstm", "lstm", 0, 1, 3, 4, 4, false, true);
+  layer("gru", "gru", 1, 2, 4, 3, 3, true, true);
+  layer("rnn", "rnn", 2, 3, 3, 2, 1, false, false);
+  text += nodes;
+  std::string yaml = fmt::format("HLSConfig:\n  LayerType:\n    Recurrent:\n      static: {}\n", is_static ? "true" : "false");
+  if (resource_reuse > 1)  // each layer's own divisors: lstm 48 and 64 products, gru 36 and 27
+    yaml += fmt::format("    LSTM:\n      Strategy: Resource\n      ReuseFactor: {}\n      recurrent_reuse_factor: 2\n"
+                        "    GRU:\n      Strategy: Resource\n      ReuseFactor: 3\n", resource_reuse * 2);
+  const config::Config cfg = config::Config::parse(yaml, "recurrent.yml");
+  if (cfg_out) *cfg_out = cfg;
+  ir::TextGraph t = ir::parse_text(text, "recurrent_chain.fnir");
+  return driver::compile_graph(std::move(t.graph), t.stage, cfg).graph;
+}
+
+}  // namespace firmnet::testing

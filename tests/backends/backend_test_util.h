@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "ir/graph.h"
 #include "ir/spatial.h"
 #include "numeric/fixed.h"
@@ -198,4 +199,12 @@ ir::Graph every_kernel();
 // A fresh, empty scratch directory for one test.
 std::filesystem::path scratch_dir(const std::string& test);
 
+}  // namespace firmnet::testing
+
+namespace firmnet::testing {
+// A chain of the three recurrent cells, compiled with the default types: x [5, 3] -> LSTM(4, the sequence, forward)
+// -> GRU(3, the sequence, reverse) -> SimpleRNN(2, the last state); random weights in [-1, 1]. `is_static` configures
+// every layer; `resource_reuse` > 1: Strategy Resource, the LSTM at ReuseFactor 2*resource_reuse and
+// recurrent_reuse_factor 2, the GRU at ReuseFactor 3.
+ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out = nullptr);
 }  // namespace firmnet::testing

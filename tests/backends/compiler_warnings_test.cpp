@@ -68,6 +68,16 @@ TEST(GeneratedFirmware, CompilesWithoutWarningsInCxx11WithGccAndClang) {
   expect_no_warnings(every_kernel(), config::Config::defaults(), "warnings");
 }
 
+// The recurrent kernels (kernels/firmnet_rnn.h): every cell, static and unrolled, Latency and Resource.
+TEST(GeneratedFirmware, RecurrentFirmwareCompilesWithoutWarningsInCxx11WithGccAndClang) {
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";
+  config::Config cfg;
+  const ir::Graph s = recurrent_chain(true, 2, &cfg);
+  expect_no_warnings(s, cfg, "warnings_recurrent_static");
+  const ir::Graph u = recurrent_chain(false, 1, &cfg);
+  expect_no_warnings(u, cfg, "warnings_recurrent_unrolled");
+}
+
 // io_stream: hls::stream ports and FIFOs, the process functions and the line-buffer kernels.
 TEST(GeneratedFirmware, StreamFirmwareCompilesWithoutWarningsInCxx11WithGccAndClang) {
   if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";

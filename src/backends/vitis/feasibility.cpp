@@ -9,6 +9,7 @@
 #include "backends/vitis/stream.h"
 #include "backends/vitis/vendor.h"
 #include "backends/vitis/vitis_backend.h"
+#include "ir/recurrent.h"
 #include "ir/spatial.h"
 
 namespace firmnet::backends {
@@ -97,6 +98,29 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
   check_product(n, fmt::format("Dense {}x{}, {} strategy, ReuseFactor {}", n_in, n_out, ir::name(n.strategy),
                                n.reuse_factor),
                 n_in, n_out, weight_bits(g, n), "", lim, out);
+}
+
+// Recurrent (kernels/firmnet_rnn.h): the input product [F x G*H] and the recurrent product [H x G*H] are Dense
+// products (one set in a static layer, one per step unrolled); io_stream has no recurrent kernel.
+void check_recurrent(const ir::Graph& g, const ir::Node& n, const Limits& lim, bool io_stream,
+                     std::vector<FeasibilityFinding>& out) {
+  if (io_stream) {
+    out.push_back({where(n), "recurrent layers have no io_stream kernel (they read the whole sequence)",
+                   "use IOType: io_parallel"});
+    return;
+  }
+  const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+  const int64_t copies = a.is_static ? 1 : a.steps;
+  const std::string extra = copies > 1 ? fmt::format("; or static: true (one cell for all {} steps)", a.steps) : "";
+  check_product(n, fmt::format("the input product {}x{} ({} strategy, ReuseFactor {})", a.features, a.gate_width(),
+                               ir::name(n.strategy), n.reuse_factor),
+                a.features * copies, a.gate_width(), weight_bits(g, n), extra, lim, out);
+  const ir::Tensor& r = g.tensor(n.param("recurrent_weight"));
+  ir::Node rn = n;  // the recurrent product's own reuse factor
+  if (n.has_attr("recurrent_reuse_factor")) rn.reuse_factor = static_cast<int>(n.attr_int("recurrent_reuse_factor"));
+  check_product(rn, fmt::format("the recurrent product {}x{} (recurrent_reuse_factor {})", a.units, a.gate_width(),
+                                rn.reuse_factor),
+                a.units * copies, a.gate_width(), r.type ? r.type->width : 18, extra, lim, out);
 }
 
 std::string window_str(const ir::Window& w) {
@@ -243,6 +267,7 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
     if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, io_stream, out);
     if (n.kind == ir::OpKind::Pool) check_pool(g, n, io_stream, out);
+    if (n.kind == ir::OpKind::Recurrent) check_recurrent(g, n, lim, io_stream, out);
     if (!io_stream) {
       check_partitioned(g, n, lim, out);
       continue;
