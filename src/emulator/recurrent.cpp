@@ -6,6 +6,7 @@
 // integer arithmetic on raw values (sums and products of ap_fixed values are exact) and the casts of
 // docs/NUMERICS.md: the tables' indices from the exact pre-activations, Q_cell, Q_state and Q_res.
 #include <algorithm>
+#include <cmath>
 
 #include "emulator/kernel.h"
 #include "ir/recurrent.h"
@@ -22,6 +23,74 @@ struct Table {
     i = std::clamp<i128>(i, 0, spec.size() - 1);
     return raw[static_cast<size_t>(i)];
   }
+  // The same for a value that fits int64 and a shift sh = f + log2_step in [-62, 62] (left shifts of values whose
+  // bucket is beyond the table clamp the same: callers check that v << -sh fits).
+  int64_t at64(int64_t v, int sh) const {
+    int64_t i = (sh >= 0 ? (v >> sh) : (v * (int64_t{1} << -sh))) + spec.offset;
+    i = std::clamp<int64_t>(i, 0, spec.size() - 1);
+    return raw[static_cast<size_t>(i)];
+  }
+};
+
+// A product whose every partial sum is exact in double (integers below 2^53 at the product's fraction) and whose
+// accumulator keeps every bit and never overflows (the lossless default): then each Q_accum is the identity and
+// the sum is computed with double FMAs, sample by sample, over contiguous outputs (vectorised). Otherwise the
+// Dense core's plans run it.
+class ExactProduct {
+ public:
+  bool setup(const DenseOperands& d) {
+    const int fp = d.tx.frac() + d.tw.frac(), fb = d.tb.frac(), fs = std::max(fp, fb), fa = d.ta.frac();
+    if (fa < fs || fs - fp > 40 || fs - fb > 40 || fa - fs > 40) return false;
+    n_in_ = d.n_in, n_out_ = d.n_out, up_ = fa - fs;
+    const double lim = 0x1p52;
+    const double xmax = std::max(std::fabs(static_cast<double>(d.tx.raw_min())), static_cast<double>(d.tx.raw_max()));
+    w_.resize(d.weight.size());
+    b_.resize(d.bias.size());
+    for (size_t k = 0; k < w_.size(); ++k) w_[k] = std::ldexp(static_cast<double>(d.weight[k]), fs - fp);
+    for (size_t k = 0; k < b_.size(); ++k) b_[k] = std::ldexp(static_cast<double>(d.bias[k]), fs - fb);
+    for (int64_t j = 0; j < n_out_; ++j) {
+      double bound = std::fabs(b_[static_cast<size_t>(j)]);
+      for (int64_t i = 0; i < n_in_; ++i) bound += xmax * std::fabs(w_[static_cast<size_t>(i * n_out_ + j)]);
+      const double in_accum = std::ldexp(bound, up_);
+      if (bound >= lim || in_accum > static_cast<double>(d.ta.raw_max()) ||
+          -in_accum < static_cast<double>(d.ta.raw_min()))
+        return false;
+    }
+    return true;
+  }
+  // rows of n_in raw values -> n_out raw accumulators each.
+  void run(const int64_t* x, int64_t* out, size_t rows) const {
+    std::vector<double> acc(static_cast<size_t>(n_out_));
+    const size_t no = static_cast<size_t>(n_out_), ni = static_cast<size_t>(n_in_);
+    constexpr size_t kTile = 16;  // accumulators that stay in registers over the input loop
+    std::vector<double> xd(ni);
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t i = 0; i < ni; ++i) xd[i] = static_cast<double>(x[r * ni + i]);
+      size_t k0 = 0;
+      for (; k0 + kTile <= no; k0 += kTile) {
+        double t[kTile];
+        for (size_t k = 0; k < kTile; ++k) t[k] = b_[k0 + k];
+        for (size_t i = 0; i < ni; ++i) {
+          const double xi = xd[i];
+          const double* w = w_.data() + i * no + k0;
+          for (size_t k = 0; k < kTile; ++k) t[k] += xi * w[k];
+        }
+        for (size_t k = 0; k < kTile; ++k) acc[k0 + k] = t[k];
+      }
+      for (size_t k = k0; k < no; ++k) {
+        double t = b_[k];
+        for (size_t i = 0; i < ni; ++i) t += xd[i] * w_[i * no + k];
+        acc[k] = t;
+      }
+      int64_t* y = out + r * no;
+      for (size_t k = 0; k < no; ++k) y[k] = static_cast<int64_t>(acc[k]) * (int64_t{1} << up_);
+    }
+  }
+
+ private:
+  int64_t n_in_ = 0, n_out_ = 0;
+  int up_ = 0;
+  std::vector<double> w_, b_;
 };
 
 class RecurrentKernel final : public Kernel {
@@ -32,8 +101,12 @@ class RecurrentKernel final : public Kernel {
     ts_ = c.internal_type("state");
     const ir::Tensor &W = c.param("weight"), &R = c.param("recurrent_weight");
     const ir::Tensor &B = c.param("bias"), &RB = c.param("recurrent_bias");
-    xw_ = make_dense_product(c, {F_, GW_, W.raw, B.raw, c.in_type(0), *W.type, *B.type, ta, ta, W.name, B.name});
-    hr_ = make_dense_product(c, {H_, GW_, R.raw, RB.raw, ts_, *R.type, *RB.type, tr, tr, R.name, RB.name});
+    const DenseOperands xo{F_, GW_, W.raw, B.raw, c.in_type(0), *W.type, *B.type, ta, ta, W.name, B.name};
+    const DenseOperands ho{H_, GW_, R.raw, RB.raw, ts_, *R.type, *RB.type, tr, tr, R.name, RB.name};
+    xw_ = make_dense_product(c, xo);
+    hr_ = make_dense_product(c, ho);
+    xw_fast_ = xw_exact_.setup(xo);
+    hr_fast_ = hr_exact_.setup(ho);
     fa_ = ta.frac(), fr_ = tr.frac(), fp_ = std::max(fa_, fr_);
     if (ta.width + fp_ - fa_ > 62 || tr.width + fp_ - fr_ > 62)
       c.fail("the accumulators " + ta.str() + " and " + tr.str() + " need more than 62 bits side by side",
@@ -48,6 +121,15 @@ class RecurrentKernel final : public Kernel {
         fcell_prod_ = std::max(fg + tc_.frac(), fg + ft);
         cell_cast_ = CastPlan(tc_, fcell_prod_);
         state_cast_ = CastPlan(ts_, fg + ft);
+        {  // int64 suffices when every intermediate has at most 61 bits and every shift is in [-30, 30]
+          const int wg = gate_.spec.entry.width + 1, wt = act_.spec.entry.width + 1;
+          const int up1 = fcell_prod_ - (fg + tc_.frac()), up2 = fcell_prod_ - (fg + ft);
+          const int wpre = std::max(ta.width + fp_ - fa_, tr.width + fp_ - fr_) + 1;
+          const int shifts[] = {fp_ + gate_.spec.log2_step, fp_ + act_.spec.log2_step, tc_.frac() + act_.spec.log2_step};
+          bool ok = wpre <= 61 && wg + tc_.width + up1 <= 60 && wg + wt + up2 <= 60 && wg + wt <= 61;
+          for (int sh : shifts) ok = ok && sh >= -30 && sh <= 30 && (sh >= 0 || wpre - sh <= 61) && (sh >= 0 || tc_.width - sh <= 61);
+          narrow_ = ok;
+        }
         break;
       case ir::CellKind::GRU:
         fgru_ = std::max(fg + ft, fg + fs_);
@@ -64,12 +146,14 @@ class RecurrentKernel final : public Kernel {
     std::vector<int64_t> ax(n * T * gw), ah(n * gw), h(n * H, 0), cell(n * H, 0);
     int64_t ignored = 0;  // the products' casts to their own accumulator type are the identity
     const int64_t* x = in[0];
-    xw_->run(&x, ax.data(), n * T, ignored);
+    if (xw_fast_) xw_exact_.run(x, ax.data(), n * T);
+    else xw_->run(&x, ax.data(), n * T, ignored);
     const size_t out_len = a_.return_sequences ? T * H : H;
     for (size_t k = 0; k < T; ++k) {
       const size_t t = a_.reverse ? T - 1 - k : k;
       const int64_t* hp = h.data();
-      hr_->run(&hp, ah.data(), n, ignored);
+      if (hr_fast_) hr_exact_.run(hp, ah.data(), n);
+      else hr_->run(&hp, ah.data(), n, ignored);
       for (size_t s = 0; s < n; ++s) {
         const int64_t* a = ax.data() + (s * T + t) * gw;
         const int64_t* r = ah.data() + s * gw;
@@ -86,7 +170,10 @@ class RecurrentKernel final : public Kernel {
         for (size_t j = 0; j < H; ++j) out[s * H + j] = out_cast_(h[s * H + j], overflows);
   }
 
-  std::string info() const override { return "recurrent over " + xw_->info() + " and " + hr_->info(); }
+  std::string info() const override {
+    return "recurrent over " + (xw_fast_ ? std::string("exact double") : xw_->info()) + " and " +
+           (hr_fast_ ? std::string("exact double") : hr_->info());
+  }
 
  private:
   static Table table(const NodeContext& c, const std::string& role) {
@@ -105,6 +192,22 @@ class RecurrentKernel final : public Kernel {
     int64_t cast_ovf = 0;  // the state casts are internal: not counted as layer-output overflows
     switch (a_.cell) {
       case ir::CellKind::LSTM:
+        if (narrow_) {  // the same arithmetic on int64 (every intermediate fits: checked at construction)
+          const int sg = fp_ + gate_.spec.log2_step, sa = fp_ + act_.spec.log2_step, sc = tc_.frac() + act_.spec.log2_step;
+          const int ua = fp_ - fa_, ur = fp_ - fr_;
+          const int up1 = fcell_prod_ - (gate_.frac + tc_.frac()), up2 = fcell_prod_ - (gate_.frac + act_.frac);
+          auto p64 = [&](int64_t x, int64_t y) { return x * (int64_t{1} << ua) + y * (int64_t{1} << ur); };
+          for (int64_t j = 0; j < H; ++j) {
+            const int64_t gi = gate_.at64(p64(a[j], r[j]), sg);
+            const int64_t gf = gate_.at64(p64(a[H + j], r[H + j]), sg);
+            const int64_t gc = act_.at64(p64(a[2 * H + j], r[2 * H + j]), sa);
+            const int64_t go = gate_.at64(p64(a[3 * H + j], r[3 * H + j]), sg);
+            const int64_t v = gf * c[j] * (int64_t{1} << up1) + gi * gc * (int64_t{1} << up2);
+            c[j] = cell_cast_(v, cast_ovf);
+            h[j] = state_cast_(go * act_.at64(c[j], sc), cast_ovf);
+          }
+          break;
+        }
         for (int64_t j = 0; j < H; ++j) {
           const int64_t gi = gate_.at(pre(a[j], r[j]), fp_);
           const int64_t gf = gate_.at(pre(a[H + j], r[H + j]), fp_);
@@ -142,6 +245,8 @@ class RecurrentKernel final : public Kernel {
   int64_t T_ = 0, F_ = 0, H_ = 0, GW_ = 0;
   numeric::FixedType ts_, tc_;
   std::unique_ptr<Kernel> xw_, hr_;
+  ExactProduct xw_exact_, hr_exact_;
+  bool xw_fast_ = false, hr_fast_ = false, narrow_ = false;
   int fa_ = 0, fr_ = 0, fp_ = 0, fs_ = 0, fcell_prod_ = 0, fgru_ = 0, fcand_ = 0;
   Table act_, gate_;
   CastPlan cell_cast_, state_cast_, out_cast_;
