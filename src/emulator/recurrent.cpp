@@ -1,4 +1,4 @@
-// Recurrent layers (LSTM, GRU, SimpleRNN; ir/recurrent.h, docs/NUMERICS.md "Recurrent").
+// Recurrent layers (LSTM, GRU, SimpleRNN; ir/recurrent.h, docs/IR.md "Recurrent arithmetic").
 //
 // The input product a_t = Q_accum(bias + x_t W) of every step does not depend on the state: the Dense core runs
 // it once over all T rows of the block's samples. The recurrent product r = Q_raccum(recurrent_bias + h R) runs

@@ -1,6 +1,6 @@
 #pragma once
 // The recurrent op family (OpKind::Recurrent): LSTM, GRU and SimpleRNN cells run over a sequence, as a typed
-// record over a node's attributes (docs/IR.md "Recurrent", docs/NUMERICS.md "Recurrent").
+// record over a node's attributes (docs/IR.md "Recurrent", docs/IR.md "Recurrent arithmetic").
 //
 // Input x: [T, F] (time steps, features). Output: [T, H] with return_sequences (h after each step, at the
 // position of the input step it consumed: a reverse layer's y[t] is the state after reading x[t]), else [H]

@@ -85,7 +85,6 @@ int ceil_log2(int64_t n);
 using numeric::fit_type;
 
 inline constexpr int kDefaultTableSize = 1024;
-inline constexpr int kDefaultRecurrentTableSize = 2048;
 
 // Reads the resolved table size that resolve_types stores in attrs["table_size"] (default otherwise).
 int table_size_of(const ir::Node& n);

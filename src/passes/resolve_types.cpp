@@ -29,6 +29,8 @@ FixedType modes(int width, int int_bits, bool is_signed) {
 const FixedType kInputDefault = modes(16, 6, true);
 // Default width of weights, biases and scales: 18 bits, the narrow port of a Xilinx DSP48 multiplier.
 constexpr int kConstantWidth = 18;
+// Recurrent layers' tables (docs/IR.md "Recurrent"): twice the entries, since their errors compound over the steps.
+constexpr int kDefaultRecurrentTableSize = 2048;
 const FixedType kExpTableDefault = modes(18, 1, false);
 const FixedType kInvTableDefault = modes(18, 2, false);
 
@@ -210,7 +212,7 @@ class ResolveTypes : public Pass {
   }
 
   // Recurrent: the accumulators stay auto (lossless, infer_precision); the states and tables get their defaults
-  // (docs/NUMERICS.md "Recurrent").
+  // (docs/IR.md "Recurrent arithmetic").
   static void set_recurrent_internals(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
     const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
     std::vector<std::pair<std::string, std::optional<FixedType>>> vars = {

@@ -220,7 +220,7 @@ struct Ref {
         }
         break;
       }
-      case ir::OpKind::Recurrent: {  // docs/NUMERICS.md "Recurrent", step by step on exact values
+      case ir::OpKind::Recurrent: {  // docs/IR.md "Recurrent arithmetic", step by step on exact values
         const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
         const int64_t T = a.steps, F = a.features, H = a.units, GW = a.gate_width();
         const FixedType& ta = n.types.at("accum");

@@ -1,4 +1,4 @@
-// The Recurrent kernel (docs/NUMERICS.md "Recurrent"): a one-step SimpleRNN computed by hand; and, on random
+// The Recurrent kernel (docs/IR.md "Recurrent arithmetic"): a one-step SimpleRNN computed by hand; and, on random
 // LSTM/GRU/SimpleRNN layers, exact relations between runs: a reverse layer equals a forward one on the
 // time-reversed sequence, a sequence's last row equals the final state, and results do not depend on how samples
 // are batched. (tests/backends compares it with an independent step-by-step reference and the firmware.)

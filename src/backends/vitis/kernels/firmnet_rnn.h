@@ -1,7 +1,7 @@
 #ifndef FIRMNET_RNN_H_
 #define FIRMNET_RNN_H_
 // firmnet HLS kernels of the recurrent layers (io_parallel): LSTM, GRU, SimpleRNN over a sequence [T, F].
-// Semantics: docs/NUMERICS.md "Recurrent"; schedules: docs/BACKEND_VITIS.md "Recurrent".
+// Semantics: docs/IR.md "Recurrent arithmetic"; schedules: docs/BACKEND_VITIS.md "Recurrent".
 //
 // Each step t (reverse: T-1 down to 0) computes the input product a = Q_accum(bias + x_t W) and the recurrent
 // product r = Q_recurrent_accum(recurrent_bias + h R) with the Dense kernels (dense_latency / dense_resource of
