@@ -67,16 +67,18 @@ Row estimate_recurrent(const Context& c, const ir::Node& n) {
   }
   const int64_t step = std::max<int64_t>(1, c.chain.cycles() - start);
   const int64_t copies = a.is_static ? 1 : a.steps;
-  c.chain.stages((a.steps - 1) * step, H * sw);
+  const int64_t step_ff = c.chain.ff() - ff0;  // one step's pipeline registers (a static layer reuses them)
+  c.chain.stages((a.steps - 1) * step, 0);
   row.res = x.res;
   row.res += rr.res;
   row.res += cell;
-  if (copies > 1) {
+  row.res.ff = 0;  // the products' registers are in step_ff (the chain), counted below
+  if (copies > 1) {  // (the pipeline registers are added below, per copy)
     Resources one = row.res;
     row.res = Resources{};
     for (int64_t k = 0; k < copies; ++k) row.res += one;
   }
-  row.res.ff += c.chain.ff() - ff0;
+  row.res.ff += step_ff * copies;
   row.latency_min = row.latency_max = c.chain.cycles() - start;
   row.ii = a.is_static ? row.latency_max : std::max({1, n.reuse_factor, d.reuse_factor});
   row.detail = fmt::format("{} {} x {} steps of {} cycles; input product: {}; recurrent product: {}; cell: {} products, "

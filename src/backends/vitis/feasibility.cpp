@@ -110,17 +110,23 @@ void check_recurrent(const ir::Graph& g, const ir::Node& n, const Limits& lim, b
     return;
   }
   const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
-  const int64_t copies = a.is_static ? 1 : a.steps;
-  const std::string extra = copies > 1 ? fmt::format("; or static: true (one cell for all {} steps)", a.steps) : "";
   check_product(n, fmt::format("the input product {}x{} ({} strategy, ReuseFactor {})", a.features, a.gate_width(),
                                ir::name(n.strategy), n.reuse_factor),
-                a.features * copies, a.gate_width(), weight_bits(g, n), extra, lim, out);
+                a.features, a.gate_width(), weight_bits(g, n), "", lim, out);
   const ir::Tensor& r = g.tensor(n.param("recurrent_weight"));
   ir::Node rn = n;  // the recurrent product's own reuse factor
   if (n.has_attr("recurrent_reuse_factor")) rn.reuse_factor = static_cast<int>(n.attr_int("recurrent_reuse_factor"));
   check_product(rn, fmt::format("the recurrent product {}x{} (recurrent_reuse_factor {})", a.units, a.gate_width(),
                                 rn.reuse_factor),
-                a.units * copies, a.gate_width(), r.type ? r.type->width : 18, extra, lim, out);
+                a.units, a.gate_width(), r.type ? r.type->width : 18, "", lim, out);
+  // Unrolled: every step has its own products.
+  const int64_t unrolled = a.steps * (a.features + a.units) * a.gate_width();
+  if (!a.is_static && unrolled > kUnrollLimit)
+    out.push_back({where(n),
+                   fmt::format("static: false unrolls {} steps of {} products each: {} products, over the unroll limit "
+                               "of {}", a.steps, big((a.features + a.units) * a.gate_width()), big(unrolled),
+                               big(kUnrollLimit)),
+                   "use static: true (one cell for every step; the default)"});
 }
 
 std::string window_str(const ir::Window& w) {
