@@ -602,6 +602,14 @@ struct Vec32Of<int32_t> {
   using type = VecI32x8;
 };
 
+// v in every lane, as one broadcast from memory (`V{} + v` costs a scalar add first for doubles: 0.0 + v is
+// not v for v = -0.0, so the compiler keeps it).
+template <class V, class T>
+inline V splat(T v) {
+  if constexpr (sizeof(V) / sizeof(T) == 4) return V{v, v, v, v};
+  else return V{v, v, v, v, v, v, v, v};
+}
+
 int64_t DenseKernel::lane_row() const {
   const int64_t tj = plan_ == Plan::ExactF64 ? kLanesF64 : kLanesI32;
   return (n_out_ + tj - 1) / tj * tj;
@@ -630,7 +638,7 @@ void DenseKernel::mac_group(const T* bp, const T* base, const Seg* segs, int nse
         V wv[NV];
         for (int v = 0; v < NV; ++v) wv[v] = load32<V>(w + v * L);
         for (int s = 0; s < S; ++s) {
-          const V xb = V{} + x[s][c];
+          const V xb = splat<V>(x[s][c]);
           for (int v = 0; v < NV; ++v) acc[s][v] += xb * wv[v];
         }
       }
