@@ -364,6 +364,36 @@ ExactType difference_type(const ExactType& a, const ExactType& b) {
 
 ExactType exact(const FixedType& a) { return {a.width, a.int_bits, a.is_signed}; }
 
+std::optional<FixedType> exact_type(const std::vector<double>& values, int max_width, bool allow_unsigned) {
+  // F: the fewest fractional bits making every value an integer (v = m * 2^e with a 53-bit m: v * 2^(53 - e)
+  // is one).
+  int f = 0;
+  bool any = false, negative = false;
+  for (double v : values) {
+    if (!std::isfinite(v)) return std::nullopt;
+    negative = negative || v < 0;
+    if (v == 0) continue;
+    int e = 0;
+    std::frexp(v, &e);
+    int lo = 53 - e;
+    while (lo > -1074 && std::ldexp(v, lo - 1) == std::floor(std::ldexp(v, lo - 1))) --lo;
+    f = any ? std::max(f, lo) : lo;
+    any = true;
+  }
+  if (f > 128 || f < -128) return std::nullopt;
+  const bool is_signed = negative || !allow_unsigned;
+  int width = 1;
+  for (double v : values) {
+    const double r = std::ldexp(v, f);
+    const auto fits = [&](int w) {
+      return is_signed ? r >= -std::ldexp(1.0, w - 1) && r <= std::ldexp(1.0, w - 1) - 1 : r <= std::ldexp(1.0, w) - 1;
+    };
+    while (width <= max_width && !fits(width)) ++width;
+  }
+  if (width > max_width) return std::nullopt;
+  return make_type(width, width - f, is_signed);
+}
+
 FixedType fit_type(double lo, double hi, int width) {
   FixedType t = make_type(width, 1, true, Rounding::RND_CONV, Overflow::SAT);
   if (lo == 0 && hi == 0) return t;

@@ -7,6 +7,8 @@
 // variable. Tests check quantize() exhaustively against the ap_types headers for small widths.
 #include <cstdint>
 #include <string>
+#include <optional>
+#include <vector>
 
 namespace firmnet::numeric {
 
@@ -80,6 +82,12 @@ inline i128 shift_floor(i128 v, int shift) { return shift >= 0 ? (v >> shift) : 
 // The signed RND_CONV/SAT type of `width` bits with the fewest integer bits that holds lo and hi without
 // overflow (tables' entries, constants' defaults); firmnet::Error when no such type exists.
 FixedType fit_type(double lo, double hi, int width);
+
+// The narrowest type holding every value exactly (the fewest fractional bits making each an integer, then the
+// fewest bits for the largest), signed unless allow_unsigned and no value is negative; nullopt when that needs
+// more than max_width bits, a value is not finite or the binary point is beyond 128 bits. Modes TRN/WRAP:
+// callers set their own. Quantized constants, threshold levels and QONNX/QKeras/HGQ weights all use it.
+std::optional<FixedType> exact_type(const std::vector<double>& values, int max_width, bool allow_unsigned);
 
 // Smallest signed type (lossless) that holds every value of a and b; used by precision inference.
 FixedType union_type(const FixedType& a, const FixedType& b);

@@ -25,6 +25,10 @@ int fusable_consumer_of_dense(const ir::Graph& g, size_t i) {
   const auto cons = g.consumers(y);
   // A typed intermediate would round between the two ops, which the fused layer could not reproduce.
   if (cons.size() != 1 || g.is_output(y) || g.tensor(y).type) return -1;
+  // Weights or a bias with a type of their own (a quantizer's exact type: binary, ternary, quantized_bits)
+  // would no longer hold the scaled values; the affine op stays a layer of its own.
+  for (const char* role : {"weight", "bias"})
+    if (d.params.count(role) && g.tensor(d.param(role)).type) return -1;
   return g.nodes[static_cast<size_t>(cons[0])].outputs.size() == 1 ? cons[0] : -1;
 }
 

@@ -1,43 +1,10 @@
-// exact_type: the narrowest fixed-point type that holds a set of double values exactly (quantized models
-// have constants and MultiThreshold levels that are small integers or k * 2^-n).
+// Helpers on quantized tensors: whether a tensor holds a quantizer's levels, whether a Dense is quantized
+// (the narrowest exact type itself is numeric::exact_type).
 #include <cmath>
 
 #include "passes/internal.h"
 
 namespace firmnet::passes {
-
-std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, int max_width, bool allow_unsigned) {
-  // F: the fewest fractional bits that make every value an integer.
-  int f = 0;
-  bool any = false, negative = false;
-  for (double v : values) {
-    if (!std::isfinite(v)) return std::nullopt;
-    negative = negative || v < 0;
-    if (v == 0) continue;
-    int e = 0;
-    std::frexp(v, &e);
-    int lo = 53 - e;  // v * 2^(53 - e) is an integer
-    while (std::ldexp(v, lo - 1) == std::floor(std::ldexp(v, lo - 1))) --lo;
-    f = any ? std::max(f, lo) : lo;
-    any = true;
-  }
-  if (f > 128 || f < -128) return std::nullopt;
-  const bool is_signed = negative || !allow_unsigned;
-  int width = 1;
-  for (double v : values) {
-    const double r = std::ldexp(v, f);
-    const auto fits = [&](int w) {
-      return is_signed ? r >= -std::ldexp(1.0, w - 1) && r <= std::ldexp(1.0, w - 1) - 1 : r <= std::ldexp(1.0, w) - 1;
-    };
-    while (width <= max_width && !fits(width)) ++width;
-  }
-  if (width > max_width) return std::nullopt;
-  numeric::FixedType t;
-  t.width = width;
-  t.int_bits = width - f;
-  t.is_signed = is_signed;
-  return t;
-}
 
 bool set_by_quantizer(const ir::Tensor& t) {
   return t.type && (t.origin.rfind("QONNX ", 0) == 0 || t.origin.rfind("FINN ", 0) == 0);

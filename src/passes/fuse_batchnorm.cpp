@@ -1,6 +1,7 @@
 // fuse_batchnorm: Dense followed by BatchNorm over the Dense's outputs folds into the Dense:
 //   W'[i][j] = W[i][j] * scale_j,   b'_j = b_j * scale_j + bias_j
-// Only when the Dense output feeds nothing else, is not a graph output and has no type of its own.
+// Only when the Dense output feeds nothing else, is not a graph output and has no type of its own, and the
+// Dense weights and bias have none either (a quantizer's type would not hold the scaled values).
 #include "passes/internal.h"
 
 namespace firmnet::passes {

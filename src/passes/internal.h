@@ -23,9 +23,8 @@ std::unique_ptr<Pass> make_fold_affine_into_threshold();
 std::unique_ptr<Pass> make_snap_thresholds();
 std::unique_ptr<Pass> make_absorb_input_quantizers();
 
-// The narrowest type (TRN, WRAP; unsigned only if allowed and no value is negative) holding every value
-// exactly, or nullopt when that needs more than max_width bits (exact_type.cpp).
-std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, int max_width, bool allow_unsigned);
+// The narrowest exact type: numeric::exact_type (numeric/fixed.h).
+using numeric::exact_type;
 // A tensor origin that keeps the quantizer a frontend named ("QONNX Quant(...)", "FINN ...") in front of
 // the reason for the type: "QONNX Quant(...) -> auto: bound [..]"; other origins are replaced by `why`.
 std::string with_quantizer(const std::string& old_origin, const std::string& why);

@@ -11,11 +11,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
 #include "emulator/emulator.h"
+#include "frontends/keras/keras_files.h"
 #include "support/data_io.h"
 
 namespace fs = std::filesystem;
@@ -231,7 +233,104 @@ TEST(KerasCases, Keras3ObjectPathsMapToLayerNames) {
   }
 }
 
-// The example-models Keras files firmnet reads (not the BinaryDense/TernaryDense/GarNet custom layers, nor
+// BinaryNet's activations on a fixed-point input: binary_tanh is +1 only above 0 (0 gives -1), ternary_tanh
+// +1 above 0.5, -1 at or below -0.5; the float reference and the emulator agree on every value.
+TEST(KerasCases, BinaryNetActivations) {
+  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / "binarynet_act";
+  fs::create_directories(dir);
+  const std::vector<double> x = {-1, -0.5, -std::ldexp(1, -10), 0, std::ldexp(1, -10), 0.5, 0.5 + std::ldexp(1, -10), 1};
+  const std::map<std::string, std::vector<double>> expect = {{"binary_tanh", {-1, -1, -1, -1, 1, 1, 1, 1}},
+                                                            {"ternary_tanh", {-1, -1, 0, 0, 0, 0, 1, 1}}};
+  for (const auto& [fn, want] : expect) {
+    SCOPED_TRACE(fn);
+    const fs::path json = dir / (fn + ".json");
+    std::ofstream(json) << R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8], "name": "in"}},
+      {"class_name": "Activation", "config": {"name": "act", "activation": ")" << fn << R"("}}]}})";
+    const auto c = driver::compile(json.string(), config::Config::parse("HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n", "c.yml"));
+    EXPECT_EQ(emulator::Emulator(c.graph).run({x}, 1).outputs.at(0), want);
+    EXPECT_EQ(emulator::run_float(c.graph, {x}, 1).at(0), want);
+  }
+}
+
+// hls4ml's BinaryNet example models: BinaryDense kernels are +-H, TernaryDense kernels -H, 0, +H (H = 1 here);
+// each BatchNormalization before a binary_tanh / ternary_tanh folds into its thresholds; firmware == emulator.
+TEST(KerasCases, BinaryNetExampleModels) {
+  if (!fs::exists(kExamples / "keras_bnn.json")) GTEST_SKIP() << "../shared/models/keras is absent";
+  for (const char* name : {"KERAS_3layer_binary_smaller", "KERAS_3layer_ternary_small", "keras_bnn",
+                           "KERAS_3layer_binarydense_relu_max"}) {
+    SCOPED_TRACE(name);
+    const bool ternary = std::string(name).find("ternary") != std::string::npos;
+    const auto c = driver::compile((kExamples / (std::string(name) + ".json")).string(), config::Config::defaults());
+    size_t dense = 0;
+    for (const auto& n : c.graph.nodes) {
+      if (n.kind != ir::OpKind::Dense) continue;
+      ++dense;
+      std::map<double, size_t> levels;
+      for (double v : c.graph.tensor(n.param("weight")).values) ++levels[v];
+      EXPECT_EQ(levels.size(), ternary ? 3u : 2u) << n.name;
+      EXPECT_EQ(levels.begin()->first, -1.0) << n.name;
+      EXPECT_EQ(levels.rbegin()->first, 1.0) << n.name;
+    }
+    EXPECT_EQ(dense, 4u);
+    const size_t batch = 40;
+    const auto& in_t = c.graph.tensor(c.graph.inputs[0]);
+    std::vector<double> x(batch * static_cast<size_t>(in_t.size()));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::ldexp(static_cast<double>((i * 7919) % 1024) - 512.0, -8);
+    if (have_ap_types()) expect_firmware_equals_emulator(c, {x}, batch, name);
+  }
+}
+
+// HGQ 1.x proxy models (FixedPointQuantizer layers): the input quantizer of hgq_jet_classifier, traced in the
+// emulator, equals HGQ's gfixed_quantizer (per element ap_fixed<bits, integers, TRN, WRAP>, 0 where bits = 0)
+// applied to the float input, on inputs that truncate and wrap; firmware == emulator on both proxy models.
+TEST(KerasCases, HgqProxyModels) {
+  const fs::path path = kExamples / "hgq_jet_classifier.h5";
+  if (!fs::exists(path)) GTEST_SKIP() << "../shared/models/keras is absent";
+  const auto c = driver::compile(path.string(), config::Config::defaults());
+  const auto kf = frontends::keras::read_keras_file(path.string(), "");
+  std::map<std::string, std::vector<double>> var;
+  for (const auto& a : kf.weights.at("inp_q_quantizer")) var[a.name] = a.values;
+  ASSERT_EQ(var.at("bits").size(), 16u);
+  const size_t batch = 1000;
+  std::vector<double> x(batch * 16);
+  for (size_t i = 0; i < x.size(); ++i)  // float32 values in [-40, 40): beyond the wrap at +-16
+    x[i] = static_cast<float>(std::ldexp(static_cast<double>((i * 2654435761u) % 81920) - 40960.0, -10) + 1e-4 * static_cast<double>(i % 7));
+  emulator::Options o;
+  o.trace = true;
+  const auto r = emulator::Emulator(c.graph, o).run({x}, batch);
+  const ir::Node* last = nullptr;
+  for (const auto& n : c.graph.nodes)
+    if (n.source.find("FixedPointQuantizer 'inp_q_quantizer'") != std::string::npos) last = &n;
+  ASSERT_NE(last, nullptr);
+  const auto& raw = r.trace_raw.at(last->name);
+  const int frac = c.graph.tensor(last->outputs[0]).type->frac();
+  size_t wrapped = 0, mismatches = 0;
+  for (size_t s = 0; s < batch; ++s)
+    for (size_t j = 0; j < 16; ++j) {
+      const double k = var["keep_negative"][j], b = var["bits"][j], I = var["integers"][j], f = b - I;
+      const double high = std::ldexp(1.0, static_cast<int>(b - k)) - 1, low = -(high + 1) * k;
+      const double q0 = std::floor(std::ldexp(x[s * 16 + j], static_cast<int>(f)));
+      const double q = std::fmod(std::fmod(q0 - low, high - low + 1) + (high - low + 1), high - low + 1) + low;
+      wrapped += q != q0;
+      const double want = b == 0 ? 0.0 : std::ldexp(q, static_cast<int>(-f));
+      mismatches += std::ldexp(static_cast<double>(raw[s * 16 + j]), -frac) != want;
+    }
+  std::printf("[hgq_jet_classifier] input quantizer vs HGQ's gfixed_quantizer: %zu of %zu values differ (%zu wrapped)\n",
+              mismatches, batch * 16, wrapped);
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(wrapped, 1000u);
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  expect_firmware_equals_emulator(c, {std::vector<double>(x.begin(), x.begin() + 40 * 16)}, 40, "hgq_jet_classifier");
+  const fs::path mnist = kExamples / "hgq_mnist_homogeneous.h5";
+  const auto m = driver::compile(mnist.string(), config::Config::defaults());
+  const size_t n_in = static_cast<size_t>(m.graph.tensor(m.graph.inputs[0]).size());
+  std::vector<double> xm(10 * n_in);
+  for (size_t i = 0; i < xm.size(); ++i) xm[i] = static_cast<double>((i * 7919) % 256) / 256.0;
+  expect_firmware_equals_emulator(m, {xm}, 10, "hgq_mnist_homogeneous");
+}
+
+// The example-models Keras files firmnet reads (the BinaryNet ones have their own test; not the GarNet custom layers, nor
 // quantized_po2) load from their .json with the weights found beside them.
 TEST(KerasCases, ExampleModelsLoad) {
   if (!fs::exists(kExamples)) GTEST_SKIP() << "../shared/models/keras is absent";

@@ -12,7 +12,9 @@
 // two casts: x·2^f_j, cast to fixed<W, W, mode, WRAP> (r_j = round(x·2^f_j) modulo 2^W, a multiple of 2^W_j),
 // ·2^(W - W_j), cast to fixed<W, W, TRN, WRAP> (element j's own W_j-bit wrap, shifted), ·2^-(f_j + W - W_j)
 // (0 where the element has no bits). docs/NUMERICS.md "HGQ2".
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -115,24 +117,11 @@ double quantize(double x, double k, double i, double f, const KIF& q) {
   return x;
 }
 
-// The narrowest signed type holding every value exactly (≤ 40 bits), else nullopt.
-std::optional<numeric::FixedType> exact_type(const std::vector<double>& values) {
-  int frac = -64;
-  double top = 0;
-  for (double v : values) {
-    if (v == 0) continue;
-    int f = -64;
-    while (f < 64 && std::ldexp(v, f) != std::floor(std::ldexp(v, f))) ++f;
-    if (f >= 64) return std::nullopt;
-    frac = std::max(frac, f);
-  }
-  if (frac == -64) return numeric::make_type(1, 1, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
-  for (double v : values) top = std::max(top, std::fabs(std::ldexp(v, frac)));
-  int bits = 1;
-  while (bits < 48 && std::ldexp(1.0, bits) <= top) ++bits;
-  const int width = bits + 1;
-  if (width > 40) return std::nullopt;
-  return numeric::make_type(width, width - frac, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+// The narrowest signed type holding every value exactly (<= 40 bits), else nullopt.
+std::optional<numeric::FixedType> exact_type_40(const std::vector<double>& values) {
+  auto t = numeric::exact_type(values, 40, false);
+  if (t) t->rounding = numeric::Rounding::RND_CONV, t->overflow = numeric::Overflow::SAT;
+  return t;
 }
 
 QuantizedConst quantize_weight(Context& ctx, const Layer& l, const std::string& conf, const std::string& sub,
@@ -141,7 +130,7 @@ QuantizedConst quantize_weight(Context& ctx, const Layer& l, const std::string& 
   QuantizedConst out;
   out.values.resize(w.size());
   for (size_t e = 0; e < w.size(); ++e) out.values[e] = quantize(w[e], q.k[e], q.i[e], q.f[e], q);
-  out.type = exact_type(out.values);
+  out.type = exact_type_40(out.values);
   out.origin = q.describe;
   return out;
 }
@@ -153,8 +142,9 @@ numeric::Overflow ap_overflow(const std::string& o) {
   return o == "WRAP" ? numeric::Overflow::WRAP : o == "SAT" ? numeric::Overflow::SAT : numeric::Overflow::SAT_SYM;
 }
 
-Value quantize_data(Context& ctx, const Layer& l, const Value& x, const std::string& conf, const std::string& sub) {
-  const KIF q = read_quantizer(ctx, l, conf, sub, x.shape);
+// A data quantizer with per-element (k, i, f) on x (its parameters already broadcast to x's shape).
+Value quantize_data(Context& ctx, const Layer& l, const Value& x, const KIF& q, const std::string& conf,
+                    const std::string& tag) {
   const size_t n = q.k.size();
   bool uniform = true, any_zero = false;
   int wmax = 1;
@@ -166,7 +156,6 @@ Value quantize_data(Context& ctx, const Layer& l, const Value& x, const std::str
     if (w > 0) wmax = std::max(wmax, static_cast<int>(w)), is_signed = is_signed || q.k[e] != 0;
   }
   if (wmax > 48) ctx.fail(l, fmt::format("{}: {} bits are more than firmnet's 48", conf, wmax));
-  const std::string tag = sub.substr(0, 2);
   const auto cast = [&](const Value& in, numeric::FixedType t, const std::string& suffix) {
     Value y = ctx.emit(l, ir::OpKind::Activation, {in}, in.shape, suffix);
     ctx.graph.nodes.back().attrs["function"] = std::string("linear");
@@ -214,7 +203,63 @@ bool enabled(Context& ctx, const Layer& l, const std::string& flag, const std::s
   return ctx.get_bool(l, flag, true) && ctx.has(l, conf);
 }
 
+// HGQ (1.x) proxy models: a FixedPointQuantizer layer with per-element variables keep_negative k, bits b and
+// integers I (ap_fixed's I, the sign included): element j is ap_fixed<b_j, I_j> (k_j = 1) or ap_ufixed<b_j, I_j>
+// with the layer's RND and SAT modes, 0 where b_j = 0 (HGQ.proxy gfixed_quantizer). As (k, i, f): i = I - k,
+// f = b - I.
+KIF read_hgq1_quantizer(Context& ctx, const Layer& l, const ir::Shape& shape) {
+  KIF r;
+  r.round = ctx.get_str(l, "RND", "TRN");
+  r.overflow = ctx.get_str(l, "SAT", "WRAP");
+  if (r.round != "RND" && r.round != "RND_CONV" && r.round != "TRN")
+    ctx.fail(l, fmt::format("RND '{}' is not supported", r.round), "use RND, RND_CONV or TRN");
+  if (r.overflow != "WRAP" && r.overflow != "SAT" && r.overflow != "SAT_SYM")
+    ctx.fail(l, fmt::format("SAT '{}' is not supported", r.overflow), "use WRAP, SAT or SAT_SYM");
+  const std::vector<Array>& vars = ctx.weights(l, 3);
+  std::map<std::string, std::vector<double>> v;
+  for (const Array& a : vars) {
+    const std::string name = a.name.substr(0, a.name.find(':'));
+    if (name == "keep_negative" || name == "bits" || name == "integers")
+      v[name] = broadcast(ctx, l, a.values, a.shape, shape, "variable " + name);
+  }
+  for (const char* name : {"keep_negative", "bits", "integers"})
+    if (!v.count(name)) ctx.fail(l, fmt::format("has no variable '{}' in the weights file", name));
+  const size_t n = static_cast<size_t>(ir::num_elements(shape));
+  r.k.resize(n), r.i.resize(n), r.f.resize(n);
+  for (size_t e = 0; e < n; ++e) {
+    const double k = v["keep_negative"][e], b = v["bits"][e], I = v["integers"][e];
+    if ((k != 0 && k != 1) || b < 0 || b > 64 || std::fabs(I) > 64 || b != std::floor(b) || I != std::floor(I))
+      ctx.fail(l, fmt::format("element {} has keep_negative {}, bits {}, integers {} (out of range)", e, k, b, I));
+    r.k[e] = b == 0 ? 0.0 : k;
+    r.i[e] = b == 0 ? 0.0 : I - r.k[e];
+    r.f[e] = b == 0 ? 0.0 : b - I;
+  }
+  r.describe = fmt::format("HGQ FixedPointQuantizer ({}, {})", r.round, r.overflow);
+  return r;
+}
+
 }  // namespace
+
+std::vector<Value> convert_hgq1_quantizer(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  if (in.size() != 1) ctx.fail(l, fmt::format("has {} inputs, expected one", in.size()));
+  const Value x = ctx.plain(l, in[0]);
+  const KIF q = read_hgq1_quantizer(ctx, l, x.shape);
+  // On a graph input the proxy model types the input as the quantizer's widest type (HGQ's result_t_kif: the
+  // largest k, i and f); with truncation each element's own cast after it is exact (floor of a floor), where
+  // the default input type would round first (a double rounding) and saturate where the quantizer wraps.
+  ir::Tensor& t = ctx.graph.tensor(x.id);
+  if (q.round == "TRN" && !t.type && std::find(ctx.graph.inputs.begin(), ctx.graph.inputs.end(), x.id) != ctx.graph.inputs.end()) {
+    double k = 0, i = -64, f = -64;
+    for (size_t e = 0; e < q.k.size(); ++e)
+      if (q.k[e] + q.i[e] + q.f[e] > 0) k = std::max(k, q.k[e]), i = std::max(i, q.i[e]), f = std::max(f, q.f[e]);
+    const int w = static_cast<int>(k + i + f);
+    if (w > 0 && w <= 48) {
+      t.type = numeric::make_type(w, static_cast<int>(k + i), k != 0, numeric::Rounding::TRN, ap_overflow(q.overflow));
+      t.origin = fmt::format("the input type of HGQ FixedPointQuantizer '{}' (its widest element)", l.name);
+    }
+  }
+  return {quantize_data(ctx, l, x, q, "FixedPointQuantizer", "q")};
+}
 
 bool is_hgq_layer(Context& ctx, const Layer& l) { return ctx.has(l, "kq_conf") || ctx.has(l, "iq_conf"); }
 
@@ -227,7 +272,8 @@ std::vector<Value> convert_hgq_dense(Context& ctx, const Layer& l, const std::ve
   if (ctx.get_bool(l, "enable_oq", false)) ctx.fail(l, "HGQ2 output quantizers (enable_oq) are not supported yet");
   const int64_t units = ctx.get_int(l, "units");
   const int64_t cin = x.shape[0];
-  if (enabled(ctx, l, "enable_iq", "iq_conf")) x = quantize_data(ctx, l, x, "iq_conf", "iq/quantizer");
+  if (enabled(ctx, l, "enable_iq", "iq_conf"))
+    x = quantize_data(ctx, l, x, read_quantizer(ctx, l, "iq_conf", "iq/quantizer", x.shape), "iq_conf", "iq");
   const Array& k = ctx.weight(l, 0, "kernel", {cin, units});
   QuantizedConst w = ctx.has(l, "kq_conf") ? quantize_weight(ctx, l, "kq_conf", "kq/quantizer", {cin, units}, k.values)
                                            : QuantizedConst{k.values, std::nullopt, {}};

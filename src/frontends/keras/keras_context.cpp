@@ -273,13 +273,14 @@ Value Context::activation(const Layer& l, const Value& x, const std::string& fn_
     param("alpha", {1}, {0.2});
     return y;
   }
+  if (auto y = binarynet_activation(*this, l, x, fn, suffix)) return *y;
   if (fn == "softmax") {
     if (x.shape.empty()) fail(l, "softmax of a scalar");
     return emit(l, ir::OpKind::Softmax, {x}, x.shape, suffix);
   }
   fail(l, "activation '" + fn_in + "' is not supported",
        "supported: linear, relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, hard_tanh, softsign, softplus, elu, "
-       "selu, softmax (swish/silu, gelu, exponential and mish have no exact fixed-point form in firmnet yet)");
+       "selu, softmax, BinaryNet's binary_tanh, ternary_tanh and relu1 (swish/silu, gelu, exponential and mish have no exact fixed-point form in firmnet yet)");
 }
 
 }  // namespace firmnet::frontends::keras

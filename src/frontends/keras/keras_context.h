@@ -103,6 +103,8 @@ std::string supported_layers_list();
 // HGQ2 layers (hgq_layers.cpp): whether a Q layer is HGQ2's (it has kq_conf / iq_conf), and its QDense.
 bool is_hgq_layer(Context& ctx, const Layer& l);
 std::vector<Value> convert_hgq_dense(Context&, const Layer&, const std::vector<Value>&);
+// HGQ 1.x proxy models' FixedPointQuantizer layer (per-element ap_fixed casts).
+std::vector<Value> convert_hgq1_quantizer(Context&, const Layer&, const std::vector<Value>&);
 
 // Layer families.
 std::vector<Value> convert_dense(Context&, const Layer&, const std::vector<Value>&);
@@ -141,6 +143,16 @@ QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& q, con
                                 const ir::Shape& shape, std::vector<double> values);
 // Applies an activation quantizer (QActivation, or a quantizer given as a Q layer's activation) to x.
 Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const json& q, const std::string& suffix);
+// The narrowest signed type (<= 32 bits) holding every value exactly, or nullopt (qkeras_quantizers.cpp).
+std::optional<numeric::FixedType> exact_type(const std::vector<double>& values);
+
+// BinaryNet's Keras layers (BinaryDense, TernaryDense and the binary_tanh / ternary_tanh / relu1 activations
+// of hls4ml's example models; keras_layers_binarynet.cpp): the kernel as the layer binarizes it at inference,
+// and the activations by name (nullopt when `fn` is none of them).
+QuantizedConst binarynet_kernel(Context& ctx, const Layer& l, std::vector<double> values);
+std::optional<Value> binarynet_activation(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
+                                          const std::string& suffix);
+
 // Whether an "activation" config names a QKeras quantizer.
 bool is_quantizer(const json& a);
 

@@ -12,7 +12,10 @@ const std::map<std::string, Converter>& table() {
   static const std::map<std::string, Converter> t = {
       {"Dense", convert_dense},
       {"QDense", convert_dense},
+      {"BinaryDense", convert_dense},   // BinaryNet (hls4ml's example models): binarized kernel
+      {"TernaryDense", convert_dense},  // and ternarized kernel, keras_layers_binarynet.cpp
       {"Activation", convert_activation},
+      {"FixedPointQuantizer", convert_hgq1_quantizer},  // HGQ 1.x proxy models
       {"QActivation", convert_qactivation},
       {"ReLU", convert_relu},
       {"LeakyReLU", convert_leaky_relu},

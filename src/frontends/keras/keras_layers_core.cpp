@@ -34,6 +34,8 @@ Value leaky(Context& ctx, const Layer& l, const Value& x, double alpha) {
 
 QuantizedConst layer_weight(Context& ctx, const Layer& l, const std::string& key, const std::string& role,
                             const ir::Shape& shape, std::vector<double> values) {
+  if ((l.cls == "BinaryDense" || l.cls == "TernaryDense") && key == "kernel_quantizer")
+    return binarynet_kernel(ctx, l, std::move(values));
   if (!l.cls.empty() && l.cls[0] == 'Q' && ctx.has(l, key)) {
     const json& q = ctx.get(l, key);
     return quantize_weights(ctx, l, q, role, shape, std::move(values));

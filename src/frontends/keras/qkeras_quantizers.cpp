@@ -224,30 +224,16 @@ std::vector<double> channel_max_abs(const std::vector<double>& x, const Channels
 
 double sign(double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; }
 
-// The narrowest signed type (≤ 32 bits) holding every value exactly, or nullopt.
+}  // namespace
+
+// The narrowest signed type (<= 32 bits) holding every value exactly, or nullopt; RND_CONV/SAT as weights are.
 std::optional<numeric::FixedType> exact_type(const std::vector<double>& values) {
-  int frac = -64;
-  double max_abs = 0;
-  for (double v : values) {
-    if (!std::isfinite(v)) return std::nullopt;
-    if (v == 0) continue;
-    int f = -64;
-    while (f < 64 && std::ldexp(v, f) != std::floor(std::ldexp(v, f))) ++f;
-    if (f >= 64) return std::nullopt;
-    // drop trailing zero bits: the smallest f with v*2^f integer
-    while (f > -64 && std::ldexp(v, f - 1) == std::floor(std::ldexp(v, f - 1))) --f;
-    frac = std::max(frac, f);
-    max_abs = std::max(max_abs, std::fabs(v));
-  }
-  if (max_abs == 0) return numeric::make_type(1, 1, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
-  int bits = 1;  // magnitude bits of max_abs * 2^frac, plus the sign
-  const double top = std::ldexp(max_abs, frac);
-  while (bits < 40 && std::ldexp(1.0, bits) <= top) ++bits;
-  // -2^(bits) fits in bits+1 signed bits; +2^bits - 1 too.
-  const int width = bits + 1;
-  if (width > 32) return std::nullopt;
-  return numeric::make_type(width, width - frac, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+  auto t = numeric::exact_type(values, 32, false);
+  if (t) t->rounding = numeric::Rounding::RND_CONV, t->overflow = numeric::Overflow::SAT;
+  return t;
 }
+
+namespace {
 
 // quantized_bits's level range and grid.
 struct BitsQ {

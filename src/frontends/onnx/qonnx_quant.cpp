@@ -117,33 +117,8 @@ bool is_power_of_two(double s, int* log2) {
 }
 
 std::optional<numeric::FixedType> exact_type(const std::vector<double>& values, int max_width) {
-  // F: the fewest fractional bits making every value an integer (a double has at most 1074 of them).
-  int f = -1074;
-  bool any = false;
-  for (double v : values) {
-    if (!std::isfinite(v)) return std::nullopt;
-    if (v == 0) continue;
-    int e = 0;
-    std::frexp(v, &e);  // v = m * 2^e, 0.5 <= |m| < 1, m has 53 bits: v * 2^(53 - e) is an integer
-    int lo = 53 - e;
-    while (lo > -1074 && std::ldexp(v, lo - 1) == std::floor(std::ldexp(v, lo - 1))) --lo;
-    f = any ? std::max(f, lo) : lo;
-    any = true;
-  }
-  if (!any) f = 0;
-  // Integer bits: the fewest signed bits holding every raw value v * 2^F.
-  int width = 1;
-  for (double v : values) {
-    const double r = std::ldexp(v, f);
-    while (width <= max_width && (r > std::ldexp(1.0, width - 1) - 1 || r < -std::ldexp(1.0, width - 1))) ++width;
-  }
-  if (width > max_width || f > 128 || f < -128) return std::nullopt;
-  numeric::FixedType t;
-  t.width = width;
-  t.int_bits = width - f;
-  t.is_signed = true;
-  t.rounding = numeric::Rounding::TRN;
-  t.overflow = numeric::Overflow::SAT;
+  auto t = numeric::exact_type(values, max_width, false);
+  if (t) t->overflow = numeric::Overflow::SAT;
   return t;
 }
 
