@@ -108,4 +108,13 @@ bool product_cast_is_exact(const numeric::FixedType& accum, const numeric::Fixed
   return true;
 }
 
+std::vector<int64_t> weights_in_kernel_order(const DenseSchedule& s, const std::vector<int64_t>& row_major,
+                                             int64_t n_in, int64_t n_out) {
+  std::vector<int64_t> stored(static_cast<size_t>(s.n_weights), 0);
+  for (int64_t i = 0; i < n_in; ++i)
+    for (int64_t j = 0; j < n_out; ++j)
+      stored[static_cast<size_t>(stored_weight_index(s, i, j))] = row_major[static_cast<size_t>(i * n_out + j)];
+  return stored;
+}
+
 }  // namespace firmnet::backends::vitis

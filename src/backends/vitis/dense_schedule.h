@@ -3,6 +3,7 @@
 // which kernel, how many multipliers, how the Resource strategy cuts the work into pipelined iterations,
 // and how the products are accumulated. Shared by the emitter and the feasibility check.
 #include <cstdint>
+#include <vector>
 #include <string>
 
 #include "ir/graph.h"
@@ -24,6 +25,10 @@ DenseSchedule dense_schedule(int64_t n_in, int64_t n_out, int reuse_factor, ir::
 
 // Index in the stored weight array (kernel order) of W[i][j] (model order i*n_out + j).
 int64_t stored_weight_index(const DenseSchedule& s, int64_t i, int64_t j);
+// Row-major weights [n_in][n_out] rearranged into the Resource kernel's ROM order (stored_weight_index; the
+// padding words zero): Dense, Conv and the recurrent products store their weights this way.
+std::vector<int64_t> weights_in_kernel_order(const DenseSchedule& s, const std::vector<int64_t>& row_major,
+                                             int64_t n_in, int64_t n_out);
 
 // Whether acc = Q_accum(acc + x*w), step by step from Q_accum(bias), gives the same bits as summing
 // Q(x*w) in `accum` with WRAP overflow (so a balanced modular adder tree): true when the accumulator's

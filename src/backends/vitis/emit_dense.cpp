@@ -45,11 +45,7 @@ DenseFields emit_dense_fields(EmitContext& ctx, const ir::Node& n, LayerCode& co
   std::string weight = param_array(ctx, n, code, "weight", "weight_t", {n_in * n_out});
   if (sched.resource) {  // kernel order: ROM word c*n_iters + r holds the weights of iteration r of block c
     ConstArray& a = code.arrays.back();
-    std::vector<int64_t> stored(static_cast<size_t>(sched.n_weights), 0);
-    for (int64_t i = 0; i < n_in; ++i)
-      for (int64_t j = 0; j < n_out; ++j)
-        stored[static_cast<size_t>(stored_weight_index(sched, i, j))] = a.raw[static_cast<size_t>(i * n_out + j)];
-    a.raw = std::move(stored);
+    a.raw = weights_in_kernel_order(sched, a.raw, n_in, n_out);
     a.comment += fmt::format("; stored in kernel order: {} ROM words of {} (word c*{} + r: inputs r*{}.., outputs "
                              "c*{}..; zero padding)", sched.rom_words(), sched.n_mult, sched.n_iters,
                              sched.in_per_iter, sched.out_per_chunk);

@@ -30,11 +30,7 @@ std::string product_config(EmitContext& ctx, const ir::Node& n, LayerCode& code,
   const std::string weight_t = code.typedefs.back().name;
   if (sched.resource) {  // kernel order, as a Dense's (emit_dense_fields)
     ConstArray& a = code.arrays.back();
-    std::vector<int64_t> stored(static_cast<size_t>(sched.n_weights), 0);
-    for (int64_t i = 0; i < n_in; ++i)
-      for (int64_t j = 0; j < n_out; ++j)
-        stored[static_cast<size_t>(stored_weight_index(sched, i, j))] = a.raw[static_cast<size_t>(i * n_out + j)];
-    a.raw = std::move(stored);
+    a.raw = weights_in_kernel_order(sched, a.raw, n_in, n_out);
     a.comment += fmt::format("; stored in kernel order: {} ROM words of {}", sched.rom_words(), sched.n_mult);
   }
   const std::string bias = param_array(ctx, n, code, bias_role, "", {n_out});
