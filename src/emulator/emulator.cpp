@@ -239,6 +239,7 @@ std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
     case ir::OpKind::Pool: return make_pool(c);
     case ir::OpKind::Transpose: return make_transpose(c);
     case ir::OpKind::Upsample: return make_upsample(c);
+    case ir::OpKind::Slice: return make_slice(c);
     case ir::OpKind::Recurrent: return make_recurrent(c);
   }
   c.fail("unknown op kind");

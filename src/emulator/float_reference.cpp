@@ -165,6 +165,11 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
       for (size_t k = 0; k < ny; ++k) y[k] = in[0][src[k]];
       return;
     }
+    case ir::OpKind::Slice: {
+      const std::vector<int64_t> src = ir::slice_sources(in_tensor(0).shape, n.attr_ints("starts"), out.shape);
+      for (size_t k = 0; k < ny; ++k) y[k] = in[0][src[k]];
+      return;
+    }
     case ir::OpKind::Transpose: {  // the input seen through a layout (ir::ModelLayout)
       const ir::ModelLayout l{in_tensor(0).shape, n.attr_ints("perm"), out.shape};
       const std::vector<int64_t> idx = l.model_index();

@@ -84,6 +84,7 @@ std::unique_ptr<Kernel> make_recurrent(const NodeContext& c);
 std::unique_ptr<Kernel> make_pool(const NodeContext& c);
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c);
 std::unique_ptr<Kernel> make_upsample(const NodeContext& c);
+std::unique_ptr<Kernel> make_slice(const NodeContext& c);
 std::unique_ptr<Kernel> make_activation(const NodeContext& c);
 std::unique_ptr<Kernel> make_softmax(const NodeContext& c);
 std::unique_ptr<Kernel> make_batchnorm(const NodeContext& c);

@@ -204,10 +204,11 @@ class TransposeKernel final : public Kernel {
   CastPlan cast_;
 };
 
-class UpsampleKernel final : public Kernel {
+// Upsample and Slice: each output element a cast copy of the input element src[k].
+class GatherKernel final : public Kernel {
  public:
-  explicit UpsampleKernel(const NodeContext& c)
-      : src_(ir::upsample_sources(c.input(0).shape, c.node.attr_ints("scales"))),
+  GatherKernel(const NodeContext& c, std::vector<int64_t> src)
+      : src_(std::move(src)),
         n_in_(static_cast<size_t>(c.input(0).size())),
         cast_(c.out_type(), c.in_type(0).frac()) {}
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {
@@ -224,7 +225,12 @@ class UpsampleKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> make_upsample(const NodeContext& c) { return std::make_unique<UpsampleKernel>(c); }
+std::unique_ptr<Kernel> make_upsample(const NodeContext& c) {
+  return std::make_unique<GatherKernel>(c, ir::upsample_sources(c.input(0).shape, c.node.attr_ints("scales")));
+}
+std::unique_ptr<Kernel> make_slice(const NodeContext& c) {
+  return std::make_unique<GatherKernel>(c, ir::slice_sources(c.input(0).shape, c.node.attr_ints("starts"), c.output().shape));
+}
 std::unique_ptr<Kernel> make_conv(const NodeContext& c) { return std::make_unique<ConvKernel>(c); }
 std::unique_ptr<Kernel> make_pool(const NodeContext& c) { return std::make_unique<PoolKernel>(c); }
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c) { return std::make_unique<TransposeKernel>(c); }

@@ -27,6 +27,7 @@ Row estimate_node(const Context& c, const ir::Node& n) {
     case ir::OpKind::Input:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
+    case ir::OpKind::Slice:
     case ir::OpKind::Reshape:
     case ir::OpKind::Concat: return estimate_shape(c, n);
   }

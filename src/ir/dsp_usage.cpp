@@ -102,6 +102,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
     case OpKind::Input:
     case OpKind::Transpose:
     case OpKind::Upsample:
+    case OpKind::Slice:
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:

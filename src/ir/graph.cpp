@@ -309,6 +309,7 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     case OpKind::Input:
     case OpKind::Transpose:
     case OpKind::Upsample:
+    case OpKind::Slice:
     case OpKind::Reshape:
     case OpKind::Concat:
     case OpKind::MultiThreshold:

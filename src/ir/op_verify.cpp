@@ -144,6 +144,11 @@ void verify_op(const Graph& g, const Node& n) {
       r.attr<std::vector<int64_t>>("scales", "a list of integers");
       verify_upsample(g, n);
       return;
+    case OpKind::Slice:
+      r.arity(1, 1);
+      r.attr<std::vector<int64_t>>("starts", "a list of integers");
+      verify_slice(g, n);
+      return;
     case OpKind::Transpose: {
       r.arity(1, 1);
       r.attr<std::vector<int64_t>>("perm", "a list of integers");

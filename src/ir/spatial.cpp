@@ -230,4 +230,35 @@ std::vector<int64_t> upsample_sources(const Shape& in, const std::vector<int64_t
   return src;
 }
 
+void verify_slice(const Graph& g, const Node& n) {
+  if (n.inputs.size() != 1 || n.outputs.size() != 1)
+    fail(n, fmt::format("has {} inputs and {} outputs, 1 and 1 expected", n.inputs.size(), n.outputs.size()));
+  const std::vector<int64_t> s = ints_or(n, "starts", 0, 0);
+  const Shape& x = g.tensor(n.inputs[0]).shape;
+  const Shape& y = g.tensor(n.outputs[0]).shape;
+  if (s.size() != x.size()) fail(n, fmt::format("starts has {} values for an input of rank {}", s.size(), x.size()));
+  if (y.size() != x.size()) fail(n, fmt::format("output of rank {} for an input of rank {}", y.size(), x.size()));
+  for (size_t k = 0; k < s.size(); ++k)
+    if (s[k] < 0 || y[k] < 1 || s[k] > x[k] - y[k])
+      fail(n, fmt::format("axis {}: a window of {} from {} does not lie in the input's {}", k, y[k], s[k], x[k]));
+}
+
+std::vector<int64_t> slice_sources(const Shape& in, const std::vector<int64_t>& starts, const Shape& out) {
+  const size_t r = in.size();
+  std::vector<int64_t> in_stride(r, 1);
+  for (size_t k = r; k-- > 1;) in_stride[k - 1] = in_stride[k] * in[k];
+  std::vector<int64_t> src(static_cast<size_t>(num_elements(out)));
+  std::vector<int64_t> idx(r, 0);  // the output index, counted row-major
+  for (size_t o = 0; o < src.size(); ++o) {
+    int64_t s = 0;
+    for (size_t k = 0; k < r; ++k) s += (idx[k] + starts[k]) * in_stride[k];
+    src[o] = s;
+    for (size_t k = r; k-- > 0;) {
+      if (++idx[k] < out[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return src;
+}
+
 }  // namespace firmnet::ir

@@ -80,4 +80,10 @@ void verify_upsample(const Graph& g, const Node& n);
 // For each output element (row-major), the input element it copies: index i_k on axis k reads i_k / scales[k].
 std::vector<int64_t> upsample_sources(const Shape& in, const std::vector<int64_t>& scales);
 
+// Slice (a window of x, Keras Cropping1D/2D): attr "starts", one integer >= 0 per axis of the input; output
+// element i reads input element i + starts on every axis, so starts[k] + y[k] <= x[k]. Checked by verify_slice.
+void verify_slice(const Graph& g, const Node& n);
+// For each output element (row-major), the input element it copies.
+std::vector<int64_t> slice_sources(const Shape& in, const std::vector<int64_t>& starts, const Shape& out);
+
 }  // namespace firmnet::ir

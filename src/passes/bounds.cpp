@@ -130,7 +130,8 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
     case ir::OpKind::Pool: return pool_bounds(g, n, in.at(0));
     case ir::OpKind::Recurrent: return Interval::of_type(n.types.at("state"));  // y is a state h
     case ir::OpKind::Transpose:
-    case ir::OpKind::Upsample: return in.at(0);
+    case ir::OpKind::Upsample:
+    case ir::OpKind::Slice: return in.at(0);
     case ir::OpKind::BatchNorm: {
       const ir::Tensor& s = g.tensor(n.param("scale"));
       const ir::Tensor& b = g.tensor(n.param("bias"));

@@ -21,7 +21,7 @@ bool quantized_data(const ir::Graph& g, ir::TensorId id) {
     if (p < 0) return false;
     const ir::Node& n = g.nodes[static_cast<size_t>(p)];
     const bool moves = n.kind == ir::OpKind::Reshape || n.kind == ir::OpKind::Transpose ||
-                       n.kind == ir::OpKind::Upsample ||
+                       n.kind == ir::OpKind::Upsample || n.kind == ir::OpKind::Slice ||
                        (n.kind == ir::OpKind::Pool && !avg_pool(n));
     if (!moves || n.inputs.empty()) return false;
     const ir::Tensor& in = g.tensor(n.inputs[0]);

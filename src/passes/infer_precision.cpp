@@ -97,6 +97,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
   switch (n.kind) {
     case ir::OpKind::Reshape:
     case ir::OpKind::Upsample:
+    case ir::OpKind::Slice:
     case ir::OpKind::Transpose: why = "auto: as the input"; return in_type(0);
     case ir::OpKind::Recurrent: why = "auto: the state type"; return n.types.at("state");
     case ir::OpKind::Pool:

@@ -29,6 +29,7 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Pool: return "Pooling";
     case ir::OpKind::Transpose: return "Transpose";
     case ir::OpKind::Upsample: return "Resize";
+    case ir::OpKind::Slice: return "Slice";
     case ir::OpKind::Recurrent: return "Recurrent";
   }
   return "";
@@ -120,6 +121,7 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::Reshape:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
+    case ir::OpKind::Slice:
     case ir::OpKind::Concat:
     case ir::OpKind::Quantize:
     case ir::OpKind::ArgMax: break;

@@ -46,6 +46,7 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
     case ir::OpKind::Recurrent:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
+    case ir::OpKind::Slice:
     case ir::OpKind::Concat: return false;
   }
   return false;

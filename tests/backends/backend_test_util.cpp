@@ -286,6 +286,22 @@ struct Ref {
         }
         break;
       }
+      case ir::OpKind::Slice: {  // output coordinate o reads input coordinate o + start on every axis
+        const ir::Shape& xs = g.tensor(x).shape;
+        const ir::Shape& ys = g.tensor(out).shape;
+        const std::vector<int64_t>& st = n.attr_ints("starts");
+        for (size_t k = 0; k < y.size(); ++k) {
+          size_t rem = k, src = 0, stride = 1;
+          for (size_t a = ys.size(); a-- > 0;) {
+            const size_t o = rem % static_cast<size_t>(ys[a]);
+            rem /= static_cast<size_t>(ys[a]);
+            src += (o + static_cast<size_t>(st[a])) * stride;
+            stride *= static_cast<size_t>(xs[a]);
+          }
+          y[k] = q(at(x, src), rt);
+        }
+        break;
+      }
       case ir::OpKind::ArgMax: {
         const size_t len = static_cast<size_t>(g.tensor(x).shape.back());
         for (size_t row = 0; row < nx / len; ++row) {

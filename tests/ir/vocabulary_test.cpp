@@ -71,6 +71,9 @@ std::string op_text(ir::OpKind k) {
     case ir::OpKind::Upsample:  // a 2x3 map of 2 channels repeated 2x on rows, 3x on columns
       return std::string(kHead) + "inputs %0\noutputs %1\ntensor %0 \"x\" activation [2,3,2]\n" +
              "tensor %1 \"y\" activation [4,9,2]\n" + node("upsample", "  attr scales ints 2 3 1\n");
+    case ir::OpKind::Slice:  // a 4x5 map of 2 channels cropped to rows 1..2 and columns 2..4
+      return std::string(kHead) + "inputs %0\noutputs %1\ntensor %0 \"x\" activation [4,5,2]\n" +
+             "tensor %1 \"y\" activation [2,3,2]\n" + node("slice", "  attr starts ints 1 2 0\n");
     case ir::OpKind::Recurrent:  // an LSTM of 2 units over 3 steps of 2 features, the last state
       return std::string(kHead) + "inputs %0\noutputs %1\ntensor %0 \"x\" activation [3,2]\n" +
              "tensor %1 \"y\" activation [2]\n" +

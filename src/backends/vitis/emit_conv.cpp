@@ -1,4 +1,4 @@
-// Conv, Pool, Transpose and Upsample over channels-last maps (kernels/firmnet_conv.h, io_parallel; io_stream:
+// Conv, Pool, Transpose, Upsample and Slice over channels-last maps (kernels/firmnet_conv.h, io_parallel; io_stream:
 // the line-buffer Conv and Pool of kernels/firmnet_stream.h with the same config structs).
 #include <fmt/format.h>
 
@@ -141,6 +141,27 @@ void emit_upsample(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   for (size_t k = 0; k < 4; ++k) code.uint("i" + std::to_string(k), d[k]);
   for (size_t k = 0; k < 4; ++k) code.uint("f" + std::to_string(k), f[k]);
   code.call = kernel_call(ctx, n, code, "upsample") +
+              fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));
+}
+
+void emit_slice(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
+  const ir::Tensor& x = input_tensor(ctx, n, 0);
+  const ir::Tensor& y = output_tensor(ctx, n);
+  const std::vector<int64_t>& starts = n.attr_ints("starts");
+  const size_t r = x.shape.size();
+  if (starts.size() != r || r > 4)
+    throw Error(EmitContext::where(n), fmt::format("slices input {} from {}", ir::to_string(x.shape), ir::to_string(starts)),
+                "the HLS slice kernel takes up to 4 axes");
+  // Axes padded with leading 1s to 4: input dims i0..i3, output dims o0..o3, starts b0..b3.
+  std::vector<int64_t> d(4, 1), o(4, 1), b(4, 0);
+  for (size_t k = 0; k < r; ++k) d[4 - r + k] = x.shape[k], o[4 - r + k] = y.shape[k], b[4 - r + k] = starts[k];
+  begin_config(ctx, n, code, "slice_config", "firmnet_conv.h");
+  code.uint("n_in", x.size());
+  code.uint("n_out", y.size());
+  for (size_t k = 0; k < 4; ++k) code.uint("i" + std::to_string(k), d[k]);
+  for (size_t k = 0; k < 4; ++k) code.uint("o" + std::to_string(k), o[k]);
+  for (size_t k = 0; k < 4; ++k) code.uint("b" + std::to_string(k), b[k]);
+  code.call = kernel_call(ctx, n, code, "slice") +
               fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));
 }
 

@@ -84,6 +84,7 @@ StreamMode stream_mode(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::Recurrent:  // refused under io_stream (feasibility)
     case ir::OpKind::Transpose:  // moves values between elements
     case ir::OpKind::Upsample:   // each input row feeds several output rows: the io_parallel kernel on the map
+    case ir::OpKind::Slice:      // a window of the map: the io_parallel kernel on the map
       return StreamMode::Whole;
   }
   return StreamMode::Whole;

@@ -1,6 +1,6 @@
 #ifndef FIRMNET_CONV_H_
 #define FIRMNET_CONV_H_
-// firmnet HLS kernels over channels-last maps (io_parallel): Conv, Pool, Transpose, Upsample. Semantics:
+// firmnet HLS kernels over channels-last maps (io_parallel): Conv, Pool, Transpose, Upsample, Slice. Semantics:
 // docs/NUMERICS.md ("Conv", "Pool", "Transpose"); schedules: docs/BACKEND_VITIS.md.
 //
 // A map is [H, W, C] (a 1-D map [W, C] is H = 1), element (h, w, c) at (h*W + w)*C + c. Output pixel
@@ -360,6 +360,44 @@ void upsample(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out]) {
           res[((a * CONFIG_T::i1 * CONFIG_T::f1 + b) * CONFIG_T::i2 * CONFIG_T::f2 + c) * CONFIG_T::i3 * CONFIG_T::f3 + d] =
               data[((a / CONFIG_T::f0 * CONFIG_T::i1 + b / CONFIG_T::f1) * CONFIG_T::i2 + c / CONFIG_T::f2) * CONFIG_T::i3 +
                    d / CONFIG_T::f3];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace firmnet_hls
+
+// ====================================================================================================
+// slice (a window of the map: Keras Cropping1D/2D)
+// y = Q_res(x) over the window: output element (a, b, c, d) of the output dims (o0, o1, o2, o3) (lower ranks
+// padded with leading 1s) reads input element (a + b0, b + b1, c + b2, d + b3) of the input dims (i0..i3).
+// Constant offsets of unrolled indices: wires only.
+
+namespace firmnet_hls {
+
+struct slice_config {
+  static const unsigned n_in = 1, n_out = 1;
+  static const unsigned i0 = 1, i1 = 1, i2 = 1, i3 = 1;
+  static const unsigned o0 = 1, o1 = 1, o2 = 1, o3 = 1;
+  static const unsigned b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  static const unsigned reuse_factor = 1;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void slice(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out]) {
+#pragma HLS INLINE
+  for (unsigned a = 0; a < CONFIG_T::o0; a++) {
+#pragma HLS UNROLL
+    for (unsigned b = 0; b < CONFIG_T::o1; b++) {
+#pragma HLS UNROLL
+      for (unsigned c = 0; c < CONFIG_T::o2; c++) {
+#pragma HLS UNROLL
+        for (unsigned d = 0; d < CONFIG_T::o3; d++) {
+#pragma HLS UNROLL
+          res[((a * CONFIG_T::o1 + b) * CONFIG_T::o2 + c) * CONFIG_T::o3 + d] =
+              data[(((a + CONFIG_T::b0) * CONFIG_T::i1 + b + CONFIG_T::b1) * CONFIG_T::i2 + c + CONFIG_T::b2) * CONFIG_T::i3 +
+                   d + CONFIG_T::b3];
         }
       }
     }
