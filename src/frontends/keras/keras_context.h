@@ -126,8 +126,11 @@ std::vector<Value> convert_separable_conv(Context&, const Layer&, const std::vec
 std::vector<Value> convert_pool(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_global_pool(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_zero_padding(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_cropping(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_upsampling(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_merge(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_concatenate(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_dot(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_qactivation(Context&, const Layer&, const std::vector<Value>&);
 
 // The quantizers applied by a layer (QKeras kernel_quantizer etc.), nullptr-safe: the values as the
@@ -153,6 +156,10 @@ QuantizedConst binarynet_kernel(Context& ctx, const Layer& l, std::vector<double
 std::optional<Value> binarynet_activation(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
                                           const std::string& suffix);
 
+// A Q layer's activation named by a string: QKeras's own functions (hard_sigmoid with slope 0.5, hard_tanh,
+// smooth_sigmoid, smooth_tanh, binary_sigmoid, binary_tanh) before Keras's built-ins, as QKeras resolves it.
+Value keras_or_qkeras_activation(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
+                                 const std::string& suffix);
 // Whether an "activation" config names a QKeras quantizer.
 bool is_quantizer(const json& a);
 

@@ -65,13 +65,16 @@ class Walker {
   void note_arithmetic(const Layer& l) {
     if (!l.cls.empty() && l.cls[0] == 'Q') {
       quantized_ = true;
+      // QBatchNormalization quantizes its parameters, then computes the batch norm in float.
+      if (l.cls == "QBatchNormalization") float_layers_.push_back(l.name);
       return;
     }
     static const std::set<std::string> exact = {
         "Flatten", "Reshape", "Permute", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
         "GaussianDropout", "AlphaDropout", "ActivityRegularization", "MaxPooling1D", "MaxPooling2D", "MaxPool1D",
         "MaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
-        "ZeroPadding1D", "ZeroPadding2D", "Concatenate", "Maximum", "Minimum"};
+        "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D", "Concatenate",
+        "Maximum", "Minimum"};
     if (exact.count(l.cls)) return;
     if (l.cls == "Activation" && ctx_.has(l, "activation")) {
       const std::string fn = ctx_.activation_name(l, ctx_.get(l, "activation"));
@@ -364,6 +367,17 @@ ir::Graph load_keras_bytes(const std::string& bytes, const std::string& display_
     throw;
   } catch (const std::exception& e) {
     throw Error(display_name, std::string("internal error while converting the model: ") + e.what(),
+                "please report this model to the firmnet developers");
+  }
+}
+
+ir::Graph load_keras_model(const keras::KerasFile& kf, std::vector<Warning>& warnings) {
+  try {
+    return keras::convert(kf, warnings);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(kf.where, std::string("internal error while converting the model: ") + e.what(),
                 "please report this model to the firmnet developers");
   }
 }

@@ -24,6 +24,7 @@ const std::map<std::string, Converter>& table() {
       {"ThresholdedReLU", convert_thresholded_relu},
       {"Softmax", convert_softmax},
       {"BatchNormalization", convert_batchnorm},
+      {"QBatchNormalization", convert_batchnorm},  // quantized parameters, float arithmetic
       {"Dropout", convert_identity},
       {"SpatialDropout1D", convert_identity},
       {"SpatialDropout2D", convert_identity},
@@ -63,6 +64,10 @@ const std::map<std::string, Converter>& table() {
       {"GlobalMaxPool2D", convert_global_pool},
       {"ZeroPadding1D", convert_zero_padding},
       {"ZeroPadding2D", convert_zero_padding},
+      {"Cropping1D", convert_cropping},
+      {"Cropping2D", convert_cropping},
+      {"UpSampling1D", convert_upsampling},
+      {"UpSampling2D", convert_upsampling},
       {"Add", convert_merge},
       {"Subtract", convert_merge},
       {"Multiply", convert_merge},
@@ -70,6 +75,7 @@ const std::map<std::string, Converter>& table() {
       {"Maximum", convert_merge},
       {"Minimum", convert_merge},
       {"Concatenate", convert_concatenate},
+      {"Dot", convert_dot},
   };
   return t;
 }

@@ -1,6 +1,6 @@
 // Convolutions and pooling: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (and their QKeras forms) →
 // Conv; MaxPooling/AveragePooling 1D/2D and global pooling → Pool; ZeroPadding1D/2D → the padding of the
-// next convolution. Keras maps are channels-last as the IR's; kernels [k..., C_in/group, C_out] are the IR
+// next convolution; Cropping1D/2D → Slice; UpSampling1D/2D (nearest) → Upsample. Keras maps are channels-last as the IR's; kernels [k..., C_in/group, C_out] are the IR
 // weight layout as they are (a depthwise kernel [k..., C, multiplier] too: output channel c*multiplier + m).
 #include <fmt/format.h>
 
@@ -286,6 +286,74 @@ std::vector<Value> convert_zero_padding(Context& ctx, const Layer& l, const std:
   v.padded_by = l.name;
   for (size_t a = 0; a < r; ++a) v.shape[a] += pads[a] + pads[a + r];
   return {v};
+}
+
+// Cropping1D / Cropping2D: a Slice of the map. 'cropping' as Keras saves it: Cropping1D (begin, end),
+// Cropping2D ((top, bottom), (left, right)); a bare integer or one integer per axis crops both ends alike.
+std::vector<Value> convert_cropping(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
+  const json& p = ctx.get(l, "cropping");
+  std::vector<int64_t> crop(2 * r, 0);  // begin..., end...
+  const auto num = [&](const json& v) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (1 << 24))
+      ctx.fail(l, "cropping " + p.dump() + " is not a list of non-negative integers");
+    return v.get<int64_t>();
+  };
+  if (p.is_number_integer()) {
+    for (auto& v : crop) v = num(p);
+  } else if (p.is_array() && p.size() == 2 && r == 1) {  // Cropping1D((begin, end))
+    crop = {num(p[0]), num(p[1])};
+  } else if (p.is_array() && p.size() == r) {
+    for (size_t a = 0; a < r; ++a) {
+      if (p[a].is_array() && p[a].size() == 2) crop[a] = num(p[a][0]), crop[a + r] = num(p[a][1]);
+      else crop[a] = crop[a + r] = num(p[a]);
+    }
+  } else {
+    ctx.fail(l, "cropping " + p.dump() + " is not understood",
+             r == 1 ? "Cropping1D takes (begin, end)" : "Cropping2D takes ((top, bottom), (left, right))");
+  }
+  ir::Shape out = x.shape;
+  std::vector<int64_t> starts(r + 1, 0);
+  for (size_t a = 0; a < r; ++a) {
+    out[a] = x.shape[a] - crop[a] - crop[a + r];
+    if (out[a] < 1)
+      ctx.fail(l, fmt::format("cropping {} + {} of axis {} leaves nothing of its {} elements", crop[a], crop[a + r], a,
+                              x.shape[a]),
+               "crop less than the input's size");
+    starts[a] = crop[a];
+  }
+  bool none = true;
+  for (int64_t c : crop) none = none && c == 0;
+  if (none) return {x};
+  const Value y = ctx.emit(l, ir::OpKind::Slice, {x}, out);
+  ctx.graph.nodes.back().attrs["starts"] = starts;
+  return {y};
+}
+
+// UpSampling1D / UpSampling2D (nearest: each element repeated 'size' times along each axis) → Upsample.
+std::vector<Value> convert_upsampling(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  check_channels_last(ctx, l);
+  const size_t r = rank_of(l.cls);
+  const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
+  const std::string interp = ctx.get_str(l, "interpolation", "nearest");
+  if (interp != "nearest")
+    ctx.fail(l, "interpolation '" + interp + "' is not supported (its weights are not exact in fixed point)",
+             "use interpolation='nearest', or a Conv2DTranspose with fixed bilinear weights");
+  const std::vector<int64_t> size = ctx.get_ints(l, "size", r, 2);
+  std::vector<int64_t> scales(size);
+  scales.push_back(1);
+  ir::Shape out = x.shape;
+  for (size_t a = 0; a < r; ++a) {
+    if (size[a] < 1 || size[a] > (1 << 16) || x.shape[a] * size[a] > kMaxElements)
+      ctx.fail(l, fmt::format("size {} of axis {} is not an integer in [1, 65536]", size[a], a));
+    out[a] *= size[a];
+  }
+  if (ir::num_elements(out) > kMaxElements) ctx.fail(l, "the upsampled map is too large");
+  const Value y = ctx.emit(l, ir::OpKind::Upsample, {x}, out);
+  ctx.graph.nodes.back().attrs["scales"] = scales;
+  return {y};
 }
 
 }  // namespace firmnet::frontends::keras

@@ -48,6 +48,7 @@ Value layer_activation(Context& ctx, const Layer& l, const Value& y) {
   const json& a = ctx.get(l, "activation");
   if (is_quantizer(a)) return quantize_activation(ctx, l, y, a, "act");
   const std::string fn = ctx.activation_name(l, a);
+  if (!l.cls.empty() && l.cls[0] == 'Q' && !is_hgq_layer(ctx, l)) return keras_or_qkeras_activation(ctx, l, y, fn, fn);
   return ctx.activation(l, y, fn, fn);
 }
 
@@ -203,10 +204,15 @@ std::vector<Value> convert_batchnorm(Context& ctx, const Layer& l, const std::ve
   const int64_t c = x.shape.back();
   size_t k = 0;
   std::vector<double> gamma(static_cast<size_t>(c), 1.0), beta(static_cast<size_t>(c), 0.0);
-  if (scale) gamma = ctx.weight(l, k++, "gamma", {c}).values;
-  if (center) beta = ctx.weight(l, k++, "beta", {c}).values;
-  const std::vector<double>& mean = ctx.weight(l, k++, "moving_mean", {c}).values;
-  const std::vector<double>& var = ctx.weight(l, k++, "moving_variance", {c}).values;
+  // QBatchNormalization (QKeras): each parameter through its quantizer (gamma_quantizer, beta_quantizer,
+  // mean_quantizer, variance_quantizer; None: as it is), then the float batch norm of the quantized values.
+  const auto param = [&](const char* key, const char* role) {
+    return layer_weight(ctx, l, key, role, {c}, ctx.weight(l, k++, role, {c}).values).values;
+  };
+  if (scale) gamma = param("gamma_quantizer", "gamma");
+  if (center) beta = param("beta_quantizer", "beta");
+  const std::vector<double> mean = param("mean_quantizer", "moving_mean");
+  const std::vector<double> var = param("variance_quantizer", "moving_variance");
   std::vector<double> s(static_cast<size_t>(c)), b(static_cast<size_t>(c));
   for (size_t i = 0; i < s.size(); ++i) {
     if (!(var[i] + eps > 0)) ctx.fail(l, fmt::format("channel {}: moving_variance + epsilon = {} is not positive", i, var[i] + eps));

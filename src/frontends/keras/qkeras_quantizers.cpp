@@ -40,10 +40,10 @@ const std::map<std::string, std::vector<std::string>>& positional() {
       {"stochastic_binary", {"alpha", "temperature", "use_real_sigmoid"}},
       {"ternary", {"alpha", "threshold", "use_stochastic_rounding", "number_of_unrolls"}},
       {"stochastic_ternary", {"alpha", "threshold", "temperature", "use_real_sigmoid", "number_of_unrolls"}},
-      {"quantized_tanh", {"bits", "use_stochastic_rounding", "symmetric"}},
-      {"quantized_sigmoid", {"bits", "symmetric"}},
+      {"quantized_tanh", {"bits", "use_stochastic_rounding", "symmetric", "use_real_tanh"}},
+      {"quantized_sigmoid", {"bits", "symmetric", "use_real_sigmoid", "use_stochastic_rounding"}},
       {"quantized_po2", {"bits", "max_value"}},
-      {"quantized_relu_po2", {"bits", "max_value"}},
+      {"quantized_relu_po2", {"bits", "max_value", "negative_slope", "use_stochastic_rounding", "quadratic_approximation"}},
       {"quantized_ulaw", {"bits", "integer", "symmetric", "u"}},
       {"bernoulli", {"alpha"}},
   };
@@ -362,24 +362,31 @@ QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, co
     }
     for (size_t i = 0; i < x.size(); ++i) y[i] = t[i] * s[static_cast<size_t>(ch.of(i))];
     out.type = exact_type(y);
-  } else if (q.name == "quantized_po2") {
-    // sign(x) (0 -> +1) times 2^clip(round(log2|x|), min_exp, max_exp); |x| < 1e-7 gives 2^min_exp.
+  } else if (q.name == "quantized_po2" || q.name == "quantized_relu_po2") {
+    // quantized_po2: sign(x) (0 -> +1) times 2^clip(round(log2|x|), min_exp, max_exp); |x| < 1e-7 gives
+    // 2^min_exp. quantized_relu_po2 (negative_slope 0): the same on relu(x), so x < 1e-7 (0 and every
+    // negative x included) gives 2^min_exp; the exponent range has bits, not bits - 1, magnitude bits.
+    // (QKeras returns x + (xq - x) in float32, which is xq whenever xq lies within a factor 2 of x.)
+    const bool relu = q.name == "quantized_relu_po2";
+    if (relu && arg_float(ctx, l, q, "negative_slope", 0.0) != 0.0)
+      ctx.fail(l, "the " + role + " quantizer " + q.text + ": a negative_slope is not supported",
+               "use quantized_relu_po2 with negative_slope=0, or quantized_po2");
     const int64_t bits = arg_int(ctx, l, q, "bits", 8);
     const auto mv = q.args.find("max_value");
     const bool has_max = mv != q.args.end() && !mv->second.is_null();
     const double max_value = has_max ? arg_float(ctx, l, q, "max_value", 0.0) : 0.0;
-    if (bits < 2 || bits > 10 || (has_max && !(max_value >= 0)))
+    if (bits < (relu ? 1 : 2) || bits > 10 || (has_max && !(max_value >= 0)))
       ctx.fail(l, fmt::format("quantizer {}: bits {} / max_value are out of range", q.text, bits));
     const bool quadratic = arg_int(ctx, l, q, "quadratic_approximation", 0) != 0;
     const auto lr = q.args.find("log2_rounding");
     const bool floor_log = lr != q.args.end() && lr->second.is_string() && lr->second.get<std::string>() == "floor";
-    const int64_t effect = bits - 1 - ((!has_max || max_value > 1) ? 1 : 0);
+    const int64_t effect = bits - (relu ? 0 : 1) - ((!has_max || max_value > 1) ? 1 : 0);
     const double min_exp = -std::ldexp(1.0, static_cast<int>(effect));
     double max_exp = std::ldexp(1.0, static_cast<int>(effect)) - 1;
     if (quadratic) max_exp = 2 * std::floor(max_exp / 2);
     for (size_t i = 0; i < x.size(); ++i) {
-      const double s = x[i] >= 0 ? 1.0 : -1.0;
-      const double a = std::fabs(x[i]);
+      const double s = relu || x[i] >= 0 ? 1.0 : -1.0;
+      const double a = relu ? std::max(x[i], 0.0) : std::fabs(x[i]);
       double e = min_exp;
       if (a >= kEpsilon) {
         double f = has_max && a >= max_value ? max_value : a;
@@ -393,22 +400,143 @@ QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, co
     out.type = exact_type(y);
   } else {
     ctx.fail(l, "the " + role + " quantizer " + q.text + " is not supported yet",
-             "supported on weights: quantized_bits, binary, ternary, quantized_po2");
+             "supported on weights: quantized_bits, binary, ternary, quantized_po2, quantized_relu_po2");
   }
   out.values = std::move(y);
   return out;
 }
 
+namespace {
+
+// A Quantize node on x: q = clip(round_half_even(x * 2^-k), qmin, qmax), y = q * 2^k, typed `t` (which holds
+// exactly the levels); lowered as the cast to t when its saturation is the clip, else on the raw bits.
+Value emit_level_quantize(Context& ctx, const Layer& l, const Value& x, int k, int64_t qmin, int64_t qmax,
+                          const numeric::FixedType& t, bool cast, const std::string& suffix, const std::string& origin,
+                          const std::string& what) {
+  Value y = ctx.emit(l, ir::OpKind::Quantize, {x}, x.shape, suffix);
+  ir::Node& node = ctx.graph.nodes.back();
+  node.attrs["rounding_mode"] = std::string("ROUND");
+  node.attrs["log2_scale"] = int64_t{k};
+  node.attrs["zero_point"] = int64_t{0};
+  node.attrs["qmin"] = qmin;
+  node.attrs["qmax"] = qmax;
+  node.attrs["lowering"] = std::string(cast ? "cast" : "raw bits");
+  node.attrs["lowering_why"] =
+      cast ? fmt::format("{}: {} rounds half to even (tf.round) and saturates exactly at the levels [{}, {}]", what, t.str(),
+                         qmin, qmax)
+           : fmt::format("{}: round half to even (tf.round) on the raw bits, then clip to the levels [{}, {}] (no ap_fixed "
+                         "overflow mode clips there)",
+                         what, qmin, qmax);
+  ctx.graph.tensor(y.id).type = t;
+  ctx.graph.tensor(y.id).origin = origin;
+  return y;
+}
+
+// y = (x + pre_add) * scale, exact (Rescale's result type is lossless).
+Value emit_affine(Context& ctx, const Layer& l, const Value& x, double pre_add, double scale, const std::string& suffix) {
+  Value y = ctx.emit(l, ir::OpKind::Rescale, {x}, x.shape, suffix);
+  ctx.param("scale", {1, 1}, {scale}, exact_type({scale}));
+  ctx.param("pre_add", {1, 1}, {pre_add}, exact_type({pre_add}));
+  return y;
+}
+
+// QKeras's own activation functions (qkeras/quantizers.py), which a QActivation or a Q layer's activation
+// string names before Keras's (safe_eval looks in quantizers.py first; hard_sigmoid is QKeras's 0.5 slope, not
+// Keras's 0.2):
+//   hard_sigmoid(x) = clip(0.5x + 0.5, 0, 1), hard_tanh = 2 hard_sigmoid - 1 = clip(x, -1, 1),
+//   smooth_sigmoid(x) = clip(0.1875x + 0.5, 0, 1), smooth_tanh = 2 smooth_sigmoid - 1,
+//   binary_sigmoid = round(hard_sigmoid(x)) (1 above 0, 0 at 0: tf.round(0.5) = 0), binary_tanh = 2 binary_sigmoid - 1.
+std::optional<Value> qkeras_function(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
+                                     const std::string& suffix) {
+  const auto sigmoid = [&](double slope, const std::string& sfx) {
+    Value y = ctx.emit(l, ir::OpKind::Activation, {x}, x.shape, sfx);
+    ir::Node& n = ctx.graph.nodes.back();
+    n.attrs["function"] = std::string("hard_sigmoid");
+    n.attrs["alpha"] = slope;
+    n.attrs["beta"] = 0.5;
+    ctx.param("slope", {1}, {slope});
+    ctx.param("offset", {1}, {0.5});
+    ctx.graph.tensor(y.id).origin = "QKeras " + fn;
+    return y;
+  };
+  if (fn == "hard_sigmoid") return sigmoid(0.5, suffix);
+  if (fn == "smooth_sigmoid") return sigmoid(0.1875, suffix);
+  if (fn == "smooth_tanh") return emit_affine(ctx, l, sigmoid(0.1875, suffix + "_sigmoid"), -0.5, 2.0, suffix);
+  if (fn == "hard_tanh") {
+    Value y = ctx.emit(l, ir::OpKind::Activation, {x}, x.shape, suffix);
+    ctx.graph.nodes.back().attrs["function"] = std::string("hard_tanh");
+    ctx.graph.tensor(y.id).origin = "QKeras hard_tanh";
+    return y;
+  }
+  if (fn == "binary_tanh") return binarynet_activation(ctx, l, x, fn, suffix);  // the same float32 formula
+  if (fn == "binary_sigmoid") {
+    // binary_tanh's threshold (0.5x + 0.5 rounds above 0.5 in float32 from x > 2^-24), levels 0 and 1.
+    Value t = *binarynet_activation(ctx, l, x, "binary_tanh", suffix + "_tanh");
+    return emit_affine(ctx, l, t, 1.0, 0.5, suffix);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Value keras_or_qkeras_activation(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
+                                 const std::string& suffix) {
+  std::string f = fn;
+  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto y = qkeras_function(ctx, l, x, f, suffix)) return *y;
+  return ctx.activation(l, x, fn, suffix);
+}
+
 Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const json& qj, const std::string& suffix) {
   const std::optional<QSpec> qs = spec_of(ctx, l, qj);
   if (!qs) {
-    // QActivation('relu') and friends: a Keras built-in.
+    // QActivation('relu') and friends: QKeras's own functions first (hard_sigmoid, ...), then Keras's built-ins.
     const std::string fn = ctx.activation_name(l, qj);
-    return ctx.activation(l, x, fn, suffix);
+    return keras_or_qkeras_activation(ctx, l, x, fn, suffix);
   }
   const QSpec& q = *qs;
   no_stochastic(ctx, l, q);
   const std::string origin = "QKeras " + q.text;
+  if (q.name == "quantized_tanh" || q.name == "quantized_sigmoid") {
+    // QKeras 0.9 with its default internal sigmoid ("hard"): m = 2^(bits-1) for tanh, 2^bits for sigmoid;
+    //   quantized_tanh:    p = 2 hard_sigmoid(x) - 1 = clip(x, -1, 1), y = clip(round(p*m)/m, -1 + symmetric/m, 1 - 1/m)
+    //   quantized_sigmoid: p = hard_sigmoid(x) = clip(0.5x + 0.5, 0, 1), y = clip(round(p*m)/m, symmetric/m, 1 - 1/m)
+    // (round = tf.round, half to even). The inner clip lies outside the outer one, so
+    //   tanh:    y = clip(round(x * 2^(bits-1)), -2^(bits-1) + symmetric, 2^(bits-1) - 1) * 2^-(bits-1),
+    //   sigmoid: y = clip(round(u * 2^bits), symmetric, 2^bits - 1) * 2^-bits with u = (x + 1) * 0.5 (exact),
+    // exactly QKeras's float32 arithmetic wherever x (and u) have at most 24 significant bits.
+    const bool tanh = q.name == "quantized_tanh";
+    const std::string real = tanh ? "use_real_tanh" : "use_real_sigmoid";
+    if (arg_int(ctx, l, q, real, 0) != 0)
+      ctx.fail(l, fmt::format("quantizer {}: {}=True rounds the float32 {} of x, whose rounding near the level "
+                              "boundaries firmnet cannot reproduce exactly",
+                              q.text, real, tanh ? "tanh" : "sigmoid"),
+               fmt::format("use {}=False (QKeras's default, the hard {}), or an Activation('{}') followed by "
+                           "QActivation(quantized_bits(...))",
+                           real, tanh ? "tanh" : "sigmoid", tanh ? "tanh" : "sigmoid"));
+    const int64_t bits = arg_int(ctx, l, q, "bits", 8);
+    const bool symmetric = arg_int(ctx, l, q, "symmetric", 0) != 0;
+    if (bits < (tanh ? 2 : 1) || bits > 32)
+      ctx.fail(l, fmt::format("quantizer {}: bits {} is out of range [{}, 32]", q.text, bits, tanh ? 2 : 1));
+    const int b = static_cast<int>(bits);
+    if (tanh) {
+      const int64_t m = int64_t{1} << (b - 1);
+      const numeric::FixedType t = numeric::make_type(b, 1, true, numeric::Rounding::RND_CONV,
+                                                      symmetric ? numeric::Overflow::SAT_SYM : numeric::Overflow::SAT);
+      return emit_level_quantize(ctx, l, x, -(b - 1), -m + (symmetric ? 1 : 0), m - 1, t, true, suffix, origin,
+                                 q.text + " = quantized_bits(" + std::to_string(b) + ", 0, symmetric) of x");
+    }
+    const Value u = emit_affine(ctx, l, x, 1.0, 0.5, suffix.empty() ? "hard_sigmoid" : suffix + "_hard_sigmoid");
+    const int64_t m = int64_t{1} << b;
+    const numeric::FixedType t = numeric::make_type(b, 0, false, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+    return emit_level_quantize(ctx, l, u, -b, symmetric ? 1 : 0, m - 1, t, !symmetric, suffix, origin,
+                               q.text + " of (x + 1) / 2");
+  }
+  if (q.name == "quantized_relu_po2" || q.name == "quantized_po2" || q.name == "quantized_ulaw")
+    ctx.fail(l, "the activation quantizer " + q.text + " is not supported: its levels are " +
+                    (q.name == "quantized_ulaw" ? std::string("a u-law curve") : std::string("powers of two")) +
+                    ", which no fixed-point cast or threshold op of firmnet produces exactly",
+             "quantize the activation with quantized_relu or quantized_bits");
   if (q.name == "quantized_bits" || q.name == "quantized_relu") {
     int64_t bits, qmin, qmax;
     int k;
@@ -488,7 +616,7 @@ Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const js
     return y;
   }
   ctx.fail(l, "the activation quantizer " + q.text + " is not supported yet",
-           "supported on data: quantized_bits, quantized_relu, binary, ternary");
+           "supported on data: quantized_bits, quantized_relu, quantized_tanh, quantized_sigmoid, binary, ternary");
 }
 
 std::vector<Value> convert_qactivation(Context& ctx, const Layer& l, const std::vector<Value>& in) {
