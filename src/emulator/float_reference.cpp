@@ -136,6 +136,23 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
           for (int64_t i = 0; i < H; ++i) s2 += h[static_cast<size_t>(i)] * R[static_cast<size_t>(i * GW + q)];
           ax[static_cast<size_t>(q)] = s1, ah[static_cast<size_t>(q)] = s2;
         }
+        if (a.reset_before()) {  // GRU, linear_before_reset 0: n = act(x W_n + b_n + (r ⊙ h) R_n + rb_n)
+          std::vector<double> rh(static_cast<size_t>(H)), z(static_cast<size_t>(H));
+          for (int64_t j = 0; j < H; ++j) {
+            z[static_cast<size_t>(j)] = gate->f(ax[static_cast<size_t>(j)] + ah[static_cast<size_t>(j)]);
+            rh[static_cast<size_t>(j)] =
+                gate->f(ax[static_cast<size_t>(H + j)] + ah[static_cast<size_t>(H + j)]) * h[static_cast<size_t>(j)];
+          }
+          for (int64_t j = 0; j < H; ++j) {
+            double s = RB[static_cast<size_t>(2 * H + j)];
+            for (int64_t i = 0; i < H; ++i) s += rh[static_cast<size_t>(i)] * R[static_cast<size_t>(i * GW + 2 * H + j)];
+            const double cand = act.f(ax[static_cast<size_t>(2 * H + j)] + s), zj = z[static_cast<size_t>(j)];
+            double& hj = h[static_cast<size_t>(j)];
+            hj = (1 - zj) * cand + zj * hj;
+          }
+          if (a.return_sequences) std::copy(h.begin(), h.end(), y + t * H);
+          continue;
+        }
         for (int64_t j = 0; j < H; ++j) {
           auto pre = [&](int64_t gi) { return ax[static_cast<size_t>(gi * H + j)] + ah[static_cast<size_t>(gi * H + j)]; };
           double& hj = h[static_cast<size_t>(j)];

@@ -1,4 +1,4 @@
-// Recurrent layers (LSTM, GRU, SimpleRNN; ir/recurrent.h, docs/IR.md "Recurrent arithmetic").
+// Recurrent layers (LSTM, GRU, SimpleRNN; ir/recurrent.h, docs/NUMERICS.md "Recurrent").
 //
 // The input product a_t = Q_accum(bias + x_t W) of every step does not depend on the state: the Dense core runs
 // it once over all T rows of the block's samples. The recurrent product r = Q_raccum(recurrent_bias + h R) runs
@@ -101,12 +101,21 @@ class RecurrentKernel final : public Kernel {
     ts_ = c.internal_type("state");
     const ir::Tensor &W = c.param("weight"), &R = c.param("recurrent_weight");
     const ir::Tensor &B = c.param("bias"), &RB = c.param("recurrent_bias");
+    SW_ = a_.state_product_width();
     const DenseOperands xo{F_, GW_, W.raw, B.raw, c.in_type(0), *W.type, *B.type, ta, ta, W.name, B.name};
-    const DenseOperands ho{H_, GW_, R.raw, RB.raw, ts_, *R.type, *RB.type, tr, tr, R.name, RB.name};
+    const DenseOperands ho{H_, SW_, columns(R.raw, H_, GW_, 0, SW_), columns(RB.raw, 1, GW_, 0, SW_), ts_, *R.type,
+                           *RB.type, tr, tr, R.name, RB.name};
     xw_ = make_dense_product(c, xo);
     hr_ = make_dense_product(c, ho);
     xw_fast_ = xw_exact_.setup(xo);
     hr_fast_ = hr_exact_.setup(ho);
+    if (a_.reset_before()) {  // the candidate's recurrent product over r ⊙ h (exact products)
+      const numeric::FixedType trh = ir::reset_state_type(c.node, c.internal_type("recurrent_table"), ts_);
+      const DenseOperands no{H_, H_, columns(R.raw, H_, GW_, SW_, GW_), columns(RB.raw, 1, GW_, SW_, GW_), trh, *R.type,
+                             *RB.type, tr, tr, R.name, RB.name};
+      hn_ = make_dense_product(c, no);
+      hn_fast_ = hn_exact_.setup(no);
+    }
     fa_ = ta.frac(), fr_ = tr.frac(), fp_ = std::max(fa_, fr_);
     if (ta.width + fp_ - fa_ > 62 || tr.width + fp_ - fr_ > 62)
       c.fail("the accumulators " + ta.str() + " and " + tr.str() + " need more than 62 bits side by side",
@@ -142,8 +151,10 @@ class RecurrentKernel final : public Kernel {
   }
 
   void run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const override {
-    const size_t gw = static_cast<size_t>(GW_), H = static_cast<size_t>(H_), T = static_cast<size_t>(T_);
-    std::vector<int64_t> ax(n * T * gw), ah(n * gw), h(n * H, 0), cell(n * H, 0);
+    const size_t gw = static_cast<size_t>(GW_), sw = static_cast<size_t>(SW_), H = static_cast<size_t>(H_),
+                 T = static_cast<size_t>(T_);
+    std::vector<int64_t> ax(n * T * gw), ah(n * sw), h(n * H, 0), cell(n * H, 0);
+    std::vector<int64_t> rh(a_.reset_before() ? n * H : 0), an(rh.size()), z(rh.size());
     int64_t ignored = 0;  // the products' casts to their own accumulator type are the identity
     const int64_t* x = in[0];
     if (xw_fast_) xw_exact_.run(x, ax.data(), n * T);
@@ -154,11 +165,19 @@ class RecurrentKernel final : public Kernel {
       const int64_t* hp = h.data();
       if (hr_fast_) hr_exact_.run(hp, ah.data(), n);
       else hr_->run(&hp, ah.data(), n, ignored);
+      if (a_.reset_before()) {  // z and r of every unit, then the candidate's product over r ⊙ h
+        for (size_t s = 0; s < n; ++s)
+          reset_gates(ax.data() + (s * T + t) * gw, ah.data() + s * sw, h.data() + s * H, z.data() + s * H,
+                      rh.data() + s * H);
+        const int64_t* rp = rh.data();
+        if (hn_fast_) hn_exact_.run(rp, an.data(), n);
+        else hn_->run(&rp, an.data(), n, ignored);
+      }
       for (size_t s = 0; s < n; ++s) {
         const int64_t* a = ax.data() + (s * T + t) * gw;
-        const int64_t* r = ah.data() + s * gw;
         int64_t* hs = h.data() + s * H;
-        step(a, r, hs, cell.data() + s * H, overflows);
+        if (a_.reset_before()) reset_before_update(a, an.data() + s * H, z.data() + s * H, hs);
+        else step(a, ah.data() + s * sw, hs, cell.data() + s * H, overflows);
         if (a_.return_sequences) {
           int64_t* y = out + s * out_len + t * H;
           for (size_t j = 0; j < H; ++j) y[j] = out_cast_(hs[j], overflows);
@@ -170,12 +189,41 @@ class RecurrentKernel final : public Kernel {
         for (size_t j = 0; j < H; ++j) out[s * H + j] = out_cast_(h[s * H + j], overflows);
   }
 
+  // A reset_before GRU's gates of one sample: z (raw table entries) and r ⊙ h (exact, at the gate's plus the
+  // state's fractional bits).
+  void reset_gates(const int64_t* a, const int64_t* r, const int64_t* h, int64_t* z, int64_t* rh) const {
+    for (int64_t j = 0; j < H_; ++j) {
+      z[j] = gate_.at(pre(a[j], r[j]), fp_);
+      rh[j] = gate_.at(pre(a[H_ + j], r[H_ + j]), fp_) * h[j];  // < 2^62: reset_state_type
+    }
+  }
+  // Its update from the candidate's product rn: n = τ(a_h + rn), h = Q_state((1 - z) n + z h).
+  void reset_before_update(const int64_t* a, const int64_t* rn, const int64_t* z, int64_t* h) const {
+    int64_t cast_ovf = 0;
+    const int fg = gate_.frac, ft = act_.frac;
+    const i128 one = static_cast<i128>(1) << fg;
+    for (int64_t j = 0; j < H_; ++j) {
+      const int64_t nn = act_.at(pre(a[2 * H_ + j], rn[j]), fp_);
+      const i128 v = (((one - z[j]) * nn) << (fgru_ - fg - ft)) + ((static_cast<i128>(z[j]) * h[j]) << (fgru_ - fg - fs_));
+      h[j] = state_cast_(v, cast_ovf);
+    }
+  }
+
   std::string info() const override {
     return "recurrent over " + (xw_fast_ ? std::string("exact double") : xw_->info()) + " and " +
            (hr_fast_ ? std::string("exact double") : hr_->info());
   }
 
  private:
+  // Columns [c0, c1) of a row-major [rows, cols] matrix.
+  static std::vector<int64_t> columns(const std::vector<int64_t>& m, int64_t rows, int64_t cols, int64_t c0, int64_t c1) {
+    if (c0 == 0 && c1 == cols) return m;
+    std::vector<int64_t> out;
+    out.reserve(static_cast<size_t>(rows * (c1 - c0)));
+    for (int64_t i = 0; i < rows; ++i)
+      out.insert(out.end(), m.begin() + i * cols + c0, m.begin() + i * cols + c1);
+    return out;
+  }
   static Table table(const NodeContext& c, const std::string& role) {
     Table t{c.table(role), c.table_data(role), 0};
     t.frac = t.spec.entry.frac();
@@ -242,11 +290,11 @@ class RecurrentKernel final : public Kernel {
   }
 
   ir::RecurrentAttrs a_;
-  int64_t T_ = 0, F_ = 0, H_ = 0, GW_ = 0;
+  int64_t T_ = 0, F_ = 0, H_ = 0, GW_ = 0, SW_ = 0;  // SW_: the columns of the product over h
   numeric::FixedType ts_, tc_;
-  std::unique_ptr<Kernel> xw_, hr_;
-  ExactProduct xw_exact_, hr_exact_;
-  bool xw_fast_ = false, hr_fast_ = false, narrow_ = false;
+  std::unique_ptr<Kernel> xw_, hr_, hn_;  // hn_: a reset_before GRU's candidate product over r ⊙ h
+  ExactProduct xw_exact_, hr_exact_, hn_exact_;
+  bool xw_fast_ = false, hr_fast_ = false, hn_fast_ = false, narrow_ = false;
   int fa_ = 0, fr_ = 0, fp_ = 0, fs_ = 0, fcell_prod_ = 0, fgru_ = 0, fcand_ = 0;
   Table act_, gate_;
   CastPlan cell_cast_, state_cast_, out_cast_;

@@ -3,7 +3,8 @@
 // then the cell: table reads for every gate, the cell's products (3 per unit: LSTM f*c, i*g, o*tanh(c); GRU
 // r*(h R), (1-z)*n, z*h) and a second table read (LSTM tanh(c)). A static layer runs that step T times in turn
 // (each step waits for the previous state: latency and II T x step); an unrolled layer has T copies of it in a
-// chain (latency T x step, II the reuse factor, resources x T).
+// chain (latency T x step, II the reuse factor, resources x T). A GRU with linear_before_reset 0 adds r*h and a
+// second pass of the recurrent product's depth (its candidate columns over r*h) to every step.
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -42,7 +43,9 @@ Row estimate_recurrent(const Context& c, const ir::Node& n) {
   d.reuse_factor = n.has_attr("recurrent_reuse_factor") ? static_cast<int>(n.attr_int("recurrent_reuse_factor")) : n.reuse_factor;
   d.strategy = n.strategy;
   const Context rc{rg, c.target, c.part, c.chain};
+  const int64_t rr_start = c.chain.cycles();
   const Row rr = estimate_dense(rc, d);
+  const int64_t rr_cycles = c.chain.cycles() - rr_start;
   // The cell: gate table reads, the cell's products, the state table read (LSTM) and product.
   const int64_t H = a.units, G = a.gates();
   const auto& tt = n.tables.at("table").entry;
@@ -60,6 +63,12 @@ Row estimate_recurrent(const Context& c, const ir::Node& n) {
   cell.dsp += cell_products * p.dsp;
   cell.lut += cell_products * p.lut + G * H * sw;  // and the gate sums a + r
   c.chain.rom_read(12, G * H * sw);
+  if (a.reset_before()) {  // r * h, then the candidate's product (a third of the recurrent product's multipliers,
+    cell.dsp += H * p.dsp;  // counted above) in sequence: as deep as the product over h
+    cell.lut += H * p.lut;
+    c.chain.op(p.ns, H * sw);
+    c.chain.stages(rr_cycles, 0);
+  }
   if (cell_products) c.chain.op(p.ns, H * sw);
   if (a.cell == ir::CellKind::LSTM) {
     c.chain.rom_read(12, H * sw);

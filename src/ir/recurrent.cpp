@@ -64,8 +64,6 @@ RecurrentAttrs RecurrentAttrs::of(const Graph& g, const Node& n) {
   a.return_sequences = flag_attr(n, "return_sequences", 0) == 1;
   a.linear_before_reset = flag_attr(n, "linear_before_reset", 1) == 1;
   if (a.cell != CellKind::GRU && n.attrs.count("linear_before_reset")) fail(n, "only a GRU has linear_before_reset");
-  if (a.cell == CellKind::GRU && !a.linear_before_reset)
-    fail(n, "linear_before_reset 0 (the reset gate applied to h before the recurrent product) is not supported yet");
   a.is_static = flag_attr(n, "static", 1) == 1;
   a.activation = table_fn(n, "activation");
   if (a.has_recurrent_activation()) a.recurrent_activation = table_fn(n, "recurrent_activation");
@@ -111,6 +109,15 @@ numeric::FixedType default_cell_state_type(int64_t steps) {
 
 numeric::FixedType default_state_type() {
   return numeric::make_type(18, 2, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+}
+
+numeric::FixedType reset_state_type(const Node& n, const numeric::FixedType& gate_entry, const numeric::FixedType& state) {
+  const numeric::ExactType e = numeric::product_type(gate_entry, state);
+  if (e.width > 62)
+    throw Error("node '" + n.name + "' (" + name(n.kind) + ")",
+                fmt::format("r * h ({} times {}) needs {} bits (over 62)", gate_entry.str(), state.str(), e.width),
+                "give the recurrent_table or the state a narrower precision");
+  return numeric::make_type(e.width, e.int_bits, e.is_signed);
 }
 
 }  // namespace firmnet::ir

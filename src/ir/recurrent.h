@@ -1,6 +1,6 @@
 #pragma once
 // The recurrent op family (OpKind::Recurrent): LSTM, GRU and SimpleRNN cells run over a sequence, as a typed
-// record over a node's attributes (docs/IR.md "Recurrent", docs/IR.md "Recurrent arithmetic").
+// record over a node's attributes (docs/IR.md "Recurrent", docs/NUMERICS.md "Recurrent").
 //
 // Input x: [T, F] (time steps, features). Output: [T, H] with return_sequences (h after each step, at the
 // position of the input step it consumed: a reverse layer's y[t] is the state after reading x[t]), else [H]
@@ -13,7 +13,8 @@
 // "bias" [G*H], "recurrent_bias" [G*H] (always present; zeros when the model has none).
 // Attrs: "cell" (lstm/gru/rnn), "direction" (forward/reverse), "return_sequences" (0/1),
 // "linear_before_reset" (GRU: 1 = the reset gate multiplies the recurrent product, ONNX's
-// linear_before_reset=1 and Keras's reset_after=True), "activation" (the candidate's and the LSTM output's
+// linear_before_reset=1 and Keras's reset_after=True; 0 = it multiplies h before the candidate's recurrent
+// product, ONNX's 0 and Keras's reset_after=False), "activation" (the candidate's and the LSTM output's
 // function), "recurrent_activation" (the gates' function; LSTM, GRU), "static" (0/1: the firmware's
 // implementation, one cell reused every step or the steps unrolled; set from the configuration).
 // Internal types: "accum" (the input product), "recurrent_accum" (the recurrent product), "state" (h),
@@ -43,6 +44,10 @@ struct RecurrentAttrs {
   int64_t gates() const { return cell == CellKind::LSTM ? 4 : cell == CellKind::GRU ? 3 : 1; }
   int64_t gate_width() const { return gates() * units; }
   bool has_recurrent_activation() const { return cell != CellKind::RNN; }
+  // GRU with linear_before_reset 0: the candidate's recurrent product reads r ⊙ h, after the gates z and r.
+  bool reset_before() const { return cell == CellKind::GRU && !linear_before_reset; }
+  // Columns of recurrent_weight multiplied by h itself (all but the candidate's when reset_before()).
+  int64_t state_product_width() const { return reset_before() ? 2 * units : gate_width(); }
   static RecurrentAttrs of(const Graph& g, const Node& n);
 };
 
@@ -54,5 +59,8 @@ void verify_recurrent(const Graph& g, const Node& n);
 numeric::FixedType default_cell_state_type(int64_t steps);
 // The default hidden-state type: h is within [-1, 1] (a tanh/sigmoid product, or a convex combination of them).
 numeric::FixedType default_state_type();
+// The exact type of r ⊙ h (a recurrent_table entry times the state): the input of a reset_before() GRU's
+// candidate product. Throws naming the node when it needs more than 62 bits.
+numeric::FixedType reset_state_type(const Node& n, const numeric::FixedType& gate_entry, const numeric::FixedType& state);
 
 }  // namespace firmnet::ir

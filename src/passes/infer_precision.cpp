@@ -10,6 +10,7 @@
 //    Reshape/Concat the (union of the) input types.
 #include <fmt/format.h>
 
+#include "ir/recurrent.h"
 #include "passes/internal.h"
 #include "passes/interval.h"
 
@@ -174,9 +175,14 @@ class InferPrecision : public Pass {
       bool lossless = false;
       if (n.kind == ir::OpKind::Recurrent) {  // both products lossless: x over its type, h over the state type
         if (!n.types.count("accum")) n.types["accum"] = dense_accum(g, n, ctx, *g.tensor(n.inputs.at(0)).type);
-        if (!n.types.count("recurrent_accum"))
-          n.types["recurrent_accum"] =
-              dense_accum(g, n, ctx, n.types.at("state"), "recurrent_weight", "recurrent_bias");
+        if (!n.types.count("recurrent_accum")) {
+          // A reset_before GRU's candidate product reads r ⊙ h: |r ⊙ h| <= |h|, with the gate's fractional bits more.
+          const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
+          const FixedType th = a.reset_before()
+                                   ? ir::reset_state_type(n, n.types.at("recurrent_table"), n.types.at("state"))
+                                   : n.types.at("state");
+          n.types["recurrent_accum"] = dense_accum(g, n, ctx, th, "recurrent_weight", "recurrent_bias");
+        }
       }
       if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && !n.types.count("accum")) {
         n.types["accum"] = dense_accum(g, n, ctx, *g.tensor(n.inputs.at(0)).type);

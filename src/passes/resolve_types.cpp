@@ -79,7 +79,8 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
     };
     const int r = rf.value_or(1), rr = rrf.value_or(r);
     check(r, a.features * a.gate_width(), "ReuseFactor");
-    check(rr, a.units * a.gate_width(), "recurrent_reuse_factor");
+    // A reset_before GRU has two recurrent products, over h (H x 2H) and over r * h (H x H).
+    check(rr, a.reset_before() ? a.units * a.units : a.units * a.gate_width(), "recurrent_reuse_factor");
     n.reuse_factor = r;
     n.attrs["recurrent_reuse_factor"] = static_cast<int64_t>(rr);
     n.attrs["static"] = static_cast<int64_t>(setting(levels, &config::LayerSettings::is_static).value_or(true) ? 1 : 0);
@@ -212,7 +213,7 @@ class ResolveTypes : public Pass {
   }
 
   // Recurrent: the accumulators stay auto (lossless, infer_precision); the states and tables get their defaults
-  // (docs/IR.md "Recurrent arithmetic").
+  // (docs/NUMERICS.md "Recurrent").
   static void set_recurrent_internals(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
     const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
     std::vector<std::pair<std::string, std::optional<FixedType>>> vars = {

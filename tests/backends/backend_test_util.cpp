@@ -220,7 +220,7 @@ struct Ref {
         }
         break;
       }
-      case ir::OpKind::Recurrent: {  // docs/IR.md "Recurrent arithmetic", step by step on exact values
+      case ir::OpKind::Recurrent: {  // docs/NUMERICS.md "Recurrent", step by step on exact values
         const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
         const int64_t T = a.steps, F = a.features, H = a.units, GW = a.gate_width();
         const FixedType& ta = n.types.at("accum");
@@ -244,6 +244,26 @@ struct Ref {
             for (int64_t i = 0; i < H; ++i)
               racc = {q(add(racc, mul(h[static_cast<size_t>(i)], param(n, "recurrent_weight", static_cast<size_t>(i * GW + g2)))), tr), tr.frac()};
             ah.push_back(racc);
+          }
+          if (a.reset_before()) {  // GRU linear_before_reset 0: the candidate's product over r * h (exact products)
+            std::vector<V> z, rh;
+            for (int64_t j = 0; j < H; ++j) {
+              z.push_back(lookup("recurrent_table", add(ax[static_cast<size_t>(j)], ah[static_cast<size_t>(j)])));
+              rh.push_back(mul(lookup("recurrent_table", add(ax[static_cast<size_t>(H + j)], ah[static_cast<size_t>(H + j)])),
+                               h[static_cast<size_t>(j)]));
+            }
+            for (int64_t j = 0; j < H; ++j) {
+              const size_t col = static_cast<size_t>(2 * H + j);
+              V racc{q(param(n, "recurrent_bias", col), tr), tr.frac()};
+              for (int64_t i = 0; i < H; ++i)
+                racc = {q(add(racc, mul(rh[static_cast<size_t>(i)], param(n, "recurrent_weight", static_cast<size_t>(i * GW) + col))), tr), tr.frac()};
+              const V cand = lookup("table", add(ax[col], racc));
+              const V zj = z[static_cast<size_t>(j)], one_minus_z = add(V{1, 0}, neg(zj));
+              V& hj = h[static_cast<size_t>(j)];
+              hj = {q(add(mul(one_minus_z, cand), mul(zj, hj)), ts), ts.frac()};
+              if (a.return_sequences) y[static_cast<size_t>(t * H + j)] = q(hj, rt);
+            }
+            continue;
           }
           for (int64_t j = 0; j < H; ++j) {
             auto pre = [&](int64_t gi) { return add(ax[static_cast<size_t>(gi * H + j)], ah[static_cast<size_t>(gi * H + j)]); };
@@ -476,8 +496,8 @@ ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cf
   std::uniform_real_distribution<double> d(-1, 1);
   std::string text = "firmnet-ir 1\ngraph \"g\"\nstage frontend\ninputs %0\noutputs %3\n";
   text += "tensor %0 \"x\" activation [5,3]\ntensor %1 \"y1\" activation [5,4]\ntensor %2 \"y2\" activation [5,3]\n"
-          "tensor %3 \"y3\" activation [2]\n";
-  int next = 4;
+          "tensor %3 \"y3\" activation [2]\ntensor %4 \"y4\" activation [5,3]\n";
+  int next = 5;
   auto constant = [&](const std::string& name, int64_t rows, int64_t cols) {
     std::string t = fmt::format("tensor %{} \"{}\" constant [{}{}]\n  values", next, name, rows,
                                 cols > 0 ? fmt::format(",{}", cols) : "");
@@ -495,14 +515,15 @@ ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cf
                          "  attr direction string \"{}\"\n  attr return_sequences int {}\n  attr activation string \"tanh\"\n",
                          name, in, out, w, r, b, rb, cell, reverse ? "reverse" : "forward", seq ? 1 : 0);
     if (std::string(cell) != "rnn") nodes += "  attr recurrent_activation string \"sigmoid\"\n";
-    if (std::string(cell) == "gru") nodes += "  attr linear_before_reset int 1\n";
+    if (std::string(cell) == "gru") nodes += fmt::format("  attr linear_before_reset int {}\n", std::string(name) == "gru0" ? 0 : 1);
   };
   layer("lstm", "lstm", 0, 1, 3, 4, 4, false, true);
   layer("gru", "gru", 1, 2, 4, 3, 3, true, true);
-  layer("rnn", "rnn", 2, 3, 3, 2, 1, false, false);
+  layer("gru0", "gru", 2, 4, 3, 3, 3, false, true);  // linear_before_reset 0 (Keras reset_after=False)
+  layer("rnn", "rnn", 4, 3, 3, 2, 1, false, false);
   text += nodes;
   std::string yaml = fmt::format("HLSConfig:\n  LayerType:\n    Recurrent:\n      static: {}\n", is_static ? "true" : "false");
-  if (resource_reuse > 1)  // each layer's own divisors: lstm 48 and 64 products, gru 36 and 27
+  if (resource_reuse > 1)  // each layer's own divisors: lstm 48 and 64 products, gru 36 and 27, gru0 27, 18 and 9
     yaml += fmt::format("    LSTM:\n      Strategy: Resource\n      ReuseFactor: {}\n      recurrent_reuse_factor: 2\n"
                         "    GRU:\n      Strategy: Resource\n      ReuseFactor: 3\n", resource_reuse * 2);
   const config::Config cfg = config::Config::parse(yaml, "recurrent.yml");

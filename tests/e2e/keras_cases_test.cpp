@@ -371,20 +371,4 @@ TEST(KerasCases, QuantizedPo2WeightsArePowersOfTwo) {
   EXPECT_GE(exponents.size(), 3u);
 }
 
-TEST(KerasCases, RecurrentLayersAreRefusedByName) {
-  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
-  for (const auto& [file, layer] : std::vector<std::pair<std::string, std::string>>{
-           {"rnn_lstm.h5", "layer 'lstm' (LSTM)"}, {"rnn_gru.h5", "layer 'gru' (GRU)"},
-           {"qrnn_qgru_toptag.h5", "layer 'qgru' (QGRU)"}}) {
-    std::vector<Warning> w;
-    try {
-      driver::load_model((kCases / file).string(), w);
-      ADD_FAILURE() << file << " loaded";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(layer + ": recurrent layers are not supported yet"), std::string::npos)
-          << e.what();
-    }
-  }
-}
-
 }  // namespace

@@ -1,4 +1,4 @@
-// The Recurrent kernel (docs/IR.md "Recurrent arithmetic"): a one-step SimpleRNN computed by hand; and, on random
+// The Recurrent kernel (docs/NUMERICS.md "Recurrent"): a one-step SimpleRNN computed by hand; and, on random
 // LSTM/GRU/SimpleRNN layers, exact relations between runs: a reverse layer equals a forward one on the
 // time-reversed sequence, a sequence's last row equals the final state, and results do not depend on how samples
 // are batched. (tests/backends compares it with an independent step-by-step reference and the firmware.)
@@ -28,6 +28,7 @@ double tanh_f(double x) { return std::tanh(x); }
 struct Layer {
   ir::CellKind cell;
   bool reverse, sequences;
+  bool reset_before = false;  // GRU linear_before_reset 0
 };
 
 // x [T, F] -> recurrent (H units) with random 8-bit weights.
@@ -53,6 +54,7 @@ Builder layer(const Layer& l, int64_t T, int64_t F, int64_t H, uint64_t seed) {
   n.attrs["return_sequences"] = static_cast<int64_t>(l.sequences);
   n.attrs["activation"] = std::string("tanh");
   if (l.cell != ir::CellKind::RNN) n.attrs["recurrent_activation"] = std::string("sigmoid");
+  if (l.cell == ir::CellKind::GRU) n.attrs["linear_before_reset"] = int64_t{l.reset_before ? 0 : 1};
   n.types["accum"] = FixedType::parse("fixed<24,8>");
   n.types["recurrent_accum"] = FixedType::parse("fixed<24,8>");
   n.types["state"] = FixedType::parse("fixed<14,2,RND_CONV,SAT>");
@@ -84,9 +86,11 @@ Raw run(const Builder& b, const Raw& x, size_t batch) { return emulator::Emulato
 
 TEST(Recurrent, ReverseIsForwardOnTheReversedSequence) {
   const int64_t T = 7, F = 3, H = 5;
-  for (ir::CellKind cell : {ir::CellKind::LSTM, ir::CellKind::GRU, ir::CellKind::RNN}) {
-    SCOPED_TRACE(ir::name(cell));
-    const Builder fwd = layer({cell, false, true}, T, F, H, 11), rev = layer({cell, true, true}, T, F, H, 11);
+  for (int variant = 0; variant < 4; ++variant) {
+    const ir::CellKind cell = variant == 0 ? ir::CellKind::LSTM : variant == 3 ? ir::CellKind::RNN : ir::CellKind::GRU;
+    const bool rb = variant == 2;  // GRU with linear_before_reset 0
+    SCOPED_TRACE(std::string(ir::name(cell)) + (rb ? " reset_before" : ""));
+    const Builder fwd = layer({cell, false, true, rb}, T, F, H, 11), rev = layer({cell, true, true, rb}, T, F, H, 11);
     Rng rng{5};
     const size_t batch = 70;  // more than one block of 64
     Raw x, xr(static_cast<size_t>(batch * T * F));
@@ -106,7 +110,7 @@ TEST(Recurrent, ReverseIsForwardOnTheReversedSequence) {
         }
     EXPECT_GT(nonzero, batch * T * H / 2);  // the layer does something
     // The last state is the sequence's last row; one sample at a time gives the same as the batch.
-    const Builder last = layer({cell, false, false}, T, F, H, 11);
+    const Builder last = layer({cell, false, false, rb}, T, F, H, 11);
     const Raw yl = run(last, x, batch);
     for (size_t s = 0; s < batch; ++s) {
       const Raw one = run(last, Raw(x.begin() + static_cast<long>(s * T * F), x.begin() + static_cast<long>((s + 1) * T * F)), 1);

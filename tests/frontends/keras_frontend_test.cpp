@@ -52,9 +52,10 @@ TEST(KerasFrontend, LambdaIsRefusedWithAHint) {
   EXPECT_NE(e.find("hint: replace the Lambda by built-in Keras layers"), std::string::npos) << e;
 }
 
-TEST(KerasFrontend, RecurrentLayerIsRefusedByName) {
-  const std::string e = error_of(sequential(R"({"class_name": "LSTM", "config": {"name": "lstm_7", "units": 4}})"));
-  EXPECT_NE(e.find("layer 'lstm_7' (LSTM): recurrent layers are not supported yet"), std::string::npos) << e;
+TEST(KerasFrontend, UnsupportedSequenceLayerIsRefusedByName) {
+  const std::string e = error_of(sequential(R"({"class_name": "ConvLSTM2D", "config": {"name": "clstm", "filters": 4}})"));
+  EXPECT_NE(e.find("layer 'clstm' (ConvLSTM2D): this sequence layer is not supported"), std::string::npos) << e;
+  EXPECT_NE(e.find("LSTM, GRU, SimpleRNN"), std::string::npos) << e;
 }
 
 TEST(KerasFrontend, ArchitectureWithoutWeightsAsksForThem) {

@@ -104,8 +104,10 @@ TEST(OnnxRecurrent, UnsupportedAttributesAndInputsAreRefusedByName) {
   const std::string gru0 = std::string(kHeader) + "g (float[N,4,3] x) => (float[N,4,1,2] y) <float[1,6,3] w = " +
                            values(18, 0) + ", float[1,6,2] r = " + values(12, 0) +
                            "> { y, yh = GRU <hidden_size = 2, layout = 1> (x, w, r) }";
-  EXPECT_NE(load_error(gru0).find("linear_before_reset=0 is not supported"), std::string::npos);
-  EXPECT_NE(load_error(gru0).find("(GRU)"), std::string::npos);  // names the node
+  const auto g0 = load_text(gru0);  // linear_before_reset 0 (the default) is read as such
+  ASSERT_EQ(kinds(g0), (std::vector<OpKind>{OpKind::Input, OpKind::Recurrent}));
+  EXPECT_FALSE(ir::RecurrentAttrs::of(g0, g0.nodes[1]).linear_before_reset);
+  EXPECT_TRUE(ir::RecurrentAttrs::of(g0, g0.nodes[1]).reset_before());
 }
 
 }  // namespace

@@ -22,21 +22,48 @@ numeric::FixedType fixed_of(const ir::Node& n, const numeric::ExactType& e, cons
 
 // One product's nested config (a firmnet_hls::dense_config) and its weight and bias arrays; returns the array
 // names "weight, bias".
+// Columns [first, first + n_out) of the parameters, which have `total` columns (a reset_before GRU splits its
+// recurrent weight in two products).
+struct Columns {
+  int64_t first = 0, total = 0;
+};
+
+std::vector<int64_t> column_slice(const std::vector<int64_t>& m, int64_t rows, int64_t n_out, const Columns& c) {
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(rows * n_out));
+  for (int64_t i = 0; i < rows; ++i)
+    out.insert(out.end(), m.begin() + i * c.total + c.first, m.begin() + i * c.total + c.first + n_out);
+  return out;
+}
+
 std::string product_config(EmitContext& ctx, const ir::Node& n, LayerCode& code, const std::string& nested,
                            const std::string& weight_role, const std::string& bias_role, const std::string& accum_role,
-                           const numeric::FixedType& input_type, int64_t n_in, int64_t n_out, int reuse) {
+                           const numeric::FixedType& input_type, int64_t n_in, int64_t n_out, int reuse,
+                           const Columns& cols) {
   const DenseSchedule sched = dense_schedule(n_in, n_out, reuse, n.strategy);
-  const std::string weight = param_array(ctx, n, code, weight_role, "", {n_in * n_out});
+  const std::string weight = param_array(ctx, n, code, weight_role, "", {n_in * cols.total});
   const std::string weight_t = code.typedefs.back().name;
+  const bool sliced = n_out != cols.total;
+  if (sliced) {
+    ConstArray& a = code.arrays.back();
+    a.raw = column_slice(a.raw, n_in, n_out, cols);
+    a.comment += fmt::format(": columns {} to {}", cols.first, cols.first + n_out - 1);
+  }
   if (sched.resource) {  // kernel order, as a Dense's (emit_dense_fields)
     ConstArray& a = code.arrays.back();
     a.raw = weights_in_kernel_order(sched, a.raw, n_in, n_out);
     a.comment += fmt::format("; stored in kernel order: {} ROM words of {}", sched.rom_words(), sched.n_mult);
   }
-  const std::string bias = param_array(ctx, n, code, bias_role, "", {n_out});
+  const std::string bias = param_array(ctx, n, code, bias_role, "", {cols.total});
   const std::string bias_t = code.typedefs.back().name;
+  if (sliced) {
+    ConstArray& a = code.arrays.back();
+    a.raw = column_slice(a.raw, 1, n_out, cols);
+    a.comment += fmt::format(": columns {} to {}", cols.first, cols.first + n_out - 1);
+  }
   const numeric::FixedType& acc = n.types.at(accum_role);
-  const std::string accum_t = add_type(ctx, n, code, accum_role, acc, accum_role + "_t");
+  // The layer's recurrent_accum_t typedef comes with mult_h (mult_hn shares the type).
+  const std::string accum_t = add_type(ctx, n, code, accum_role, acc, nested == "mult_hn" ? "" : accum_role + "_t");
   std::string why;
   const bool cast = product_cast_is_exact(acc, input_type, ctx.type(n.param(weight_role)),
                                           ctx.graph().tensor(n.param(weight_role)), ctx.graph().tensor(n.param(bias_role)),
@@ -90,10 +117,18 @@ void emit_recurrent(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   code.value(fmt::format("static const bool return_sequences = {};", a.return_sequences ? "true" : "false"));
   const int rrf = n.has_attr("recurrent_reuse_factor") ? static_cast<int>(n.attr_int("recurrent_reuse_factor")) : n.reuse_factor;
   const std::string x_arrays = product_config(ctx, n, code, "mult_x", "weight", "bias", "accum", ctx.type(n.inputs[0]),
-                                              a.features, GW, n.reuse_factor);
+                                              a.features, GW, n.reuse_factor, {0, GW});
   const numeric::FixedType& ts = n.types.at("state");
-  const std::string h_arrays = product_config(ctx, n, code, "mult_h", "recurrent_weight", "recurrent_bias",
-                                              "recurrent_accum", ts, a.units, GW, rrf);
+  const int64_t SW = a.state_product_width();
+  std::string h_arrays = product_config(ctx, n, code, "mult_h", "recurrent_weight", "recurrent_bias",
+                                        "recurrent_accum", ts, a.units, SW, rrf, {0, GW});
+  if (a.reset_before()) {  // the candidate's product over r * h (exact)
+    const numeric::FixedType trh = ir::reset_state_type(n, n.types.at("recurrent_table"), ts);
+    code.value("static const bool reset_before = true;");
+    add_type(ctx, n, code, "reset_state", trh, "reset_state_t");
+    h_arrays += ", " + product_config(ctx, n, code, "mult_hn", "recurrent_weight", "recurrent_bias", "recurrent_accum",
+                                      trh, a.units, a.units, rrf, {SW, GW});
+  }
   const numeric::FixedType& ta = n.types.at("accum");
   const numeric::FixedType& tr = n.types.at("recurrent_accum");
   add_type(ctx, n, code, "pre", fixed_of(n, numeric::sum_type(numeric::exact(ta), numeric::exact(tr)), "gate sum"), "pre_t");
@@ -110,17 +145,20 @@ void emit_recurrent(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     code.value("static const int recurrent_table_log2_step = table_log2_step;");
     code.value("static const long long recurrent_table_offset = table_offset;");
   }
-  if (a.cell == ir::CellKind::GRU)
+  if (a.cell == ir::CellKind::GRU && !a.reset_before())
     add_type(ctx, n, code, "cand_pre",
              fixed_of(n, numeric::sum_type(numeric::exact(ta), numeric::product_type(n.tables.at("recurrent_table").entry, tr)),
                       "candidate sum"),
              "cand_pre_t");
   else
-    code.value("typedef pre_t cand_pre_t;  // unused: GRU only");
-  code.call = kernel_call(ctx, n, code, a.is_static ? "recurrent_static" : "recurrent_unrolled") +
+    code.value("typedef pre_t cand_pre_t;  // unused: GRU with linear_before_reset 1 only");
+  const char* kernel = a.reset_before() ? (a.is_static ? "gru_reset_before_static" : "gru_reset_before_unrolled")
+                                        : (a.is_static ? "recurrent_static" : "recurrent_unrolled");
+  code.call = kernel_call(ctx, n, code, kernel) +
               fmt::format("{}, {}, {}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), x_arrays, h_arrays,
                           table, recurrent_table);
-  code.types_comment = fmt::format("{} {} {}, {}", ir::name(a.cell), a.is_static ? "static" : "unrolled",
+  code.types_comment = fmt::format("{}{} {} {}, {}", ir::name(a.cell), a.reset_before() ? " reset_before" : "",
+                                   a.is_static ? "static" : "unrolled",
                                    a.reverse ? "reverse" : "forward", code.types_comment);
 }
 

@@ -132,6 +132,8 @@ std::vector<Value> convert_merge(Context&, const Layer&, const std::vector<Value
 std::vector<Value> convert_concatenate(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_dot(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_qactivation(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_recurrent(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_bidirectional(Context&, const Layer&, const std::vector<Value>&);
 
 // The quantizers applied by a layer (QKeras kernel_quantizer etc.), nullptr-safe: the values as the
 // framework computes them and, when they lie on a power-of-two grid, their exact type.

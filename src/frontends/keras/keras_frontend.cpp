@@ -21,10 +21,10 @@ struct Ref {
 
 bool is_model_class(const std::string& c) { return c == "Sequential" || c == "Functional" || c == "Model"; }
 
-bool is_recurrent(const std::string& c) {
-  static const std::set<std::string> rnn = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D",
-                                            "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU", "QSimpleRNN",
-                                            "QLSTM", "QGRU", "QBidirectional", "TimeDistributed"};
+// Sequence layers firmnet does not read (LSTM, GRU, SimpleRNN, Bidirectional and the QKeras forms are).
+bool is_unsupported_sequence_layer(const std::string& c) {
+  static const std::set<std::string> rnn = {"RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM",
+                                            "CuDNNGRU", "QBidirectional", "TimeDistributed"};
   return rnn.count(c) != 0;
 }
 
@@ -148,8 +148,9 @@ class Walker {
     if (is_model_class(l.cls)) return model(lj, &in, depth + 1);
     const Converter* conv = find_converter(l.cls);
     if (!conv) {
-      if (is_recurrent(l.cls))
-        ctx_.fail(l, "recurrent layers are not supported yet", "firmnet reads feed-forward Keras models for now");
+      if (is_unsupported_sequence_layer(l.cls))
+        ctx_.fail(l, "this sequence layer is not supported",
+                  "firmnet reads LSTM, GRU, SimpleRNN (and QLSTM, QGRU, QSimpleRNN), alone or in Bidirectional");
       if (l.cls == "Lambda")
         ctx_.fail(l, "a Lambda layer holds Python code, which firmnet cannot read",
                   "replace the Lambda by built-in Keras layers (e.g. Activation, Reshape, Add, Multiply) and re-save");

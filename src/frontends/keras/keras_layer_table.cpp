@@ -76,6 +76,13 @@ const std::map<std::string, Converter>& table() {
       {"Minimum", convert_merge},
       {"Concatenate", convert_concatenate},
       {"Dot", convert_dot},
+      {"LSTM", convert_recurrent},  // keras_layers_recurrent.cpp
+      {"GRU", convert_recurrent},
+      {"SimpleRNN", convert_recurrent},
+      {"QLSTM", convert_recurrent},
+      {"QGRU", convert_recurrent},
+      {"QSimpleRNN", convert_recurrent},
+      {"Bidirectional", convert_bidirectional},
   };
   return t;
 }

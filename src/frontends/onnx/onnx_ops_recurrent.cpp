@@ -72,9 +72,6 @@ void convert_recurrent(Context& ctx, const OnnxNode& n) {
   if (op == "LSTM" && ctx.attr_int(n, "input_forget", 0) != 0)
     ctx.fail(n, "attribute input_forget=1 (coupled input and forget gates) is not supported");
   const bool lbr = op == "GRU" && ctx.attr_int(n, "linear_before_reset", 0) != 0;
-  if (op == "GRU" && !lbr)
-    ctx.fail(n, "attribute linear_before_reset=0 is not supported yet",
-             "export with linear_before_reset=1 (PyTorch's GRU does; Keras: reset_after=True)");
   // Activations: LSTM f, g, h; GRU f, g; RNN g (default Tanh); per direction.
   std::vector<std::string> acts;
   if (const auto* a = ctx.attr(n, "activations"))
@@ -165,7 +162,7 @@ void convert_recurrent(Context& ctx, const OnnxNode& n) {
     node.attrs["cell"] = std::string(ir::name(cell));
     node.attrs["direction"] = std::string(reverse ? "reverse" : "forward");
     node.attrs["return_sequences"] = static_cast<int64_t>(want_y ? 1 : 0);
-    if (op == "GRU") node.attrs["linear_before_reset"] = int64_t{1};
+    if (op == "GRU") node.attrs["linear_before_reset"] = int64_t{lbr ? 1 : 0};
     const size_t a0 = static_cast<size_t>(d) * per_dir;
     if (op == "LSTM") {
       if (acts[a0 + 1] != acts[a0 + 2])

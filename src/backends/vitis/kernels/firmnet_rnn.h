@@ -1,14 +1,15 @@
 #ifndef FIRMNET_RNN_H_
 #define FIRMNET_RNN_H_
 // firmnet HLS kernels of the recurrent layers (io_parallel): LSTM, GRU, SimpleRNN over a sequence [T, F].
-// Semantics: docs/IR.md "Recurrent arithmetic"; schedules: docs/BACKEND_VITIS.md "Recurrent".
+// Semantics: docs/NUMERICS.md "Recurrent"; schedules: docs/BACKEND_VITIS.md "Recurrent".
 //
 // Each step t (reverse: T-1 down to 0) computes the input product a = Q_accum(bias + x_t W) and the recurrent
 // product r = Q_recurrent_accum(recurrent_bias + h R) with the Dense kernels (dense_latency / dense_resource of
 // firmnet_hls.h, configured by the nested mult_x and mult_h), then the cell: the gates' pre-activations are exact
 // sums (pre_t, cand_pre_t hold them exactly), looked up in the tables at the integer index of numeric/tables.h,
 // and the states are cast once per update (cell_t, state_t). recurrent_static runs one cell instance per step
-// (the step loop is not unrolled); recurrent_unrolled unrolls the steps.
+// (the step loop is not unrolled); recurrent_unrolled unrolls the steps. A GRU with linear_before_reset 0
+// (reset_before) runs gru_reset_before_static / gru_reset_before_unrolled: three products per step.
 #include "firmnet_hls.h"
 
 namespace firmnet_hls {
@@ -23,6 +24,7 @@ struct recurrent_config {
   static const unsigned cell = cell_rnn;
   static const bool reverse = false;
   static const bool return_sequences = false;
+  static const bool reset_before = false;     // GRU linear_before_reset 0: gru_reset_before_* kernels
   typedef ap_fixed<16, 6> accum_t;            // the input product
   typedef ap_fixed<16, 6> recurrent_accum_t;  // the recurrent product
   typedef ap_fixed<17, 7> pre_t;              // accum_t + recurrent_accum_t, exactly
@@ -37,15 +39,17 @@ struct recurrent_config {
   static const unsigned recurrent_table_size = 1;
   static const int recurrent_table_log2_step = 0;
   static const long long recurrent_table_offset = 0;
+  typedef ap_fixed<34, 2> reset_state_t;      // GRU reset_before: r * h, exactly
   struct mult_x : dense_config {};
-  struct mult_h : dense_config {};
+  struct mult_h : dense_config {};            // reset_before: the z and r columns only
+  struct mult_hn : dense_config {};           // reset_before: the candidate's columns, over r * h
 };
 
 // The products of one step: a = Q_accum(bias + x W), r = Q_recurrent_accum(recurrent_bias + h R).
 template <class data_T, typename CONFIG_T>
 void recurrent_products(const data_T x[CONFIG_T::n_in], const typename CONFIG_T::state_t h[CONFIG_T::n_units],
                         typename CONFIG_T::accum_t a[CONFIG_T::n_gates * CONFIG_T::n_units],
-                        typename CONFIG_T::recurrent_accum_t r[CONFIG_T::n_gates * CONFIG_T::n_units],
+                        typename CONFIG_T::recurrent_accum_t r[CONFIG_T::mult_h::n_out],
                         const typename CONFIG_T::mult_x::weight_t weight[CONFIG_T::mult_x::n_weights],
                         const typename CONFIG_T::mult_x::bias_t bias[CONFIG_T::mult_x::n_out],
                         const typename CONFIG_T::mult_h::weight_t recurrent_weight[CONFIG_T::mult_h::n_weights],
@@ -236,6 +240,137 @@ void recurrent_unrolled(const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
     const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
     recurrent_step<data_T, res_T, CONFIG_T>(t, data, res, h, c, weight, bias, recurrent_weight, recurrent_bias, table,
                                             recurrent_table);
+  }
+  if (!CONFIG_T::return_sequences) {
+    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+      res[j] = h[j];
+    }
+  }
+}
+
+// GRU with linear_before_reset 0 (Keras reset_after=False): the candidate's recurrent product reads r * h, so a
+// step is two products in sequence: z and r from a + Q_recurrent_accum(rb + h R_zr), then
+// n = act(a_h + Q_recurrent_accum(rb_h + (r * h) R_h)) and h = (1 - z) n + z h.
+template <class data_T, class res_T, typename CONFIG_T>
+void gru_reset_before_step(unsigned t, const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
+                           res_T res[CONFIG_T::return_sequences ? CONFIG_T::n_steps * CONFIG_T::n_units : CONFIG_T::n_units],
+                           typename CONFIG_T::state_t h[CONFIG_T::n_units],
+                           const typename CONFIG_T::mult_x::weight_t weight[CONFIG_T::mult_x::n_weights],
+                           const typename CONFIG_T::mult_x::bias_t bias[CONFIG_T::mult_x::n_out],
+                           const typename CONFIG_T::mult_h::weight_t recurrent_weight[CONFIG_T::mult_h::n_weights],
+                           const typename CONFIG_T::mult_h::bias_t recurrent_bias[CONFIG_T::mult_h::n_out],
+                           const typename CONFIG_T::mult_hn::weight_t candidate_weight[CONFIG_T::mult_hn::n_weights],
+                           const typename CONFIG_T::mult_hn::bias_t candidate_bias[CONFIG_T::mult_hn::n_out],
+                           const typename CONFIG_T::table_t table[CONFIG_T::table_size],
+                           const typename CONFIG_T::recurrent_table_t recurrent_table[CONFIG_T::recurrent_table_size]) {
+#pragma HLS INLINE
+  const unsigned H = CONFIG_T::n_units;
+  data_T x[CONFIG_T::n_in];
+#pragma HLS ARRAY_PARTITION variable = x complete
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+    x[i] = data[t * CONFIG_T::n_in + i];
+  }
+  typename CONFIG_T::accum_t a[3 * CONFIG_T::n_units];
+  typename CONFIG_T::recurrent_accum_t r[2 * CONFIG_T::n_units];
+  typename CONFIG_T::recurrent_accum_t rn[CONFIG_T::n_units];
+  typename CONFIG_T::recurrent_table_t z[CONFIG_T::n_units];
+  typename CONFIG_T::reset_state_t rh[CONFIG_T::n_units];
+#pragma HLS ARRAY_PARTITION variable = a complete
+#pragma HLS ARRAY_PARTITION variable = r complete
+#pragma HLS ARRAY_PARTITION variable = rn complete
+#pragma HLS ARRAY_PARTITION variable = z complete
+#pragma HLS ARRAY_PARTITION variable = rh complete
+  recurrent_products<data_T, CONFIG_T>(x, h, a, r, weight, bias, recurrent_weight, recurrent_bias);
+  for (unsigned j = 0; j < H; j++) {
+#pragma HLS UNROLL
+    const typename CONFIG_T::pre_t pz = a[j] + r[j];
+    const typename CONFIG_T::pre_t pr = a[H + j] + r[H + j];
+    z[j] = gate_of<CONFIG_T>(pz, recurrent_table);
+    rh[j] = gate_of<CONFIG_T>(pr, recurrent_table) * h[j];  // exact
+  }
+  if (CONFIG_T::mult_hn::strategy == resource && CONFIG_T::mult_hn::reuse_factor > 1)
+    dense_resource<typename CONFIG_T::reset_state_t, typename CONFIG_T::recurrent_accum_t, typename CONFIG_T::mult_hn>(
+        rh, rn, candidate_weight, candidate_bias);
+  else
+    dense_latency<typename CONFIG_T::reset_state_t, typename CONFIG_T::recurrent_accum_t, typename CONFIG_T::mult_hn>(
+        rh, rn, candidate_weight, candidate_bias);
+  const ap_ufixed<1, 1> one = 1;
+  for (unsigned j = 0; j < H; j++) {
+#pragma HLS UNROLL
+    const typename CONFIG_T::pre_t pn = a[2 * H + j] + rn[j];
+    const typename CONFIG_T::table_t cand = act_of<CONFIG_T>(pn, table);
+    h[j] = (one - z[j]) * cand + z[j] * h[j];
+  }
+  if (CONFIG_T::return_sequences) {
+    for (unsigned j = 0; j < H; j++) {
+#pragma HLS UNROLL
+      res[t * H + j] = h[j];
+    }
+  }
+}
+
+// The reset_before GRU over the sequence, static: one cell reused every step (as recurrent_static).
+template <class data_T, class res_T, typename CONFIG_T>
+void gru_reset_before_static(
+    const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
+    res_T res[CONFIG_T::return_sequences ? CONFIG_T::n_steps * CONFIG_T::n_units : CONFIG_T::n_units],
+    const typename CONFIG_T::mult_x::weight_t weight[CONFIG_T::mult_x::n_weights],
+    const typename CONFIG_T::mult_x::bias_t bias[CONFIG_T::mult_x::n_out],
+    const typename CONFIG_T::mult_h::weight_t recurrent_weight[CONFIG_T::mult_h::n_weights],
+    const typename CONFIG_T::mult_h::bias_t recurrent_bias[CONFIG_T::mult_h::n_out],
+    const typename CONFIG_T::mult_hn::weight_t candidate_weight[CONFIG_T::mult_hn::n_weights],
+    const typename CONFIG_T::mult_hn::bias_t candidate_bias[CONFIG_T::mult_hn::n_out],
+    const typename CONFIG_T::table_t table[CONFIG_T::table_size],
+    const typename CONFIG_T::recurrent_table_t recurrent_table[CONFIG_T::recurrent_table_size]) {
+#pragma HLS INLINE off
+  typename CONFIG_T::state_t h[CONFIG_T::n_units];
+#pragma HLS ARRAY_PARTITION variable = h complete
+  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+    h[j] = 0;
+  }
+  for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
+#pragma HLS LOOP_FLATTEN off
+    const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
+    gru_reset_before_step<data_T, res_T, CONFIG_T>(t, data, res, h, weight, bias, recurrent_weight, recurrent_bias,
+                                                   candidate_weight, candidate_bias, table, recurrent_table);
+  }
+  if (!CONFIG_T::return_sequences) {
+    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+      res[j] = h[j];
+    }
+  }
+}
+
+// Unrolled: each step its own cell (as recurrent_unrolled).
+template <class data_T, class res_T, typename CONFIG_T>
+void gru_reset_before_unrolled(
+    const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
+    res_T res[CONFIG_T::return_sequences ? CONFIG_T::n_steps * CONFIG_T::n_units : CONFIG_T::n_units],
+    const typename CONFIG_T::mult_x::weight_t weight[CONFIG_T::mult_x::n_weights],
+    const typename CONFIG_T::mult_x::bias_t bias[CONFIG_T::mult_x::n_out],
+    const typename CONFIG_T::mult_h::weight_t recurrent_weight[CONFIG_T::mult_h::n_weights],
+    const typename CONFIG_T::mult_h::bias_t recurrent_bias[CONFIG_T::mult_h::n_out],
+    const typename CONFIG_T::mult_hn::weight_t candidate_weight[CONFIG_T::mult_hn::n_weights],
+    const typename CONFIG_T::mult_hn::bias_t candidate_bias[CONFIG_T::mult_hn::n_out],
+    const typename CONFIG_T::table_t table[CONFIG_T::table_size],
+    const typename CONFIG_T::recurrent_table_t recurrent_table[CONFIG_T::recurrent_table_size]) {
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::mult_x::reuse_factor
+  typename CONFIG_T::state_t h[CONFIG_T::n_units];
+#pragma HLS ARRAY_PARTITION variable = h complete
+  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+    h[j] = 0;
+  }
+  for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
+#pragma HLS UNROLL
+    const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
+    gru_reset_before_step<data_T, res_T, CONFIG_T>(t, data, res, h, weight, bias, recurrent_weight, recurrent_bias,
+                                                   candidate_weight, candidate_bias, table, recurrent_table);
   }
   if (!CONFIG_T::return_sequences) {
     for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
