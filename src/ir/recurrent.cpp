@@ -1,5 +1,8 @@
 #include "ir/recurrent.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "support/error.h"
@@ -33,9 +36,20 @@ int64_t flag_attr(const Node& n, const char* key, int64_t def) {
 ActivationFn table_fn(const Node& n, const char* key) {
   const std::string& s = str_attr(n, key);
   const auto f = activation_from_name(s);
-  if (!f || table_form(*f) != TableForm::Table)
-    fail(n, fmt::format("attribute {} '{}' is not a table function of the plain form (sigmoid, tanh, softsign)", key, s));
+  // hard_sigmoid is exact as a standalone activation; as a gate function it is sampled into the gate table.
+  const bool gate_hard_sigmoid = f == ActivationFn::HardSigmoid && std::string(key) == "recurrent_activation";
+  if (!f || (table_form(*f) != TableForm::Table && !gate_hard_sigmoid))
+    fail(n, fmt::format("attribute {} '{}' is not a table function of the plain form (sigmoid, tanh, softsign{})", key, s,
+                        std::string(key) == "recurrent_activation" ? ", or hard_sigmoid" : ""));
   return *f;
+}
+
+double float_attr(const Node& n, const char* key, double def) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) return def;
+  const auto* v = std::get_if<double>(&it->second);
+  if (!v || !std::isfinite(*v)) fail(n, std::string("attribute '") + key + "' is not a finite float");
+  return *v;
 }
 
 }  // namespace
@@ -109,6 +123,19 @@ numeric::FixedType default_cell_state_type(int64_t steps) {
 
 numeric::FixedType default_state_type() {
   return numeric::make_type(18, 2, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+}
+
+TableFunction cell_function(const Node& n, ActivationFn fn) {
+  if (fn != ActivationFn::HardSigmoid) return *table_function(fn, n);
+  // clamp(slope * x + offset, 0, 1): Keras 2 and ONNX 0.2, 0.5; Keras 3 1/6, 0.5. The sigmoid's domain and entry type
+  // (ufixed<16,0>: 1.0 is held as 1 - 2^-16, the saturated entry).
+  const double slope = float_attr(n, "hard_sigmoid_slope", 0.2), offset = float_attr(n, "hard_sigmoid_offset", 0.5);
+  if (!(slope > 0) || slope > 64 || offset < -64 || offset > 64)
+    fail(n, fmt::format("hard_sigmoid slope {} and offset {} are out of range (slope in (0, 64], |offset| <= 64)", slope, offset));
+  TableFunction t = *table_function(ActivationFn::Sigmoid, n);
+  t.f = [slope, offset](double x) { return std::clamp(slope * x + offset, 0.0, 1.0); };
+  t.describe = fmt::format("hard_sigmoid clamp({} x + {}, 0, 1) on [-8, 8)", slope, offset);
+  return t;
 }
 
 numeric::FixedType reset_state_type(const Node& n, const numeric::FixedType& gate_entry, const numeric::FixedType& state) {

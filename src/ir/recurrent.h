@@ -55,6 +55,11 @@ struct RecurrentAttrs {
 // of the Table form: sigmoid, tanh, softsign). Throws firmnet::Error naming the node.
 void verify_recurrent(const Graph& g, const Node& n);
 
+// A cell function (a.activation or a.recurrent_activation) as its table samples it and the float reference computes
+// it: table_function(fn, n), and for the gates also hard_sigmoid, clamp(slope x + offset, 0, 1) with the node's float
+// attributes hard_sigmoid_slope and hard_sigmoid_offset (default 0.2, 0.5: Keras 2 and ONNX; Keras 3: 1/6, 0.5).
+TableFunction cell_function(const Node& n, ActivationFn fn);
+
 // The default cell-state type for T steps: |c_t| <= t since |f| < 1 and |i*g| <= 1 (docs/NUMERICS.md).
 numeric::FixedType default_cell_state_type(int64_t steps);
 // The default hidden-state type: h is within [-1, 1] (a tanh/sigmoid product, or a convex combination of them).

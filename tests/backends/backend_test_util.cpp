@@ -514,7 +514,11 @@ ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cf
                          "  param bias %{}\n  param recurrent_bias %{}\n  attr cell string \"{}\"\n"
                          "  attr direction string \"{}\"\n  attr return_sequences int {}\n  attr activation string \"tanh\"\n",
                          name, in, out, w, r, b, rb, cell, reverse ? "reverse" : "forward", seq ? 1 : 0);
-    if (std::string(cell) != "rnn") nodes += "  attr recurrent_activation string \"sigmoid\"\n";
+    // gru0's gates: QKeras's hard_sigmoid clip(0.5 x + 0.5, 0, 1), sampled into its gate table.
+    if (std::string(name) == "gru0")
+      nodes += "  attr recurrent_activation string \"hard_sigmoid\"\n  attr hard_sigmoid_slope float 0.5\n";
+    else if (std::string(cell) != "rnn")
+      nodes += "  attr recurrent_activation string \"sigmoid\"\n";
     if (std::string(cell) == "gru") nodes += fmt::format("  attr linear_before_reset int {}\n", std::string(name) == "gru0" ? 0 : 1);
   };
   layer("lstm", "lstm", 0, 1, 3, 4, 4, false, true);

@@ -5,7 +5,8 @@
 //   on >= 99.5 % and sigmoid outputs lie within 0.01; the firmware equals the emulator bit for bit, static and
 //   with the steps unrolled;
 // - on small models written here (architecture JSON + a Keras 2 weights .h5 written with libhdf5), the float
-//   reference equals Keras's cell formulas computed independently below, and a Bidirectional layer's halves equal
+//   reference equals Keras's cell formulas computed independently below (also with hard_sigmoid gates), the
+//   emulator at the default types is within 0.01 of them, and a Bidirectional layer's halves equal
 //   its forward layer and its go_backwards twin.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
@@ -190,14 +191,14 @@ struct CellWeights {
   std::vector<float> kernel, recurrent, bias;  // [F, G*H], [H, G*H], [G*H] or [2, G*H] (GRU reset_after)
 };
 
-double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
-
 // Keras's cells, written from the Keras documentation's equations (independent of firmnet's IR):
 // LSTM gates i, f, c, o: c = f*c + i*tanh(x_c), h = o*tanh(c); GRU gates z, r, h: reset_after
 // hh = tanh(x_h + b_h + r*(h U_h + rb_h)), else hh = tanh(x_h + b_h + (r*h) U_h); h = z*h + (1-z)*hh;
 // SimpleRNN h = tanh(x W + b + h U). Returns the final state (backwards: the steps read from the last).
 std::vector<double> keras_cell(const std::string& cell, bool reset_after, bool backwards, const CellWeights& w,
-                               const std::vector<double>& x, int64_t T, int64_t F, int64_t H) {
+                               const std::vector<double>& x, int64_t T, int64_t F, int64_t H, bool hard = false) {
+  // The gates' function: sigmoid, or Keras 2's hard_sigmoid clip(0.2 x + 0.5, 0, 1).
+  const auto sigmoid = [hard](double v) { return hard ? std::clamp(0.2 * v + 0.5, 0.0, 1.0) : 1 / (1 + std::exp(-v)); };
   const int64_t G = cell == "LSTM" ? 4 : cell == "GRU" ? 3 : 1, GH = G * H;
   std::vector<double> h(static_cast<size_t>(H), 0.0), c(static_cast<size_t>(H), 0.0);
   for (int64_t k = 0; k < T; ++k) {
@@ -245,11 +246,11 @@ std::string input_layer(int64_t T, int64_t F) {
 }
 
 std::string cell_config(const std::string& cls, const std::string& name, int64_t H, bool reset_after, bool backwards,
-                        bool sequences) {
+                        bool sequences, const std::string& gate = "sigmoid") {
   std::string c = fmt::format(R"({{"class_name": "{}", "config": {{"name": "{}", "units": {}, "activation": "tanh", )"
                               R"("use_bias": true, "return_sequences": {}, "go_backwards": {})",
                               cls, name, H, sequences ? "true" : "false", backwards ? "true" : "false");
-  if (cls != "SimpleRNN") c += R"(, "recurrent_activation": "sigmoid")";
+  if (cls != "SimpleRNN") c += R"(, "recurrent_activation": ")" + gate + "\"";
   if (cls == "GRU") c += fmt::format(R"(, "reset_after": {})", reset_after ? "true" : "false");
   return c + "}}";
 }
@@ -303,27 +304,38 @@ TEST(KerasRecurrent, FloatReferenceEqualsKerasCellEquations) {
   for (auto& v : x) v = std::uniform_real_distribution<double>(-1, 1)(rng);
   struct V {
     const char* cls;
-    bool reset_after, backwards;
+    bool reset_after, backwards, hard = false;
   };
   for (const V v : {V{"LSTM", false, false}, V{"GRU", true, false}, V{"GRU", false, false}, V{"SimpleRNN", false, false},
-                    V{"LSTM", false, true}, V{"GRU", false, true}}) {
-    const std::string label = fmt::format("{}{}{}", v.cls, v.reset_after ? "_reset_after" : "", v.backwards ? "_backwards" : "");
+                    V{"LSTM", false, true}, V{"GRU", false, true}, V{"LSTM", false, false, true}, V{"GRU", true, false, true}}) {
+    const std::string label = fmt::format("{}{}{}{}", v.cls, v.reset_after ? "_reset_after" : "", v.backwards ? "_backwards" : "",
+                                          v.hard ? "_hard_sigmoid" : "");
     SCOPED_TRACE(label);
     const std::string cls = v.cls;
     const int64_t G = cls == "LSTM" ? 4 : cls == "GRU" ? 3 : 1;
     const CellWeights w = random_cell(F, H, G, v.reset_after, rng);
-    const auto y = run_model(label, cell_config(cls, "rec", H, v.reset_after, v.backwards, false),
-                             {{"rec", cell_weights("rec/cell", w, F, H, G, v.reset_after)}}, x, batch, T, F);
+    const std::string layer = cell_config(cls, "rec", H, v.reset_after, v.backwards, false, v.hard ? "hard_sigmoid" : "sigmoid");
+    const std::vector<std::pair<std::string, std::vector<Weight>>> weights = {
+        {"rec", cell_weights("rec/cell", w, F, H, G, v.reset_after)}};
+    const auto y = run_model(label, layer, weights, x, batch, T, F);
+    // The emulator at the default types (tables of 2048 entries, 18-bit states) is close to the float model.
+    const auto yq = run_model(label, layer, weights, x, batch, T, F, true);
     ASSERT_EQ(y.size(), 1u);
     ASSERT_EQ(y[0].size(), batch * H);
-    double worst = 0;
+    double worst = 0, worst_q = 0;
     for (size_t s = 0; s < batch; ++s) {
       const std::vector<double> xs(x.begin() + static_cast<long>(s * T * F), x.begin() + static_cast<long>((s + 1) * T * F));
-      const auto ref = keras_cell(cls, v.reset_after, v.backwards, w, xs, T, F, H);
-      for (int64_t j = 0; j < H; ++j) worst = std::max(worst, std::fabs(y[0][s * H + static_cast<size_t>(j)] - ref[static_cast<size_t>(j)]));
+      const auto ref = keras_cell(cls, v.reset_after, v.backwards, w, xs, T, F, H, v.hard);
+      for (int64_t j = 0; j < H; ++j) {
+        const size_t k = s * H + static_cast<size_t>(j);
+        worst = std::max(worst, std::fabs(y[0][k] - ref[static_cast<size_t>(j)]));
+        worst_q = std::max(worst_q, std::fabs(yq[0][k] - ref[static_cast<size_t>(j)]));
+      }
     }
-    std::printf("[%s] float reference vs Keras's equations: max abs error %.2e\n", label.c_str(), worst);
+    std::printf("[%s] vs Keras's equations: float reference max abs error %.2e, default types %.4f\n", label.c_str(),
+                worst, worst_q);
     EXPECT_LE(worst, 1e-6);  // the weights are float32 in both; the rest is double
+    EXPECT_LE(worst_q, 0.01);
   }
 }
 
@@ -393,10 +405,10 @@ TEST(KerasRecurrent, UnsupportedFormsAreRefusedByName) {
   EXPECT_NE(error_of("backwards_seq", lstm).find("layer 'rec' (LSTM): go_backwards=True with return_sequences=True"),
             std::string::npos);
   lstm = cell_config("LSTM", "rec", H, false, false, false);
-  const std::string hard = lstm.substr(0, lstm.size() - 2) + R"(, "recurrent_activation": "hard_sigmoid"}})";
-  EXPECT_NE(error_of("hard", hard).find("recurrent_activation 'hard_sigmoid' is not supported in a recurrent cell"),
+  const std::string relu = lstm.substr(0, lstm.size() - 2) + R"(, "activation": "relu"}})";
+  EXPECT_NE(error_of("relu", relu).find("layer 'rec' (LSTM): activation 'relu' is not supported in a recurrent cell"),
             std::string::npos)
-      << error_of("hard", hard);
+      << error_of("relu", relu);
   const std::string stateful = lstm.substr(0, lstm.size() - 2) + R"(, "stateful": true}})";
   EXPECT_NE(error_of("stateful", stateful).find("layer 'rec' (LSTM): stateful=True is not supported"), std::string::npos);
   const std::string td = R"({"class_name": "TimeDistributed", "config": {"name": "td", "layer": {}}})";

@@ -97,8 +97,11 @@ TEST(OnnxRecurrent, UnsupportedAttributesAndInputsAreRefusedByName) {
   };
   EXPECT_NE(load_error(lstm(", clip = 3.0")).find("attribute 'clip' is not supported"), std::string::npos);
   EXPECT_NE(load_error(lstm(", input_forget = 1")).find("input_forget"), std::string::npos);
-  EXPECT_NE(load_error(lstm(", activations = [\"HardSigmoid\", \"Tanh\", \"Tanh\"]")).find("'HardSigmoid'"),
-            std::string::npos);
+  EXPECT_NE(load_error(lstm(", activations = [\"Relu\", \"Tanh\", \"Tanh\"]")).find("'Relu'"), std::string::npos);
+  EXPECT_NE(load_error(lstm(", activations = [\"Sigmoid\", \"HardSigmoid\", \"HardSigmoid\"]")).find("hard_sigmoid"),
+            std::string::npos);  // a gate function only
+  const auto hs = load_text(lstm(", activations = [\"HardSigmoid\", \"Tanh\", \"Tanh\"]"));
+  EXPECT_EQ(hs.nodes.at(1).attr_str("recurrent_activation"), "hard_sigmoid");
   EXPECT_NE(load_error(lstm("", ", , , h0")).find("initial_h is not a constant zero"), std::string::npos);
   EXPECT_NE(load_error(lstm("", "", "y, yh, yc", "yc")).find("Y_c"), std::string::npos);
   const std::string gru0 = std::string(kHeader) + "g (float[N,4,3] x) => (float[N,4,1,2] y) <float[1,6,3] w = " +

@@ -27,20 +27,20 @@ Cell cell_of(Context& ctx, const Layer& l, const std::string& cls) {
   ctx.fail(l, "recurrent layer class '" + cls + "' is not supported", "use LSTM, GRU or SimpleRNN (or their QKeras forms)");
 }
 
-// A cell function: a table function of the plain form (the IR's requirement).
-std::string cell_function(Context& ctx, const Layer& l, const std::string& key, const std::string& def) {
+// A cell function: a table function of the plain form (the IR's requirement), or hard_sigmoid for the gates.
+std::string cell_function(Context& ctx, const Layer& owner, const Layer& l, const std::string& key, const std::string& def) {
   if (!ctx.has(l, key)) return def;
   const json& a = ctx.get(l, key);
   if (is_quantizer(a))
-    ctx.fail(l, fmt::format("{} is a QKeras quantizer ({}); quantized activations inside a recurrent cell are not "
-                            "supported yet", key, a.dump().substr(0, 80)),
+    ctx.fail(owner, fmt::format("{} is a QKeras quantizer ({}); quantized activations inside a recurrent cell are not "
+                                "supported yet", key, a.dump().substr(0, 80)),
              "train with float activations in the cell (tanh, sigmoid)");
   std::string fn = ctx.activation_name(l, a);
   for (auto& ch : fn) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (fn == "tanh" || fn == "sigmoid" || fn == "softsign") return fn;
-  ctx.fail(l, fmt::format("{} '{}' is not supported in a recurrent cell", key, fn),
-           fn == "hard_sigmoid" ? "use recurrent_activation='sigmoid' (hard_sigmoid in a cell is not supported yet)"
-                                : "use tanh, sigmoid or softsign");
+  if (fn == "hard_sigmoid" && key == "recurrent_activation") return fn;
+  ctx.fail(owner, fmt::format("{} '{}' is not supported in a recurrent cell", key, fn),
+           key == "recurrent_activation" ? "use sigmoid, hard_sigmoid, tanh or softsign" : "use tanh, sigmoid or softsign");
 }
 
 // The cell arrays of one direction, from index `first` of the returned vector: Keras 2 lists them under the layer
@@ -104,8 +104,15 @@ Value emit_direction(Context& ctx, const Layer& owner, const Layer& l, const Val
   n.attrs["direction"] = std::string(reverse ? "reverse" : "forward");
   n.attrs["return_sequences"] = static_cast<int64_t>(sequences ? 1 : 0);
   if (c.kind == "gru") n.attrs["linear_before_reset"] = int64_t{reset_after ? 1 : 0};
-  n.attrs["activation"] = cell_function(ctx, l, "activation", "tanh");
-  if (c.kind != "rnn") n.attrs["recurrent_activation"] = cell_function(ctx, l, "recurrent_activation", "sigmoid");
+  n.attrs["activation"] = cell_function(ctx, owner, l, "activation", "tanh");
+  if (c.kind != "rnn") {
+    const std::string gate = cell_function(ctx, owner, l, "recurrent_activation", "sigmoid");
+    n.attrs["recurrent_activation"] = gate;
+    // Keras 2: clip(0.2 x + 0.5, 0, 1); Keras 3: relu6(x + 3) / 6; a QKeras layer's string names QKeras's own
+    // hard_sigmoid, clip(0.5 x + 0.5, 0, 1) (get_quantizer evaluates it among QKeras's functions).
+    if (gate == "hard_sigmoid")
+      n.attrs["hard_sigmoid_slope"] = l.cls.rfind('Q', 0) == 0 ? 0.5 : ctx.major() >= 3 ? 1.0 / 6.0 : 0.2;
+  }
   ctx.param("weight", {F, GH}, std::move(wk.values), wk.type, wk.origin);
   ctx.param("recurrent_weight", {H, GH}, std::move(wr.values), wr.type, wr.origin);
   ctx.param("bias", {GH}, std::move(wb.values), wb.type, wb.origin);

@@ -27,8 +27,9 @@ ir::ActivationFn onnx_function(Context& ctx, const OnnxNode& n, const std::strin
   if (s == "Sigmoid") return ir::ActivationFn::Sigmoid;
   if (s == "Tanh") return ir::ActivationFn::Tanh;
   if (s == "Softsign") return ir::ActivationFn::Softsign;
+  if (s == "HardSigmoid") return ir::ActivationFn::HardSigmoid;  // the gates only (alpha 0.2, beta 0.5)
   ctx.fail(n, "attribute 'activations' names '" + s + "', which is not supported in a recurrent cell",
-           "use Sigmoid, Tanh or Softsign (looked up in tables, as the standalone activations)");
+           "use Sigmoid, Tanh, Softsign or (for the gates) HardSigmoid, looked up in tables as the standalone activations");
 }
 
 bool all_zero(const Value& v) {
