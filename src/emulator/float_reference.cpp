@@ -119,8 +119,8 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
     }
     case ir::OpKind::Recurrent: {  // the cell in double with the float functions the tables sample
       const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
-      const auto act = ir::cell_function(n, a.activation);
-      const auto gate = a.has_recurrent_activation() ? std::optional(ir::cell_function(n, a.recurrent_activation)) : std::nullopt;
+      const auto act = ir::cell_function(n, a.activation, false);
+      const auto gate = a.has_recurrent_activation() ? std::optional(ir::cell_function(n, a.recurrent_activation, true)) : std::nullopt;
       const auto& W = c.values("weight");
       const auto& R = c.values("recurrent_weight");
       const auto& B = c.values("bias");

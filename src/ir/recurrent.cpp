@@ -36,12 +36,22 @@ int64_t flag_attr(const Node& n, const char* key, int64_t def) {
 ActivationFn table_fn(const Node& n, const char* key) {
   const std::string& s = str_attr(n, key);
   const auto f = activation_from_name(s);
-  // hard_sigmoid is exact as a standalone activation; as a gate function it is sampled into the gate table.
-  const bool gate_hard_sigmoid = f == ActivationFn::HardSigmoid && std::string(key) == "recurrent_activation";
-  if (!f || (table_form(*f) != TableForm::Table && !gate_hard_sigmoid))
-    fail(n, fmt::format("attribute {} '{}' is not a table function of the plain form (sigmoid, tanh, softsign{})", key, s,
-                        std::string(key) == "recurrent_activation" ? ", or hard_sigmoid" : ""));
+  // hard_sigmoid (gates) and hard_tanh (the candidate) are exact as standalone activations; in a cell they are
+  // sampled into the cell's tables (cell_function).
+  const bool gate = std::string(key) == "recurrent_activation";
+  const bool sampled = (f == ActivationFn::HardSigmoid && gate) || (f == ActivationFn::HardTanh && !gate);
+  if (!f || (table_form(*f) != TableForm::Table && !sampled))
+    fail(n, fmt::format("attribute {} '{}' is not a table function of the plain form (sigmoid, tanh, softsign, or {})", key,
+                        s, gate ? "hard_sigmoid" : "hard_tanh"));
   return *f;
+}
+
+int64_t flag_or_int(const Node& n, const char* key, int64_t def) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) return def;
+  const auto* v = std::get_if<int64_t>(&it->second);
+  if (!v) fail(n, std::string("attribute '") + key + "' is not an integer");
+  return *v;
 }
 
 double float_attr(const Node& n, const char* key, double def) {
@@ -125,16 +135,46 @@ numeric::FixedType default_state_type() {
   return numeric::make_type(18, 2, true, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
 }
 
-TableFunction cell_function(const Node& n, ActivationFn fn) {
+TableFunction cell_function(const Node& n, ActivationFn fn, bool gate) {
+  const std::string role = gate ? "recurrent_activation" : "activation";
+  // QKeras quantized_tanh / quantized_sigmoid (their hard forms): the function's value on a grid of 2^-k, rounded half
+  // to even (tf.round) and clipped to [lo, hi] levels.
+  const int64_t bits = flag_or_int(n, (role + "_bits").c_str(), 0);
+  const bool symmetric = flag_or_int(n, (role + "_symmetric").c_str(), 0) != 0;
+  if (bits != 0 && (bits < 2 || bits > 16 || (fn != ActivationFn::HardSigmoid && fn != ActivationFn::HardTanh)))
+    fail(n, fmt::format("{}_bits {} applies to hard_sigmoid and hard_tanh with 2 to 16 bits", role, bits));
+  auto levels = [bits, symmetric](double y, bool is_signed) {
+    const double m = std::ldexp(1.0, static_cast<int>(is_signed ? bits - 1 : bits));
+    const double lo = is_signed ? -m + (symmetric ? 1 : 0) : (symmetric ? 1 : 0);
+    return std::clamp(std::nearbyint(y * m), lo, m - 1) / m;
+  };
+  if (fn == ActivationFn::HardTanh) {
+    if (gate) fail(n, "hard_tanh is not a gate function (recurrent_activation)");
+    TableFunction t = *table_function(ActivationFn::Tanh, n);  // its domain [-4, 4) and entry type fixed<18,2>
+    if (bits) {
+      t.f = [levels](double x) { return levels(std::clamp(x, -1.0, 1.0), true); };
+      t.describe = fmt::format("quantized_tanh({}{}) on [-4, 4)", bits, symmetric ? ", symmetric" : "");
+    } else {
+      t.f = [](double x) { return std::clamp(x, -1.0, 1.0); };
+      t.describe = "hard_tanh on [-4, 4)";
+    }
+    return t;
+  }
   if (fn != ActivationFn::HardSigmoid) return *table_function(fn, n);
-  // clamp(slope * x + offset, 0, 1): Keras 2 and ONNX 0.2, 0.5; Keras 3 1/6, 0.5. The sigmoid's domain and entry type
-  // (ufixed<16,0>: 1.0 is held as 1 - 2^-16, the saturated entry).
+  // clamp(slope * x + offset, 0, 1): Keras 2 and ONNX 0.2, 0.5; Keras 3 1/6, 0.5; QKeras 0.5, 0.5. The sigmoid's
+  // domain and entry type (ufixed<16,0>: 1.0 is held as 1 - 2^-16, the saturated entry).
+  if (!gate) fail(n, "hard_sigmoid is a gate function (recurrent_activation) only");
   const double slope = float_attr(n, "hard_sigmoid_slope", 0.2), offset = float_attr(n, "hard_sigmoid_offset", 0.5);
   if (!(slope > 0) || slope > 64 || offset < -64 || offset > 64)
     fail(n, fmt::format("hard_sigmoid slope {} and offset {} are out of range (slope in (0, 64], |offset| <= 64)", slope, offset));
   TableFunction t = *table_function(ActivationFn::Sigmoid, n);
-  t.f = [slope, offset](double x) { return std::clamp(slope * x + offset, 0.0, 1.0); };
-  t.describe = fmt::format("hard_sigmoid clamp({} x + {}, 0, 1) on [-8, 8)", slope, offset);
+  if (bits) {
+    t.f = [slope, offset, levels](double x) { return levels(std::clamp(slope * x + offset, 0.0, 1.0), false); };
+    t.describe = fmt::format("quantized_sigmoid({}{}) on [-8, 8)", bits, symmetric ? ", symmetric" : "");
+  } else {
+    t.f = [slope, offset](double x) { return std::clamp(slope * x + offset, 0.0, 1.0); };
+    t.describe = fmt::format("hard_sigmoid clamp({} x + {}, 0, 1) on [-8, 8)", slope, offset);
+  }
   return t;
 }
 

@@ -55,10 +55,14 @@ struct RecurrentAttrs {
 // of the Table form: sigmoid, tanh, softsign). Throws firmnet::Error naming the node.
 void verify_recurrent(const Graph& g, const Node& n);
 
-// A cell function (a.activation or a.recurrent_activation) as its table samples it and the float reference computes
-// it: table_function(fn, n), and for the gates also hard_sigmoid, clamp(slope x + offset, 0, 1) with the node's float
-// attributes hard_sigmoid_slope and hard_sigmoid_offset (default 0.2, 0.5: Keras 2 and ONNX; Keras 3: 1/6, 0.5).
-TableFunction cell_function(const Node& n, ActivationFn fn);
+// A cell function (a.activation, gate false; a.recurrent_activation, gate true) as its table samples it and the float
+// reference computes it: table_function(fn, n); for the gates also hard_sigmoid, clamp(slope x + offset, 0, 1) with
+// the node's float attributes hard_sigmoid_slope and hard_sigmoid_offset (default 0.2, 0.5: Keras 2 and ONNX;
+// Keras 3: 1/6, 0.5; QKeras 0.5, 0.5); for the candidate also hard_tanh, clamp(x, -1, 1). The int attributes
+// <role>_bits and <role>_symmetric (role: activation / recurrent_activation) put hard_tanh / hard_sigmoid on QKeras's
+// quantized_tanh / quantized_sigmoid levels: round half to even on a grid of 2^-(bits-1) (tanh) or 2^-bits (sigmoid),
+// clipped to the levels [-2^(bits-1) + symmetric, 2^(bits-1) - 1] or [symmetric, 2^bits - 1].
+TableFunction cell_function(const Node& n, ActivationFn fn, bool gate);
 
 // The default cell-state type for T steps: |c_t| <= t since |f| < 1 and |i*g| <= 1 (docs/NUMERICS.md).
 numeric::FixedType default_cell_state_type(int64_t steps);

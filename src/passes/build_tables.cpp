@@ -41,9 +41,9 @@ class BuildTables : public Pass {
         changed = true;
       } else if (n.kind == ir::OpKind::Recurrent) {
         const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
-        function_table(n, "table", ir::cell_function(n, a.activation), ctx);
+        function_table(n, "table", ir::cell_function(n, a.activation, false), ctx);
         if (a.has_recurrent_activation())
-          function_table(n, "recurrent_table", ir::cell_function(n, a.recurrent_activation), ctx);
+          function_table(n, "recurrent_table", ir::cell_function(n, a.recurrent_activation, true), ctx);
         changed = true;
       } else if (const auto f = table_function(n)) {
         const int log2_size = log2_exact(table_size_of(n), n);

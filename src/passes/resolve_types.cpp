@@ -218,10 +218,10 @@ class ResolveTypes : public Pass {
     const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
     std::vector<std::pair<std::string, std::optional<FixedType>>> vars = {
         {"accum", std::nullopt}, {"recurrent_accum", std::nullopt}, {"state", ir::default_state_type()},
-        {"table", ir::cell_function(n, a.activation).entry}};
+        {"table", ir::cell_function(n, a.activation, false).entry}};
     if (a.cell == ir::CellKind::LSTM) vars.push_back({"cell_state", ir::default_cell_state_type(a.steps)});
     if (a.has_recurrent_activation())
-      vars.push_back({"recurrent_table", ir::cell_function(n, a.recurrent_activation).entry});
+      vars.push_back({"recurrent_table", ir::cell_function(n, a.recurrent_activation, true).entry});
     for (const auto& [var, def] : vars) {
       const PrecisionChoice c = lc.precision(n, var);
       if (n.types.count(var) && !c.from_layer_name) continue;  // typed by the model (a quantized state)

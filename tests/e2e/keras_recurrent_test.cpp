@@ -195,14 +195,36 @@ struct CellWeights {
 // LSTM gates i, f, c, o: c = f*c + i*tanh(x_c), h = o*tanh(c); GRU gates z, r, h: reset_after
 // hh = tanh(x_h + b_h + r*(h U_h + rb_h)), else hh = tanh(x_h + b_h + (r*h) U_h); h = z*h + (1-z)*hh;
 // SimpleRNN h = tanh(x W + b + h U). Returns the final state (backwards: the steps read from the last).
+// QKeras (0.9): the cell's functions and its state quantizer, applied to h and c before each step reads them.
+struct QKerasCell {
+  int tanh_bits = 0;          // activation quantized_tanh(bits): clip(round(x 2^(b-1)), -2^(b-1), 2^(b-1) - 1) 2^-(b-1)
+  double gate_slope = 0;      // recurrent_activation hard_sigmoid: clip(slope x + 0.5, 0, 1)
+  int state_bits = 0, state_integer = 0;  // state_quantizer quantized_bits(bits, integer, alpha=1)
+};
+
 std::vector<double> keras_cell(const std::string& cell, bool reset_after, bool backwards, const CellWeights& w,
-                               const std::vector<double>& x, int64_t T, int64_t F, int64_t H, bool hard = false) {
-  // The gates' function: sigmoid, or Keras 2's hard_sigmoid clip(0.2 x + 0.5, 0, 1).
-  const auto sigmoid = [hard](double v) { return hard ? std::clamp(0.2 * v + 0.5, 0.0, 1.0) : 1 / (1 + std::exp(-v)); };
+                               const std::vector<double>& x, int64_t T, int64_t F, int64_t H, bool hard = false,
+                               const QKerasCell& q = {}) {
+  // The gates' function: sigmoid, Keras 2's hard_sigmoid clip(0.2 x + 0.5, 0, 1), or QKeras's (slope 0.5).
+  const double slope = q.gate_slope != 0 ? q.gate_slope : 0.2;
+  const bool hard_gate = hard || q.gate_slope != 0;
+  const auto sigmoid = [=](double v) { return hard_gate ? std::clamp(slope * v + 0.5, 0.0, 1.0) : 1 / (1 + std::exp(-v)); };
+  const auto tanh = [&q](double v) {
+    if (!q.tanh_bits) return std::tanh(v);
+    const double m = std::ldexp(1.0, q.tanh_bits - 1);
+    return std::clamp(std::nearbyint(std::clamp(v, -1.0, 1.0) * m), -m, m - 1) / m;
+  };
+  const auto state_q = [&q](double v) {  // quantized_bits(bits, integer, alpha=1): 2^-(bits-1-integer) grid, clipped
+    if (!q.state_bits) return v;
+    const double m = std::ldexp(1.0, q.state_bits - 1 - q.state_integer), top = std::ldexp(1.0, q.state_bits - 1);
+    return std::clamp(std::nearbyint(v * m), -top, top - 1) / m;
+  };
   const int64_t G = cell == "LSTM" ? 4 : cell == "GRU" ? 3 : 1, GH = G * H;
   std::vector<double> h(static_cast<size_t>(H), 0.0), c(static_cast<size_t>(H), 0.0);
   for (int64_t k = 0; k < T; ++k) {
     const int64_t t = backwards ? T - 1 - k : k;
+    for (auto& v : h) v = state_q(v);
+    for (auto& v : c) v = state_q(v);
     std::vector<double> xw(static_cast<size_t>(GH)), hu(static_cast<size_t>(GH));
     for (int64_t q = 0; q < GH; ++q) {
       double s = w.bias[static_cast<size_t>(q)], r = reset_after ? w.bias[static_cast<size_t>(GH + q)] : 0.0;
@@ -215,25 +237,25 @@ std::vector<double> keras_cell(const std::string& cell, bool reset_after, bool b
       const auto J = static_cast<size_t>(j), uH = static_cast<size_t>(H);
       if (cell == "LSTM") {
         const double i = sigmoid(xw[J] + hu[J]), f = sigmoid(xw[uH + J] + hu[uH + J]);
-        const double g = std::tanh(xw[2 * uH + J] + hu[2 * uH + J]), o = sigmoid(xw[3 * uH + J] + hu[3 * uH + J]);
+        const double g = tanh(xw[2 * uH + J] + hu[2 * uH + J]), o = sigmoid(xw[3 * uH + J] + hu[3 * uH + J]);
         c[J] = f * c[J] + i * g;
-        nh[J] = o * std::tanh(c[J]);
+        nh[J] = o * tanh(c[J]);
       } else if (cell == "GRU") {
         const double z = sigmoid(xw[J] + hu[J]);
         double hh;
         if (reset_after) {
-          hh = std::tanh(xw[2 * uH + J] + sigmoid(xw[uH + J] + hu[uH + J]) * hu[2 * uH + J]);
+          hh = tanh(xw[2 * uH + J] + sigmoid(xw[uH + J] + hu[uH + J]) * hu[2 * uH + J]);
         } else {
           double s = xw[2 * uH + J];
           for (int64_t m = 0; m < H; ++m) {
             const auto M = static_cast<size_t>(m);
             s += sigmoid(xw[uH + M] + hu[uH + M]) * h[M] * w.recurrent[static_cast<size_t>(m * GH) + 2 * uH + J];
           }
-          hh = std::tanh(s);
+          hh = tanh(s);
         }
         nh[J] = z * h[J] + (1 - z) * hh;
       } else {
-        nh[J] = std::tanh(xw[J] + hu[J]);
+        nh[J] = tanh(xw[J] + hu[J]);
       }
     }
     h = nh;
@@ -385,6 +407,51 @@ TEST(KerasRecurrent, BidirectionalHalvesAreItsForwardAndBackwardLayers) {
           EXPECT_EQ(mul[k], a * b);
           EXPECT_NEAR(ave[k], (a + b) / 2, 1e-15);
         }
+  }
+}
+
+// QKeras QLSTM / QGRU with QKeras's defaults (activation quantized_tanh, recurrent_activation hard_sigmoid: QKeras's
+// own, slope 0.5) and a state quantizer: the float reference equals the QKeras equations without the state
+// quantizer (which only the fixed-point types model); the emulator, whose state types are the state quantizer's,
+// is close to the QKeras equations with it.
+TEST(KerasRecurrent, QKerasCellFunctionsAndStateQuantizer) {
+  const int64_t T = 6, F = 3, H = 4;
+  const size_t batch = 40;
+  std::mt19937 rng(21);
+  std::vector<double> x(batch * T * F);
+  for (auto& v : x) v = std::ldexp(std::round(std::uniform_real_distribution<double>(-1, 1)(rng) * 64), -6);
+  for (const char* cls : {"QLSTM", "QGRU"}) {
+    SCOPED_TRACE(cls);
+    const std::string k = std::string(cls).substr(1);
+    const int64_t G = k == "LSTM" ? 4 : 3;
+    const CellWeights w = random_cell(F, H, G, false, rng);
+    const std::vector<std::pair<std::string, std::vector<Weight>>> weights = {
+        {"rec", cell_weights("rec/cell", w, F, H, G, false)}};
+    auto layer = [&](bool state) {
+      std::string c = fmt::format(R"x({{"class_name": "{}", "config": {{"name": "rec", "units": {}, "activation": "quantized_tanh(8)", )x"
+                                  R"("recurrent_activation": "hard_sigmoid", "use_bias": true, "return_sequences": false)",
+                                  cls, H);
+      if (k == "GRU") c += R"(, "reset_after": false)";
+      if (state) c += R"x(, "state_quantizer": "quantized_bits(12, 1, alpha=1)")x";
+      return c + "}}";
+    };
+    const QKerasCell q{8, 0.5, 0, 0}, qs{8, 0.5, 12, 1};
+    const auto yf = run_model(std::string(cls) + "_float", layer(false), weights, x, batch, T, F)[0];
+    const auto yq = run_model(std::string(cls) + "_state", layer(true), weights, x, batch, T, F, true)[0];
+    double worst_f = 0, worst_q = 0;
+    for (size_t s = 0; s < batch; ++s) {
+      const std::vector<double> xs(x.begin() + static_cast<long>(s * T * F), x.begin() + static_cast<long>((s + 1) * T * F));
+      const auto rf = keras_cell(k, false, false, w, xs, T, F, H, false, q);
+      const auto rq = keras_cell(k, false, false, w, xs, T, F, H, false, qs);
+      for (int64_t j = 0; j < H; ++j) {
+        worst_f = std::max(worst_f, std::fabs(yf[s * H + static_cast<size_t>(j)] - rf[static_cast<size_t>(j)]));
+        worst_q = std::max(worst_q, std::fabs(yq[s * H + static_cast<size_t>(j)] - rq[static_cast<size_t>(j)]));
+      }
+    }
+    std::printf("[%s] vs QKeras's equations: float reference (no state quantizer) %.2e, emulator with the state "
+                "quantizer %.4f\n", cls, worst_f, worst_q);
+    EXPECT_LE(worst_f, 1e-6);
+    EXPECT_LE(worst_q, 0.01);  // one level of quantized_tanh(8) is 1/128 = 0.0078
   }
 }
 

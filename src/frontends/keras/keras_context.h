@@ -162,6 +162,17 @@ std::optional<Value> binarynet_activation(Context& ctx, const Layer& l, const Va
 // smooth_sigmoid, smooth_tanh, binary_sigmoid, binary_tanh) before Keras's built-ins, as QKeras resolves it.
 Value keras_or_qkeras_activation(Context& ctx, const Layer& l, const Value& x, const std::string& fn,
                                  const std::string& suffix);
+// A QKeras quantizer inside a recurrent cell (qkeras_quantizers.cpp): quantized_tanh / quantized_sigmoid as the
+// cell's functions (bits, symmetric; QKeras 0.9's hard forms), or quantized_bits(alpha=1) as the state quantizer
+// (its exact type: fixed<bits, integer + 1, RND_CONV, SAT>). Anything else fails naming the layer and `key`.
+struct CellQuantizer {
+  std::string name, text;
+  int bits = 8;
+  bool symmetric = false;
+  std::optional<numeric::FixedType> type;  // quantized_bits
+};
+CellQuantizer cell_quantizer(Context& ctx, const Layer& l, const json& q, const std::string& key);
+
 // Whether an "activation" config names a QKeras quantizer.
 bool is_quantizer(const json& a);
 

@@ -27,20 +27,46 @@ Cell cell_of(Context& ctx, const Layer& l, const std::string& cls) {
   ctx.fail(l, "recurrent layer class '" + cls + "' is not supported", "use LSTM, GRU or SimpleRNN (or their QKeras forms)");
 }
 
-// A cell function: a table function of the plain form (the IR's requirement), or hard_sigmoid for the gates.
-std::string cell_function(Context& ctx, const Layer& owner, const Layer& l, const std::string& key, const std::string& def) {
-  if (!ctx.has(l, key)) return def;
+// A cell function as the IR names it (ir::cell_function): tanh, sigmoid, softsign; hard_sigmoid for the gates with
+// its slope (Keras 2: 0.2; Keras 3: relu6(x + 3) / 6; a QKeras layer's string names QKeras's own, 0.5: get_quantizer
+// evaluates it among QKeras's functions); hard_tanh for the candidate; QKeras quantized_tanh / quantized_sigmoid as
+// hard_tanh / hard_sigmoid (0.5) on their levels (bits, symmetric).
+struct CellFn {
+  std::string fn;
+  double slope = 0;  // hard_sigmoid
+  int bits = 0;      // quantized_*
+  bool symmetric = false;
+};
+
+CellFn cell_function(Context& ctx, const Layer& owner, const Layer& l, const std::string& key, const std::string& def) {
+  if (!ctx.has(l, key)) return {def};
+  const bool gate = key == "recurrent_activation";
   const json& a = ctx.get(l, key);
-  if (is_quantizer(a))
-    ctx.fail(owner, fmt::format("{} is a QKeras quantizer ({}); quantized activations inside a recurrent cell are not "
-                                "supported yet", key, a.dump().substr(0, 80)),
-             "train with float activations in the cell (tanh, sigmoid)");
+  if (is_quantizer(a)) {
+    const CellQuantizer q = cell_quantizer(ctx, owner, a, key);
+    if (q.name == (gate ? "quantized_sigmoid" : "quantized_tanh"))
+      return {gate ? "hard_sigmoid" : "hard_tanh", gate ? 0.5 : 0.0, q.bits, q.symmetric};
+    ctx.fail(owner, fmt::format("{} {} is not supported in a recurrent cell", key, q.text),
+             gate ? "use quantized_sigmoid (or sigmoid, hard_sigmoid)" : "use quantized_tanh (or tanh)");
+  }
   std::string fn = ctx.activation_name(l, a);
   for (auto& ch : fn) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (fn == "tanh" || fn == "sigmoid" || fn == "softsign") return fn;
-  if (fn == "hard_sigmoid" && key == "recurrent_activation") return fn;
+  if (fn == "tanh" || fn == "sigmoid" || fn == "softsign") return {fn};
+  if (fn == "hard_sigmoid" && gate)
+    return {fn, l.cls.rfind('Q', 0) == 0 ? 0.5 : ctx.major() >= 3 ? 1.0 / 6.0 : 0.2};
+  if (fn == "hard_tanh" && !gate) return {fn};
   ctx.fail(owner, fmt::format("{} '{}' is not supported in a recurrent cell", key, fn),
-           key == "recurrent_activation" ? "use sigmoid, hard_sigmoid, tanh or softsign" : "use tanh, sigmoid or softsign");
+           gate ? "use sigmoid, hard_sigmoid, tanh, softsign or quantized_sigmoid"
+                : "use tanh, sigmoid, softsign, hard_tanh or quantized_tanh");
+}
+
+void set_cell_function(ir::Node& n, const std::string& key, const CellFn& f) {
+  n.attrs[key] = f.fn;
+  if (f.slope != 0 && f.slope != 0.2) n.attrs["hard_sigmoid_slope"] = f.slope;
+  if (f.bits) {
+    n.attrs[key + "_bits"] = static_cast<int64_t>(f.bits);
+    if (f.symmetric) n.attrs[key + "_symmetric"] = int64_t{1};
+  }
 }
 
 // The cell arrays of one direction, from index `first` of the returned vector: Keras 2 lists them under the layer
@@ -96,22 +122,21 @@ Value emit_direction(Context& ctx, const Layer& owner, const Layer& l, const Val
   QuantizedConst wb = use_bias ? layer_weight(ctx, l, "bias_quantizer", "bias", {GH}, bias) : QuantizedConst{bias, std::nullopt, {}};
   QuantizedConst wrb = use_bias && reset_after ? layer_weight(ctx, l, "bias_quantizer", "bias", {GH}, rbias)
                                                : QuantizedConst{rbias, std::nullopt, {}};
-  if (ctx.has(l, "state_quantizer"))
-    ctx.fail(owner, "QKeras state_quantizer is not supported yet", "remove the state quantizer (the state type is configurable)");
+  std::optional<numeric::FixedType> state;
+  if (ctx.has(l, "state_quantizer")) state = cell_quantizer(ctx, owner, ctx.get(l, "state_quantizer"), "state_quantizer").type;
+  if (ctx.has(l, "state_quantizer") && !state)
+    ctx.fail(owner, "state_quantizer must be quantized_bits(bits, integer, alpha=1)", "or remove it (the state type is configurable)");
   Value y = ctx.emit(owner, ir::OpKind::Recurrent, {x}, sequences ? ir::Shape{T, H} : ir::Shape{H}, suffix);
   ir::Node& n = ctx.graph.nodes.back();
   n.attrs["cell"] = c.kind;
   n.attrs["direction"] = std::string(reverse ? "reverse" : "forward");
   n.attrs["return_sequences"] = static_cast<int64_t>(sequences ? 1 : 0);
   if (c.kind == "gru") n.attrs["linear_before_reset"] = int64_t{reset_after ? 1 : 0};
-  n.attrs["activation"] = cell_function(ctx, owner, l, "activation", "tanh");
-  if (c.kind != "rnn") {
-    const std::string gate = cell_function(ctx, owner, l, "recurrent_activation", "sigmoid");
-    n.attrs["recurrent_activation"] = gate;
-    // Keras 2: clip(0.2 x + 0.5, 0, 1); Keras 3: relu6(x + 3) / 6; a QKeras layer's string names QKeras's own
-    // hard_sigmoid, clip(0.5 x + 0.5, 0, 1) (get_quantizer evaluates it among QKeras's functions).
-    if (gate == "hard_sigmoid")
-      n.attrs["hard_sigmoid_slope"] = l.cls.rfind('Q', 0) == 0 ? 0.5 : ctx.major() >= 3 ? 1.0 / 6.0 : 0.2;
+  set_cell_function(n, "activation", cell_function(ctx, owner, l, "activation", "tanh"));
+  if (c.kind != "rnn") set_cell_function(n, "recurrent_activation", cell_function(ctx, owner, l, "recurrent_activation", "sigmoid"));
+  if (state) {  // QKeras quantizes h and c with it before each step uses them: the state types
+    n.types["state"] = *state;
+    if (c.kind == "lstm") n.types["cell_state"] = *state;
   }
   ctx.param("weight", {F, GH}, std::move(wk.values), wk.type, wk.origin);
   ctx.param("recurrent_weight", {H, GH}, std::move(wr.values), wr.type, wr.origin);

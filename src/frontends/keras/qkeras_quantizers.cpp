@@ -631,4 +631,38 @@ std::vector<Value> convert_qactivation(Context& ctx, const Layer& l, const std::
   return {y};
 }
 
+CellQuantizer cell_quantizer(Context& ctx, const Layer& l, const json& qj, const std::string& key) {
+  const std::optional<QSpec> qs = spec_of(ctx, l, qj);
+  if (!qs) ctx.fail(l, fmt::format("{} is not a QKeras quantizer", key));
+  const QSpec& q = *qs;
+  no_stochastic(ctx, l, q);
+  CellQuantizer c;
+  c.name = q.name;
+  c.text = q.text;
+  if (q.name == "quantized_tanh" || q.name == "quantized_sigmoid") {
+    const std::string real = q.name == "quantized_tanh" ? "use_real_tanh" : "use_real_sigmoid";
+    if (arg_int(ctx, l, q, real, 0) != 0)
+      ctx.fail(l, fmt::format("{} {}: {}=True inside a recurrent cell is not supported", key, q.text, real),
+               "use QKeras's default (the hard function)");
+    c.bits = static_cast<int>(arg_int(ctx, l, q, "bits", 8));
+    c.symmetric = arg_int(ctx, l, q, "symmetric", 0) != 0;
+    if (c.bits < 2 || c.bits > 24) ctx.fail(l, fmt::format("{} {}: bits {} is out of range [2, 24]", key, q.text, c.bits));
+    return c;
+  }
+  if (q.name == "quantized_bits") {  // a state quantizer: a fixed-point type
+    const Alpha a = arg_alpha(ctx, l, q);
+    if (!a.none && !(a.mode.empty() && a.value == 1.0))
+      ctx.fail(l, fmt::format("{} {}: only alpha=1 (or None) gives a fixed-point state", key, q.text),
+               "use quantized_bits(bits, integer, alpha=1)");
+    const BitsQ b = bits_q(ctx, l, q);
+    if (b.symmetric) ctx.fail(l, fmt::format("{} {}: symmetric states are not supported", key, q.text));
+    c.bits = static_cast<int>(b.bits);
+    c.type = numeric::make_type(static_cast<int>(b.bits), static_cast<int>(b.integer + (b.keep_negative ? 1 : 0)),
+                                b.keep_negative, numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+    return c;
+  }
+  ctx.fail(l, fmt::format("{} {} is not supported in a recurrent cell", key, q.text),
+           "use quantized_tanh / quantized_sigmoid for the cell's functions and quantized_bits for the state");
+}
+
 }  // namespace firmnet::frontends::keras
