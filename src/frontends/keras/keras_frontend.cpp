@@ -67,6 +67,9 @@ class Walker {
       quantized_ = true;
       // QBatchNormalization quantizes its parameters, then computes the batch norm in float.
       if (l.cls == "QBatchNormalization") float_layers_.push_back(l.name);
+      // QLSTM/QGRU/QSimpleRNN quantize their weights (and states), then run the cell in float: sigmoid/tanh or the
+      // hard functions on float pre-activations, float products.
+      if (l.cls == "QLSTM" || l.cls == "QGRU" || l.cls == "QSimpleRNN") float_layers_.push_back(l.name);
       return;
     }
     static const std::set<std::string> exact = {
