@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulator/cast.h"
+#include "numeric/bits.h"
 #include "ir/graph.h"
 #include "support/error.h"
 
@@ -96,15 +97,6 @@ std::unique_ptr<Kernel> make_rescale(const NodeContext& c);
 std::unique_ptr<Kernel> make_argmax(const NodeContext& c);
 std::unique_ptr<Kernel> make_quantize(const NodeContext& c);
 
-// Number of bits needed for the magnitude of v (0 for 0).
-inline int bit_length(i128 v) {
-  unsigned __int128 m = v < 0 ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
-  int b = 0;
-  while (m) {
-    ++b;
-    m >>= 1;
-  }
-  return b;
-}
+using numeric::bit_length;
 
 }  // namespace firmnet::emulator

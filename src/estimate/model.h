@@ -5,6 +5,7 @@
 #include <string>
 
 #include "estimate/estimate.h"
+#include "numeric/bits.h"
 #include "ir/graph.h"
 #include "numeric/fixed.h"
 
@@ -24,11 +25,7 @@ inline int64_t cmp_lut(int width) { return width; }   // a compare: a carry-chai
 inline int64_t sel_lut(int width) { return width; }   // a 2:1 select, one LUT per bit
 // An R:1 multiplexer of `width` bits in LUT6s (a 4:1 mux per LUT6, two levels per 16:1).
 inline int64_t mux_lut(int64_t inputs, int width) { return inputs <= 1 ? 0 : width * ((inputs + 2) / 3); }
-inline int ceil_log2(int64_t n) {
-  int l = 0;
-  while ((int64_t{1} << l) < n) ++l;
-  return l;
-}
+using numeric::ceil_log2;
 
 // ---- the schedule of one pipelined top function ----
 // HLS chains combinational operators within a cycle until the clock budget (period minus uncertainty)

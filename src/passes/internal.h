@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/activations.h"
+#include "numeric/bits.h"
 #include "passes/pass.h"
 
 namespace firmnet::passes {
@@ -78,7 +79,7 @@ using ir::table_function;
 
 // Softmax tables (docs/NUMERICS.md "Softmax"): exp on [-kSoftmaxExpRange, 0), 1/x on [0, 2^ceil(log2 n)].
 inline constexpr int kSoftmaxLog2ExpRange = 3;  // R = 8: exp(-8) = 3.4e-4 is still above the entry lsb
-int ceil_log2(int64_t n);
+using numeric::ceil_log2;
 
 // fixed<width, I, RND_CONV, SAT> with the fewest integer bits I such that lo and hi fit after rounding.
 using numeric::fit_type;

@@ -88,10 +88,4 @@ Interval cast(const Interval& a, const numeric::FixedType& t) {
   return r;
 }
 
-int signed_width(i128 lo, i128 hi) {
-  int w = 1;
-  while (w < 127 && (lo < -(i128{1} << (w - 1)) || hi > (i128{1} << (w - 1)) - 1)) ++w;
-  return w;
-}
-
 }  // namespace firmnet::passes

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "numeric/bits.h"
 #include "numeric/fixed.h"
 
 namespace firmnet::passes {
@@ -33,7 +34,7 @@ Interval clamp(const Interval& a, const Interval& bounds, const std::string& whe
 Interval cast(const Interval& a, const numeric::FixedType& t);
 
 // Smallest signed width holding every raw value in [lo, hi] (at least 1).
-int signed_width(numeric::i128 lo, numeric::i128 hi);
+using numeric::signed_width;
 
 }  // namespace firmnet::passes
 

@@ -6,12 +6,6 @@
 
 namespace firmnet::passes {
 
-int ceil_log2(int64_t n) {
-  int k = 0;
-  while ((int64_t{1} << k) < n) ++k;
-  return k;
-}
-
 int table_size_of(const ir::Node& n) {
   return n.has_attr("table_size") ? static_cast<int>(n.attr_int("table_size")) : kDefaultTableSize;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "backends/vitis/emit.h"
+#include "numeric/bits.h"
 #include "numeric/quantizer.h"
 #include "support/error.h"
 
@@ -12,15 +13,7 @@ namespace firmnet::backends::vitis {
 
 namespace {
 
-int bit_length(int64_t v) {  // of |v|
-  uint64_t m = v < 0 ? static_cast<uint64_t>(-(v + 1)) + 1 : static_cast<uint64_t>(v);
-  int b = 0;
-  while (m) {
-    ++b;
-    m >>= 1;
-  }
-  return b;
-}
+using numeric::bit_length;
 
 // Whether assigning to `t` is exactly the quantizer: ap_fixed's rounding is the mode, the grid is 2^k, and
 // the saturation bounds are exactly [qmin, qmax] (z = 0).
