@@ -120,9 +120,6 @@ void convert_recurrent(Context& ctx, const OnnxNode& n) {
   if (used(ctx, n, 2))
     ctx.fail(n, "output Y_c (the final cell state) is read, which is not supported",
              "read Y or Y_h (the hidden state)");
-  if (want_y && want_h)
-    ctx.fail(n, "both Y (the sequence) and Y_h (the final state) are read, which is not supported yet",
-             "read one of them (Y_h is Y's last step)");
   if (!want_y && !want_h) ctx.fail(n, "none of its outputs is read");
 
   const std::vector<int64_t> og = onnx_gate_of(op);
@@ -191,6 +188,26 @@ void convert_recurrent(Context& ctx, const OnnxNode& n) {
     cat.inputs = outs;
     cat.outputs = {final_id};
     cat.attrs["axis"] = static_cast<int64_t>(want_y ? 1 : 0);
+  }
+  if (want_y && want_h) {  // Y_h is the step each direction computes last: Y[T-1] forward, Y[0] reverse
+    std::vector<ir::TensorId> last;
+    for (int64_t d = 0; d < D; ++d) {
+      const bool reverse = direction == "reverse" || d == 1;
+      last.push_back(ctx.add_internal_node(n, ir::OpKind::Slice, D == 1 ? final_id : outs[static_cast<size_t>(d)],
+                                           {1, 1, H}, reverse ? "_first_step" : "_last_step"));
+      ctx.graph.nodes.back().attrs["starts"] = std::vector<int64_t>{reverse ? 0 : T - 1, 0, 0};
+    }
+    ir::TensorId steps = last[0];
+    if (D == 2) {
+      steps = ctx.add_internal_node(n, ir::OpKind::Concat, last[0], {1, 2, H}, "_final_states");
+      ctx.graph.nodes.back().inputs = last;
+      ctx.graph.nodes.back().attrs["axis"] = int64_t{1};
+    }
+    const ir::TensorId yh = ctx.add_activation(n, 1, layout == 0 ? std::vector<int64_t>{D, 1, H} : std::vector<int64_t>{1, D, H},
+                                               layout == 0 ? 1 : 0);
+    ir::Node& rs = ctx.add_node(n, ir::OpKind::Reshape);
+    rs.inputs = {steps};
+    rs.outputs = {yh};
   }
 }
 
