@@ -491,7 +491,7 @@ std::filesystem::path scratch_dir(const std::string& test) {
 
 namespace firmnet::testing {
 
-ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out) {
+ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out, bool io_stream) {
   std::mt19937_64 rng(77);
   std::uniform_real_distribution<double> d(-1, 1);
   std::string text = "firmnet-ir 1\ngraph \"g\"\nstage frontend\ninputs %0\noutputs %3\n";
@@ -526,7 +526,8 @@ ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cf
   layer("gru0", "gru", 2, 4, 3, 3, 3, false, true);  // linear_before_reset 0 (Keras reset_after=False)
   layer("rnn", "rnn", 4, 3, 3, 2, 1, false, false);
   text += nodes;
-  std::string yaml = fmt::format("HLSConfig:\n  LayerType:\n    Recurrent:\n      static: {}\n", is_static ? "true" : "false");
+  std::string yaml = fmt::format("{}HLSConfig:\n  LayerType:\n    Recurrent:\n      static: {}\n",
+                                 io_stream ? "IOType: io_stream\n" : "", is_static ? "true" : "false");
   if (resource_reuse > 1)  // each layer's own divisors: lstm 48 and 64 products, gru 36 and 27, gru0 27, 18 and 9
     yaml += fmt::format("    LSTM:\n      Strategy: Resource\n      ReuseFactor: {}\n      recurrent_reuse_factor: 2\n"
                         "    GRU:\n      Strategy: Resource\n      ReuseFactor: 3\n", resource_reuse * 2);

@@ -206,5 +206,5 @@ namespace firmnet::testing {
 // -> GRU(3, the sequence, reverse) -> GRU(3, the sequence, linear_before_reset 0, hard_sigmoid gates) -> SimpleRNN(2, the last state); random weights in [-1, 1]. `is_static` configures
 // every layer; `resource_reuse` > 1: Strategy Resource, the LSTM at ReuseFactor 2*resource_reuse and
 // recurrent_reuse_factor 2, the GRU at ReuseFactor 3.
-ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out = nullptr);
+ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out = nullptr, bool io_stream = false);
 }  // namespace firmnet::testing

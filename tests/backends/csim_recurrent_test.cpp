@@ -50,10 +50,12 @@ TEST(RecurrentCsim, EveryCellDirectionAndScheduleIsBitExact) {
     int reuse;
     const char* label;
   };
-  for (const Variant v : {Variant{true, 1, "static"}, Variant{false, 1, "unrolled"}, Variant{true, 2, "static_resource_rf2"}}) {
+  for (const Variant v : {Variant{true, 1, "static"}, Variant{false, 1, "unrolled"}, Variant{true, 2, "static_resource_rf2"},
+                          Variant{true, 1, "static_io_stream"}}) {
     SCOPED_TRACE(v.label);
     config::Config cfg;
-    const ir::Graph g = recurrent_chain(v.is_static, v.reuse, &cfg);
+    // io_stream: each recurrent layer's process reads its whole sequence from the stream (stream_plan: Whole).
+    const ir::Graph g = recurrent_chain(v.is_static, v.reuse, &cfg, std::string(v.label).find("io_stream") != std::string::npos);
     const size_t batch = 50;
     const auto in = random_inputs(g, batch, 9);
     // The emulator equals the independent reference.

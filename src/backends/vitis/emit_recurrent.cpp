@@ -102,9 +102,6 @@ std::string product_config(EmitContext& ctx, const ir::Node& n, LayerCode& code,
 }  // namespace
 
 void emit_recurrent(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
-  if (ctx.stream())
-    throw Error(EmitContext::where(n), "recurrent layers have no io_stream kernel",
-                "use IOType: io_parallel (the recurrent kernels read the whole sequence)");
   const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(ctx.graph(), n);
   const int64_t GW = a.gate_width();
   begin_config(ctx, n, code, "recurrent_config", "firmnet_rnn.h");

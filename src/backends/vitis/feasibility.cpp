@@ -101,14 +101,9 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
 }
 
 // Recurrent (kernels/firmnet_rnn.h): the input product [F x G*H] and the recurrent product [H x G*H] are Dense
-// products (one set in a static layer, one per step unrolled); io_stream has no recurrent kernel.
-void check_recurrent(const ir::Graph& g, const ir::Node& n, const Limits& lim, bool io_stream,
-                     std::vector<FeasibilityFinding>& out) {
-  if (io_stream) {
-    out.push_back({where(n), "recurrent layers have no io_stream kernel (they read the whole sequence)",
-                   "use IOType: io_parallel"});
-    return;
-  }
+// products (one set in a static layer, one per step unrolled). Under io_stream the layer's process reads the whole
+// sequence from its stream, runs the same kernel and writes the result (stream_plan: Whole).
+void check_recurrent(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
   const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
   check_product(n, fmt::format("the input product {}x{} ({} strategy, ReuseFactor {})", a.features, a.gate_width(),
                                ir::name(n.strategy), n.reuse_factor),
@@ -273,7 +268,7 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
     if (n.kind == ir::OpKind::Conv) check_conv(g, n, lim, io_stream, out);
     if (n.kind == ir::OpKind::Pool) check_pool(g, n, io_stream, out);
-    if (n.kind == ir::OpKind::Recurrent) check_recurrent(g, n, lim, io_stream, out);
+    if (n.kind == ir::OpKind::Recurrent) check_recurrent(g, n, lim, out);
     if (!io_stream) {
       check_partitioned(g, n, lim, out);
       continue;
