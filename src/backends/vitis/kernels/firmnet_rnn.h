@@ -179,6 +179,27 @@ void recurrent_step(unsigned t, const data_T data[CONFIG_T::n_steps * CONFIG_T::
   }
 }
 
+// The states before the first step (zero), and the final state as the layer's result (return_sequences off).
+template <class T, unsigned N>
+inline void recurrent_zero(T a[N]) {
+#pragma HLS INLINE
+  for (unsigned j = 0; j < N; j++) {
+#pragma HLS UNROLL
+    a[j] = 0;
+  }
+}
+template <class res_T, typename CONFIG_T>
+inline void recurrent_final_state(const typename CONFIG_T::state_t h[CONFIG_T::n_units],
+                                  res_T res[CONFIG_T::return_sequences ? CONFIG_T::n_steps * CONFIG_T::n_units : CONFIG_T::n_units]) {
+#pragma HLS INLINE
+  if (!CONFIG_T::return_sequences) {
+    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+      res[j] = h[j];
+    }
+  }
+}
+
 // Static: one cell instance (one set of product multipliers and table ports) used by every step in turn; the
 // step loop is pipelined at the products' II, each step waits for the previous state.
 template <class data_T, class res_T, typename CONFIG_T>
@@ -195,23 +216,15 @@ void recurrent_static(const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
   typename CONFIG_T::cell_t c[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable = h complete
 #pragma HLS ARRAY_PARTITION variable = c complete
-  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-    h[j] = 0;
-    c[j] = 0;
-  }
+  recurrent_zero<typename CONFIG_T::state_t, CONFIG_T::n_units>(h);
+  recurrent_zero<typename CONFIG_T::cell_t, CONFIG_T::n_units>(c);
   for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
 #pragma HLS LOOP_FLATTEN off
     const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
     recurrent_step<data_T, res_T, CONFIG_T>(t, data, res, h, c, weight, bias, recurrent_weight, recurrent_bias, table,
                                             recurrent_table);
   }
-  if (!CONFIG_T::return_sequences) {
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-      res[j] = h[j];
-    }
-  }
+  recurrent_final_state<res_T, CONFIG_T>(h, res);
 }
 
 // Non-static: the steps unrolled, each its own cell instance; one pass through the layer is a chain of T cells.
@@ -230,23 +243,15 @@ void recurrent_unrolled(const data_T data[CONFIG_T::n_steps * CONFIG_T::n_in],
   typename CONFIG_T::cell_t c[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable = h complete
 #pragma HLS ARRAY_PARTITION variable = c complete
-  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-    h[j] = 0;
-    c[j] = 0;
-  }
+  recurrent_zero<typename CONFIG_T::state_t, CONFIG_T::n_units>(h);
+  recurrent_zero<typename CONFIG_T::cell_t, CONFIG_T::n_units>(c);
   for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
 #pragma HLS UNROLL
     const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
     recurrent_step<data_T, res_T, CONFIG_T>(t, data, res, h, c, weight, bias, recurrent_weight, recurrent_bias, table,
                                             recurrent_table);
   }
-  if (!CONFIG_T::return_sequences) {
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-      res[j] = h[j];
-    }
-  }
+  recurrent_final_state<res_T, CONFIG_T>(h, res);
 }
 
 // GRU with linear_before_reset 0 (Keras reset_after=False): the candidate's recurrent product reads r * h, so a
@@ -327,22 +332,14 @@ void gru_reset_before_static(
 #pragma HLS INLINE off
   typename CONFIG_T::state_t h[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable = h complete
-  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-    h[j] = 0;
-  }
+  recurrent_zero<typename CONFIG_T::state_t, CONFIG_T::n_units>(h);
   for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
 #pragma HLS LOOP_FLATTEN off
     const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
     gru_reset_before_step<data_T, res_T, CONFIG_T>(t, data, res, h, weight, bias, recurrent_weight, recurrent_bias,
                                                    candidate_weight, candidate_bias, table, recurrent_table);
   }
-  if (!CONFIG_T::return_sequences) {
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-      res[j] = h[j];
-    }
-  }
+  recurrent_final_state<res_T, CONFIG_T>(h, res);
 }
 
 // Unrolled: each step its own cell (as recurrent_unrolled).
@@ -362,22 +359,14 @@ void gru_reset_before_unrolled(
 #pragma HLS PIPELINE II = CONFIG_T::mult_x::reuse_factor
   typename CONFIG_T::state_t h[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable = h complete
-  for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-    h[j] = 0;
-  }
+  recurrent_zero<typename CONFIG_T::state_t, CONFIG_T::n_units>(h);
   for (unsigned k = 0; k < CONFIG_T::n_steps; k++) {
 #pragma HLS UNROLL
     const unsigned t = CONFIG_T::reverse ? CONFIG_T::n_steps - 1 - k : k;
     gru_reset_before_step<data_T, res_T, CONFIG_T>(t, data, res, h, weight, bias, recurrent_weight, recurrent_bias,
                                                    candidate_weight, candidate_bias, table, recurrent_table);
   }
-  if (!CONFIG_T::return_sequences) {
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-      res[j] = h[j];
-    }
-  }
+  recurrent_final_state<res_T, CONFIG_T>(h, res);
 }
 
 }  // namespace firmnet_hls
