@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -203,7 +204,27 @@ estimate::Target estimate_target(const config::Config& cfg) {
 }
 
 estimate::Estimate estimate(const Compiled& c) {
-  estimate::Estimate e = estimate::estimate(c.graph, estimate_target(c.config));
+  const estimate::Target target = estimate_target(c.config);
+  // io_stream: the backend's plan of the DATAFLOW region (the processes and FIFOs its writer emits).
+  std::optional<estimate::StreamPlan> plan;
+  if (target.io_type == "io_stream") {
+    plan.emplace();
+    for (const backends::StreamProcess& p : backends::stream_processes(c.graph)) {
+      estimate::StreamPlan::Process q;
+      q.node = p.node;
+      switch (p.mode) {
+        case backends::StreamMode::Row: q.mode = estimate::StreamPlan::Mode::Row; break;
+        case backends::StreamMode::Whole: q.mode = estimate::StreamPlan::Mode::Whole; break;
+        case backends::StreamMode::Window: q.mode = estimate::StreamPlan::Mode::Window; break;
+      }
+      const backends::StreamWindow& w = p.window;
+      q.window = {w.span_h, w.span_w, w.ext_h, w.ext_w, w.channels, w.in_h, w.in_w, w.out_h, w.out_w, w.pad_top, w.pad_left};
+      plan->processes.push_back(q);
+    }
+    for (const backends::StreamFifo& f : backends::stream_fifos(c.graph))
+      plan->fifos.push_back({f.tensor, f.producer, f.consumer, f.elements, f.element_bits, f.depth});
+  }
+  estimate::Estimate e = estimate::estimate(c.graph, target, plan ? &*plan : nullptr);
   // The HLS limits: the backend's own check (the one compile() warns about), ahead of the capacity.
   std::vector<estimate::Finding> limits;
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config)) {

@@ -150,13 +150,46 @@ Rom rom(int64_t entries, int width, int64_t reads) {
   return r;
 }
 
+Rom ram(int64_t depth, int width) {
+  // One read and one write per cycle: a simple dual-port RAM (LUTRAM: RAM64M-style, 64 x 1 bit per LUT and
+  // one more for the write port; BRAM: both ports of one block).
+  if (depth * width <= kLutRomBits) {
+    Rom r;
+    r.res.lut = 2 * ((depth + 63) / 64) * width;
+    return r;
+  }
+  return rom(depth, width, 1);
+}
+
+// Shift-register FIFOs (SRL32: 32 elements per LUT and bit) up to this depth; deeper ones are a RAM (LUTRAM
+// when small, else BRAM) with an output register.
+inline constexpr int64_t kSrlFifoDepth = 64;
+
+Resources fifo(int64_t depth, int64_t bits) {
+  Resources r;
+  if (depth <= 0 || bits <= 0) return r;
+  const int ab = ceil_log2(depth + 1);
+  // The pointers (read address / count, full and empty flags).
+  r.ff = 2 * ab + 4;
+  r.lut = 3 * ab + 6;
+  if (depth <= kSrlFifoDepth) {
+    r.lut += bits * ((depth + 31) / 32);
+  } else {
+    r += ram(depth, static_cast<int>(std::min<int64_t>(bits, INT32_MAX))).res;
+    r.ff += bits;  // the output register of a RAM FIFO
+  }
+  return r;
+}
+
 const numeric::FixedType& type_of(const ir::Graph& g, ir::TensorId id) {
   const auto& t = g.tensor(id);
   if (!t.type) throw Error("estimate", "tensor '" + t.name + "' has no type", "run the pass pipeline first");
   return *t.type;
 }
 
-int64_t elements(const ir::Graph& g, ir::TensorId id) { return g.tensor(id).size(); }
+int64_t elements(const Context& c, ir::TensorId id) {
+  return c.g.tensor(id).size() / std::max<int64_t>(1, c.rows);
+}
 
 Row start_row(const ir::Node& n) {
   Row r;

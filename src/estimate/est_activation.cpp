@@ -37,7 +37,7 @@ Row estimate_activation(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const ir::ActivationFn f = ir::activation_fn(n);
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   const int64_t x_bits = N * xt.width;
@@ -111,7 +111,7 @@ Row estimate_softmax(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const auto& shape = g.tensor(n.outputs.at(0)).shape;
   const int64_t n_row = shape.empty() ? N : shape.back();
   const int64_t rows = n_row ? N / n_row : 0;

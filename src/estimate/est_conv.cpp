@@ -49,15 +49,13 @@ Row estimate_conv(const Context& c, const ir::Node& n) {
   return row;
 }
 
-Row estimate_pool(const Context& c, const ir::Node& n) {
+Row pool_window(const Context& c, const ir::Node& n) {
   const ir::PoolAttrs p = ir::PoolAttrs::of(c.g, n);
   Row row = start_row(n);
   const auto& xt = type_of(c.g, n.inputs.at(0));
   const auto& rt = type_of(c.g, n.outputs.at(0));
-  const int64_t taps = p.win.taps(), ch = p.channels, pixels = p.win.out_pixels();
+  const int64_t taps = p.win.taps(), ch = p.channels;
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
-  const int R = std::max(1, n.reuse_factor);
-  row.res += gather(taps * ch, pixels, xt.width, padded(p.win));
   if (p.mode == ir::PoolMode::Max) {
     // A compare-select chain per channel over the taps inside the map.
     row.res.lut += ch * (taps - 1) * (cmp_lut(xt.width) + sel_lut(xt.width)) + ch * cast_lut(xt, rt);
@@ -76,10 +74,22 @@ Row estimate_pool(const Context& c, const ir::Node& n) {
     row.detail = fmt::format("average of {} taps per channel, {} channels, {} {} products", taps, ch, ch,
                              prod.kind == Product::Dsp ? "DSP" : "LUT");
   }
+  row.latency_min = row.latency_max = c.chain.cycles() - start;
+  row.res.ff += c.chain.ff() - ff0;
+  return row;
+}
+
+Row estimate_pool(const Context& c, const ir::Node& n) {
+  const ir::PoolAttrs p = ir::PoolAttrs::of(c.g, n);
+  const auto& xt = type_of(c.g, n.inputs.at(0));
+  const int64_t pixels = p.win.out_pixels();
+  const int64_t start = c.chain.cycles();
+  const int R = std::max(1, n.reuse_factor);
+  Row row = pool_window(c, n);
+  row.res += gather(p.win.taps() * p.channels, pixels, xt.width, padded(p.win));
   c.chain.stages((pixels - 1) * R, 0);
   row.latency_min = row.latency_max = c.chain.cycles() - start;
   row.ii = pixels * R;
-  row.res.ff += c.chain.ff() - ff0;
   row.detail += fmt::format("; {} output pixels at II {}", pixels, R);
   return row;
 }

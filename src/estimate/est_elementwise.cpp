@@ -49,7 +49,7 @@ Row estimate_elementwise(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& at = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const std::string op = n.attr_str("op");
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   const int w = std::max(at.width, rt.width) + 1;
@@ -84,7 +84,7 @@ Row estimate_batchnorm(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   const Products p = per_element_products(c, xt.width, g.tensor(n.param("scale")), N);
   row.res += p.res;
@@ -99,7 +99,7 @@ Row estimate_rescale(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
   double ns = 0;
   int xw = xt.width;
@@ -121,7 +121,7 @@ Row estimate_multithreshold(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   const auto& th = g.tensor(n.param("thresholds"));
   const int64_t T = th.shape.size() >= 2 ? th.shape.back() : th.size();
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();

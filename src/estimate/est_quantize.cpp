@@ -10,7 +10,7 @@ Row estimate_quantize(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& rt = type_of(g, n.outputs.at(0));
-  const int64_t N = elements(g, n.outputs.at(0));
+  const int64_t N = elements(c, n.outputs.at(0));
   row.res.lut = cast_lut(xt, rt) * N;
   if (n.has_attr("lowering") && n.attr_str("lowering") == "cast") return row;
   const int w = xt.width + 2;

@@ -11,7 +11,7 @@ Row estimate_shape(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   if (n.outputs.empty()) return row;
   const auto& rt = type_of(g, n.outputs.at(0));
-  for (ir::TensorId id : n.inputs) row.res.lut += elements(g, id) * cast_lut(type_of(g, id), rt);
+  for (ir::TensorId id : n.inputs) row.res.lut += elements(c, id) * cast_lut(type_of(g, id), rt);
   return row;
 }
 
@@ -20,7 +20,7 @@ Row estimate_argmax(const Context& c, const ir::Node& n) {
   const ir::Graph& g = c.g;
   const auto& xt = type_of(g, n.inputs.at(0));
   const auto& shape = g.tensor(n.inputs.at(0)).shape;
-  const int64_t N = elements(g, n.inputs.at(0));
+  const int64_t N = elements(c, n.inputs.at(0));
   const int64_t n_row = shape.empty() ? N : shape.back();
   const int64_t rows = n_row ? N / n_row : 0;
   int ib = 0;  // index bits, also the depth of the compare-select tree

@@ -8,9 +8,7 @@
 #include "support/error.h"
 
 namespace firmnet::estimate {
-namespace {
-
-Row estimate_node(const Context& c, const ir::Node& n) {
+Row estimate_layer(const Context& c, const ir::Node& n) {
   switch (n.kind) {
     case ir::OpKind::Dense: return estimate_dense(c, n);
     case ir::OpKind::Activation: return estimate_activation(c, n);
@@ -34,20 +32,30 @@ Row estimate_node(const Context& c, const ir::Node& n) {
   return start_row(n);
 }
 
+namespace {
+
 // The top function's block-level handshake (ap_ctrl_hs) and pipeline enables: one register per stage.
 inline constexpr int64_t kControlFF = 16;
 inline constexpr int64_t kControlLut = 8;
 
 }  // namespace
 
-Estimate estimate(const ir::Graph& g, const Target& t) {
-  if (t.io_type != "io_parallel")
-    throw Error("estimate", "IOType '" + t.io_type + "' is not modelled yet", "estimate with IOType: io_parallel");
+Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream) {
+  if (t.io_type != "io_parallel" && t.io_type != "io_stream")
+    throw Error("estimate", "IOType '" + t.io_type + "' is not modelled", "use IOType io_parallel or io_stream");
+  if (t.io_type == "io_stream" && !stream)
+    throw Error("estimate", "an io_stream estimate needs the backend's stream plan",
+                "call driver::estimate (it hands estimate() backends::stream_processes and stream_fifos)");
   g.verify(true);
   Estimate e;
   e.part = t.part;
   e.part_info = find_part(t.part);
   e.clock_ns = t.clock_ns;
+  if (stream) {
+    estimate_dataflow(g, t, *stream, e);
+    check_capacity(e, e.feasibility);
+    return e;
+  }
   const bool slow = e.part_info && !e.part_info->dsp48e2;  // 7-series fabric
   Chain chain(t.budget_ns(), slow ? kSlowFamily : 1.0);
   Context c{g, t, e.part_info, chain};
@@ -55,7 +63,7 @@ Estimate estimate(const ir::Graph& g, const Target& t) {
   e.total.op = "total";
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::OpKind::Input) continue;
-    Row r = estimate_node(c, n);
+    Row r = estimate_layer(c, n);
     e.total.res += r.res;
     e.total.ii = std::max(e.total.ii, r.ii);
     e.layers.push_back(std::move(r));

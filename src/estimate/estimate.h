@@ -75,9 +75,34 @@ struct Estimate {
   std::vector<Finding> feasibility;
 };
 
-// Throws firmnet::Error for an io type the estimator does not model yet. `feasibility` holds the part's
-// capacity findings; driver::estimate adds the backend's HLS-limit findings in front.
-Estimate estimate(const ir::Graph& g, const Target& t);
+// io_stream: the backend's plan of the DATAFLOW region (backends::stream_processes and stream_fifos), handed
+// in by driver::estimate, so that the estimate costs the processes, line buffers and FIFOs firmnet writes
+// (the estimate stage depends on ir only; docs/ESTIMATE.md "io_stream").
+struct StreamPlan {
+  enum class Mode { Row, Whole, Window };  // per element, whole tensor, line buffer
+  struct Window {                          // the line-buffer kernel's geometry (a 1-D map as one row)
+    int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
+    int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0;
+  };
+  struct Process {
+    int node = -1;  // index into g.nodes
+    Mode mode = Mode::Row;
+    Window window;
+  };
+  struct Fifo {
+    std::string tensor, producer, consumer;  // producer/consumer: a layer name or "clone"
+    int64_t elements = 0;                    // per sample
+    int64_t bits = 0;                        // of one element
+    int64_t depth = 0;
+  };
+  std::vector<Process> processes;  // every layer's process, in graph order
+  std::vector<Fifo> fifos;
+};
+
+// Throws firmnet::Error for an io type the estimator does not model, and for io_stream without its plan.
+// `feasibility` holds the part's capacity findings; driver::estimate adds the backend's HLS-limit findings
+// in front.
+Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream = nullptr);
 
 // Utilisation in percent of the part's capacity, per key ("dsp", "lut", ...); empty without a part.
 std::vector<std::pair<std::string, double>> utilisation(const Estimate& e);

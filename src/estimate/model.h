@@ -86,8 +86,22 @@ struct Context {
   const Target& target;
   const Part* part;  // may be null: UltraScale+ assumed
   Chain& chain;
+  // io_stream per-element process: the kernel handles one of `rows` stream elements at a time, so a layer
+  // costs elements / rows values (elements() below); 1 for io_parallel and whole-tensor processes.
+  int64_t rows = 1;
   bool dsp48e2() const { return part ? part->dsp48e2 : true; }
 };
+// One layer through its op family's estimator (estimate.cpp).
+Row estimate_layer(const Context& c, const ir::Node& n);
+// A pool's arithmetic for one output pixel (compare-selects or the sum and its reciprocal product), without
+// io_parallel's gather and pixel loop (est_conv.cpp).
+Row pool_window(const Context& c, const ir::Node& n);
+// A RAM of `depth` words of `width` bits with one read and one write port: LUTRAM when small, else BRAM.
+Rom ram(int64_t depth, int width);
+// A FIFO of `depth` elements of `bits`: shift registers (SRL) when shallow, else a RAM; plus its pointers.
+Resources fifo(int64_t depth, int64_t bits);
+// io_stream: the DATAFLOW region of the plan (est_stream.cpp): fills e's layers and total.
+void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& plan, Estimate& e);
 Row estimate_dense(const Context& c, const ir::Node& n);
 Row estimate_conv(const Context& c, const ir::Node& n);
 Row estimate_recurrent(const Context& c, const ir::Node& n);
@@ -107,7 +121,7 @@ void check_capacity(const Estimate& e, std::vector<Finding>& out);
 
 // Helpers shared by the families.
 const numeric::FixedType& type_of(const ir::Graph& g, ir::TensorId id);
-int64_t elements(const ir::Graph& g, ir::TensorId id);
+int64_t elements(const Context& c, ir::TensorId id);  // the tensor's values, / c.rows
 Row start_row(const ir::Node& n);
 
 }  // namespace firmnet::estimate

@@ -346,6 +346,14 @@ TEST(Cli, ConvertWritesEstimateJsonAndReportReadsVendorReports) {
   EXPECT_NE(v.err.find("2,048 weights"), std::string::npos) << v.err;
   EXPECT_NE(v.err.find("Strategy: Resource with ReuseFactor 2 or larger"), std::string::npos) << v.err;
   EXPECT_NE(slurp(work_dir() / "prj_vivado" / "estimate.json").find("2,048 weights"), std::string::npos);
+  // io_stream projects get theirs the same way (the DATAFLOW region: a process per layer, the FIFOs).
+  write(work_dir() / "stream.yml", "IOType: io_stream\n");
+  const auto s = run_firmnet("convert " + jet() + " -c " + (work_dir() / "stream.yml").string() + " -o " +
+                             (work_dir() / "prj_stream").string());
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_EQ(s.err.find("no estimate.json"), std::string::npos) << s.err;
+  const std::string sj = slurp(work_dir() / "prj_stream" / "estimate.json");
+  EXPECT_NE(sj.find("\"op\": \"fifo\""), std::string::npos) << sj;
   // Without synthesis reports: a clear error.
   const auto none = run_firmnet("report " + prj.string());
   EXPECT_NE(none.code, 0);

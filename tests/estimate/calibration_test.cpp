@@ -3,7 +3,8 @@
 // next to the report, and the accuracy targets are asserted over the covered cases:
 //   latency and II within +-10 % or +-2 cycles on >= 80 %; DSP within +-15 % or +-2 on >= 80 %;
 //   LUT and FF median relative error <= 30 %.
-// Cases firmnet cannot load yet (io_stream, PReLU) are listed with the reason. The pooling cases are printed
+// io_parallel and io_stream cases alike (io_stream with the backend's stream plan, through driver::estimate).
+// Cases firmnet cannot load yet (PReLU) are listed with the reason. The pooling cases are printed
 // but not asserted: hls4ml's io_parallel pooling is unrolled (II 1), firmnet's pipelines its pixel loop.
 #include <gtest/gtest.h>
 
@@ -39,18 +40,33 @@ std::string config_yaml(const nlohmann::json& cs) {
   std::string backend = cs.value("backend", tool.rfind("Vitis", 0) == 0 ? "Vitis" : "Vivado");
   std::string unc = cfg.value("ClockUncertainty", "12.5%");
   if (!unc.empty() && unc.back() == '%') unc.pop_back();
-  // The baselines use one precision everywhere ("fixed<16,6> (everything ...)", "ap_fixed<16,6> everywhere").
-  std::string prec = cfg.at("Precision").get<std::string>();
-  prec = prec.substr(0, prec.find(' '));
-  if (prec.rfind("ap_", 0) == 0) prec = prec.substr(3);
+  // The baselines use one precision everywhere ("fixed<16,6> (everything ...)", "ap_fixed<16,6> everywhere"), or
+  // name a default and the types hls4ml's 'auto' resolved the conv's result and accumulator to
+  // ("granularity='name', default fixed<16,6>; ... accum = result = fixed<35,15> ...").
+  const std::string text = cfg.at("Precision").get<std::string>();
+  auto type_after = [&](const std::string& key) {
+    const size_t at = text.find(key);
+    if (at == std::string::npos) return std::string();
+    std::string t = text.substr(at + key.size());
+    t = t.substr(0, t.find_first_of(" ;,(", t.find('>')));
+    return t.rfind("ap_", 0) == 0 ? t.substr(3) : t;
+  };
+  std::string prec = type_after("default ");
+  if (prec.empty()) prec = type_after("");
+  const std::string conv_result = type_after("accum = result = ");
   std::string y = "Backend: " + backend + "\nPart: " + cs.at("part").get<std::string>() +
                   "\nClockPeriod: " + std::to_string(cs.at("clock_ns").get<double>()) + "\nClockUncertainty: \"" + unc + "%\"" +
                   "\nIOType: " + cfg.at("IOType").get<std::string>() + "\nHLSConfig:\n  Model:\n    Precision: " + prec +
                   "\n    ReuseFactor: " + std::to_string(cfg.at("ReuseFactor").get<int>()) +
                   "\n    Strategy: " + cfg.at("Strategy").get<std::string>() + "\n";
   // hls4ml's table defaults (table_t ap_fixed<18,8>, 1024 entries) where the case names them.
-  if (cfg.contains("table"))
-    y += "  LayerType:\n    Activation:\n      TableSize: 1024\n      Precision: {table: \"fixed<18,8>\"}\n";
+  if (cfg.contains("table") || !conv_result.empty()) y += "  LayerType:\n";
+  if (cfg.contains("table")) y += "    Activation:\n      TableSize: 1024\n      Precision: {table: \"fixed<18,8>\"}\n";
+  // firmnet's types are at most 64 bits: where hls4ml's is wider, firmnet's own 'auto' (the exact sum) stands in.
+  if (!conv_result.empty()) {
+    const std::string t = std::stoi(conv_result.substr(conv_result.find('<') + 1)) <= 64 ? conv_result : "auto";
+    y += "    Conv:\n      Precision: {result: \"" + t + "\", accum: \"" + t + "\"}\n";
+  }
   return y;
 }
 

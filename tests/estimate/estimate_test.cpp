@@ -9,6 +9,7 @@
 #include "driver/driver.h"
 #include "estimate/estimate.h"
 #include "estimate/model.h"
+#include "support/error.h"
 
 namespace fs = std::filesystem;
 using namespace firmnet;
@@ -236,4 +237,113 @@ TEST(EstimateConv, PixelLoopGatherAndReuse) {
   EXPECT_EQ(conv4.ii, 3600);
   EXPECT_EQ(conv4.res.dsp, 104);  // measured: the non-zero, non-shift products shared 4 ways, one DSP each
   EXPECT_LT(conv4.res.dsp, conv.res.dsp / 3);
+}
+
+// io_stream (docs/ESTIMATE.md "io_stream"): one process per layer with the layer's kernel for one element,
+// the backend's FIFOs, the region's latency along the chain and the slowest process's interval.
+namespace {
+
+const Row& row_named(const Estimate& e, const std::string& name) {
+  for (const Row& r : e.layers)
+    if (r.name == name) return r;
+  static const Row none;
+  ADD_FAILURE() << "no row " << name;
+  return none;
+}
+
+}  // namespace
+
+TEST(EstimateCost, FifosAndLineBufferRams) {
+  // A depth-2 FIFO of a 64 x 16-bit element: one SRL per bit, plus its pointers.
+  const Resources f = fifo(2, 1024);
+  EXPECT_EQ(f.lut, 1024 + 3 * 2 + 6);
+  EXPECT_EQ(f.ff, 2 * 2 + 4);
+  EXPECT_EQ(f.bram_18k, 0);
+  EXPECT_EQ(fifo(40, 16).lut, 16 * 2 + 3 * 6 + 6);  // two SRL32 per bit
+  // Deeper than 64: a RAM with an output register; 128 x 16 bits in LUTRAM, 1024 x 16 bits in one 18 Kb block.
+  const Resources l = fifo(128, 16);
+  EXPECT_EQ(l.bram_18k, 0);
+  EXPECT_EQ(l.lut, 2 * 2 * 16 + 3 * 8 + 6);
+  EXPECT_EQ(l.ff, 16 + 2 * 8 + 4);
+  EXPECT_EQ(fifo(1024, 16).bram_18k, 1);
+  // A line-buffer row: 32 positions x 16 bits in LUTRAM (two LUTs per 64 x 1 bit with the write port);
+  // 300 x 16 bits (4,800 bits) in one BRAM.
+  EXPECT_EQ(ram(32, 16).res.lut, 32);
+  EXPECT_FALSE(ram(32, 16).bram);
+  EXPECT_TRUE(ram(300, 16).bram);
+  EXPECT_EQ(ram(300, 16).res.bram_18k, 1);
+}
+
+TEST(EstimateStream, MlpProcessesFifosAndInterval) {
+  const auto path = tmp_model("stream_mlp.onnx", 16, {{64, "Relu"}, {32, "Relu"}, {5, "Softmax"}});
+  const std::string types = "ClockUncertainty: \"12.5%\"\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n";
+  const Estimate par = driver::estimate(compile(path, "IOType: io_parallel\n" + types));
+  const Estimate viv = driver::estimate(compile(path, "Backend: Vivado\nIOType: io_stream\n" + types));
+  const Estimate vit = driver::estimate(compile(path, "Backend: Vitis\nIOType: io_stream\n" + types));
+  // The same kernels: the same products and tables.
+  EXPECT_EQ(viv.total.res.dsp, par.total.res.dsp);
+  EXPECT_EQ(viv.total.res.bram_18k, par.total.res.bram_18k);
+  // A chain of one-element processes: the region's latency is the sum of theirs; each process is at least
+  // one cycle (its FIFO write), so the chain is longer than io_parallel's one pipeline.
+  int64_t sum = 0;
+  for (const Row& r : viv.layers) sum += r.latency_max;
+  EXPECT_EQ(viv.total.latency_max, sum);
+  EXPECT_GT(viv.total.latency_max, par.total.latency_max);
+  EXPECT_EQ(viv.total.ii, 1);                            // Vivado HLS: samples overlap at the slowest interval
+  EXPECT_EQ(vit.total.ii, vit.total.latency_max);        // Vitis HLS: the interval is the latency
+  EXPECT_EQ(vit.total.latency_max, viv.total.latency_max);
+  // Five FIFOs between six processes (3 Dense, 2 Relu, Softmax), as the backend sizes them (depth 2).
+  const Row& fifos = row_named(viv, "fifos");
+  Resources expect;
+  for (int64_t bits : {64 * 16, 64 * 16, 32 * 16, 32 * 16, 5 * 16}) expect += fifo(2, bits);
+  EXPECT_EQ(fifos.res.lut, expect.lut);
+  EXPECT_EQ(fifos.res.ff, expect.ff);
+  EXPECT_EQ(fifos.detail, "5 FIFOs, 0 clone processes");
+  // Vitis: a register slice (2 x 16 x 16 and 2 x 5 x 16 bits) on each AXI4-Stream port.
+  EXPECT_GE(row_named(vit, "ports").res.ff, 2 * (16 + 5) * 16);
+  EXPECT_EQ(viv.total.res.ff + row_named(vit, "ports").res.ff, vit.total.res.ff);
+  // ReuseFactor 4 (Latency): each element every 4 cycles, so the region's interval is 4.
+  const Estimate r4 = driver::estimate(
+      compile(path, "Backend: Vivado\nIOType: io_stream\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n"
+                    "    ReuseFactor: 4\n"));
+  EXPECT_EQ(r4.total.ii, 4);
+  EXPECT_LT(r4.total.res.dsp, viv.total.res.dsp / 2);
+}
+
+TEST(EstimateStream, RefusedWithoutThePlan) {
+  const auto path = tmp_model("stream_plain.onnx", 4, {{2, ""}});
+  auto c = compile(path, "IOType: io_stream\n");
+  try {
+    (void)estimate::estimate(c.graph, driver::estimate_target(c.config));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs the backend's stream plan"), std::string::npos) << e.what();
+  }
+}
+
+// The SVHN CNN under io_stream: line-buffer convs and pools (no gather), per-element BatchNorm/ReLU over the
+// map's pixels, the Dense head on the whole flattened map.
+TEST(EstimateStream, SvhnLineBuffers) {
+  const fs::path m = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "cnn" / "svhn_cnn.onnx";
+  if (!fs::exists(m)) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
+  const std::string types = "HLSConfig:\n  Model: {Precision: 'fixed<16,6>'}\n";
+  const Estimate par = driver::estimate(compile(m.string(), "IOType: io_parallel\n" + types));
+  const Estimate st = driver::estimate(compile(m.string(), "Backend: Vivado\nIOType: io_stream\n" + types));
+  const Row& conv = row_named(st, "features_features_0_Conv");  // 32x32x3 -> 30x30x16, 3x3
+  // 32 x 32 positions at II 1, then the window's pipeline (measured: 3 cycles at 5 ns - 12.5 %).
+  EXPECT_EQ(conv.latency_max, 1024 + 3);
+  EXPECT_EQ(conv.ii, conv.latency_max + 1);
+  EXPECT_EQ(conv.res.dsp, row_named(par, "features_features_0_Conv").res.dsp);  // the same window products
+  EXPECT_LT(conv.res.lut, row_named(par, "features_features_0_Conv").res.lut / 5);  // no 900:1 gather muxes
+  EXPECT_EQ(conv.res.bram_18k, 0);  // 2 x 3 line-buffer rows of 32 x 16 bits: LUTRAM
+  // The ReLU after the first pool: one element of 16 channels per pixel, 15 x 15 pixels at II 1.
+  const Row& relu = row_named(st, "features_features_3_Relu");
+  EXPECT_EQ(relu.latency_max, 1 + 224);
+  EXPECT_EQ(relu.res.lut, row_named(par, "features_features_3_Relu").res.lut / 225 + 10 + 2 * 8);
+  // The region: the first conv is the slowest process; the others overlap with it.
+  EXPECT_EQ(st.total.ii, conv.ii);
+  int64_t sum = 0;
+  for (const Row& r : st.layers) sum += r.latency_max;
+  EXPECT_GT(st.total.latency_max, conv.latency_max);
+  EXPECT_LT(st.total.latency_max, sum);
 }

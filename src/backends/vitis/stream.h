@@ -18,13 +18,9 @@ namespace firmnet::backends::vitis {
 int64_t row_length(const ir::Tensor& t);
 int64_t row_count(const ir::Tensor& t);
 
-enum class StreamMode {
-  Row,     // the io_parallel kernel once per element (every tensor of the layer has the same element count)
-  Whole,   // all input elements read into arrays, the io_parallel kernel once, the output written element-wise
-  Window,  // Conv / Pool over a line buffer (kernels/firmnet_stream.h)
-};
 StreamMode stream_mode(const ir::Graph& g, const ir::Node& n);
 const char* name(StreamMode m);
+StreamWindow stream_window(const ir::Graph& g, const ir::Node& n);  // a Conv or Pool
 
 // Who reads a tensor's stream: node `node` as its input `input`, or output port `port` (node = -1).
 struct StreamReader {

@@ -90,6 +90,31 @@ StreamMode stream_mode(const ir::Graph& g, const ir::Node& n) {
   return StreamMode::Whole;
 }
 
+StreamWindow stream_window(const ir::Graph& g, const ir::Node& n) {
+  ir::Window w;
+  StreamWindow s;
+  if (n.kind == ir::OpKind::Conv) {
+    const ir::ConvAttrs a = ir::ConvAttrs::of(g, n);
+    w = a.win;
+    s.channels = a.in_channels;
+  } else {
+    const ir::PoolAttrs p = ir::PoolAttrs::of(g, n);
+    w = p.win;
+    s.channels = p.channels;
+  }
+  // The kernel's geometry (firmnet_stream.h stream_window), a 1-D map as one row.
+  const size_t r = w.rank();
+  auto axis = [&](const std::vector<int64_t>& v, size_t a, int64_t one) { return r == 1 && a == 0 ? one : v[a - (2 - r)]; };
+  s.in_h = axis(w.in, 0, 1), s.in_w = axis(w.in, 1, 1), s.out_h = axis(w.out, 0, 1), s.out_w = axis(w.out, 1, 1);
+  s.span_h = (axis(w.kernel, 0, 1) - 1) * axis(w.dilation, 0, 1) + 1;
+  s.span_w = (axis(w.kernel, 1, 1) - 1) * axis(w.dilation, 1, 1) + 1;
+  s.pad_top = axis(w.pad_begin, 0, 0), s.pad_left = axis(w.pad_begin, 1, 0);
+  s.stride_h = axis(w.stride, 0, 1), s.stride_w = axis(w.stride, 1, 1);
+  s.ext_h = std::max((s.out_h - 1) * s.stride_h + s.span_h, s.pad_top + s.in_h);
+  s.ext_w = std::max((s.out_w - 1) * s.stride_w + s.span_w, s.pad_left + s.in_w);
+  return s;
+}
+
 std::vector<TensorStreams> stream_wiring(const ir::Graph& g) {
   std::vector<TensorStreams> out;
   std::map<ir::TensorId, size_t> at;
@@ -207,28 +232,19 @@ NodeTimes run_whole(const ir::Graph& g, const ir::Node& n, const std::vector<Tim
 }
 
 NodeTimes run_window(const ir::Graph& g, const ir::Node& n, const Times& in) {
-  ir::Window w;
   int64_t summed = 1;
   double out_cycles = std::max(1, n.reuse_factor);
   if (n.kind == ir::OpKind::Conv) {
     const ir::ConvAttrs a = ir::ConvAttrs::of(g, n);
-    w = a.win;
     summed = a.depthwise() ? a.win.taps() : a.rows();
     if (!a.depthwise()) out_cycles = std::max(out_cycles, product_cycles(n, a.rows(), a.out_channels));
   } else {
-    w = ir::PoolAttrs::of(g, n).win;
-    summed = w.taps();
+    summed = ir::PoolAttrs::of(g, n).win.taps();
   }
-  // The kernel's geometry (firmnet_stream.h stream_window), a 1-D map as one row.
-  const size_t r = w.rank();
-  auto axis = [&](const std::vector<int64_t>& v, size_t a, int64_t one) { return r == 1 && a == 0 ? one : v[a - (2 - r)]; };
-  const int64_t in_h = axis(w.in, 0, 1), in_w = axis(w.in, 1, 1), out_h = axis(w.out, 0, 1), out_w = axis(w.out, 1, 1);
-  const int64_t span_h = (axis(w.kernel, 0, 1) - 1) * axis(w.dilation, 0, 1) + 1;
-  const int64_t span_w = (axis(w.kernel, 1, 1) - 1) * axis(w.dilation, 1, 1) + 1;
-  const int64_t pt = axis(w.pad_begin, 0, 0), pl = axis(w.pad_begin, 1, 0);
-  const int64_t sh = axis(w.stride, 0, 1), sw = axis(w.stride, 1, 1);
-  const int64_t ext_h = std::max((out_h - 1) * sh + span_h, pt + in_h);
-  const int64_t ext_w = std::max((out_w - 1) * sw + span_w, pl + in_w);
+  const StreamWindow geo = stream_window(g, n);
+  const int64_t in_h = geo.in_h, in_w = geo.in_w, out_h = geo.out_h, out_w = geo.out_w;
+  const int64_t span_h = geo.span_h, span_w = geo.span_w, pt = geo.pad_top, pl = geo.pad_left;
+  const int64_t sh = geo.stride_h, sw = geo.stride_w, ext_h = geo.ext_h, ext_w = geo.ext_w;
   const double ii = std::max(1, n.reuse_factor);
   NodeTimes res;
   res.consumed.assign(1, Times());
@@ -347,6 +363,20 @@ std::vector<StreamFifo> stream_fifos(const ir::Graph& g) {
       b.depth = depth(b.peak);
       out.push_back(b);
     }
+  }
+  return out;
+}
+
+std::vector<StreamProcess> stream_processes(const ir::Graph& g) {
+  std::vector<StreamProcess> out;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    if (n.kind == ir::OpKind::Input && n.inputs.empty()) continue;
+    StreamProcess p;
+    p.node = static_cast<int>(i);
+    p.mode = stream_mode(g, n);
+    if (p.mode == StreamMode::Window) p.window = stream_window(g, n);
+    out.push_back(p);
   }
   return out;
 }

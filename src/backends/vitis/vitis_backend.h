@@ -52,6 +52,28 @@ struct StreamFifo {
   int reader = -1;         // -1: the producer's FIFO; else the index of the reader its clone feeds
 };
 std::vector<StreamFifo> stream_fifos(const ir::Graph& g);
+
+// io_stream: how a layer runs over its streams (backends/vitis/stream_plan.cpp).
+enum class StreamMode {
+  Row,     // the io_parallel kernel once per element (every tensor of the layer has the same element count)
+  Whole,   // all input elements read into arrays, the io_parallel kernel once, the output written element-wise
+  Window,  // Conv / Pool over a line buffer (kernels/firmnet_stream.h)
+};
+// The line-buffer kernel's geometry (firmnet_stream.h stream_window; a 1-D map as one row): the window spans
+// span_h x span_w positions, the loop visits ext_h x ext_w positions of the padded map, the line buffer holds
+// (span_h - 1) rows of ext_w positions of `channels` values.
+struct StreamWindow {
+  int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
+  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0, stride_h = 1, stride_w = 1;
+};
+// One layer of the DATAFLOW region: its mode, and for a Window layer its geometry.
+struct StreamProcess {
+  int node = -1;  // index into g.nodes
+  StreamMode mode = StreamMode::Row;
+  StreamWindow window;
+};
+// Every layer's process, in graph order (graph inputs' Input nodes have none).
+std::vector<StreamProcess> stream_processes(const ir::Graph& g);
 // The FIFOs as the table `firmnet inspect` prints for an io_stream configuration.
 std::string stream_fifo_table(const ir::Graph& g);
 
