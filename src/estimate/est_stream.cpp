@@ -160,7 +160,6 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
         row.res += counter(w.ext_w);
         row.res += counter(w.out_h);
         row.res += counter(w.out_w);
-        row.ii = busy;
         row.detail += fmt::format("; line buffer: {} positions at II {}, {} x {} x {} bit {}", positions, ii, rams,
                                   w.ext_w, xw, line.bram ? "BRAM" : "LUTRAM");
         break;
