@@ -426,4 +426,126 @@ TEST(KerasLayers, QKerasQuantizerRefusals) {
   EXPECT_NE(e3.find("hint: quantize the activation with quantized_relu or quantized_bits"), std::string::npos) << e3;
 }
 
+// ------------------------------------------------------------------------------------------------------
+// HGQ2 QConv1D (hgq/layers/conv.py) with every quantizer: iq (per element of the input map), kq and bq (per
+// weight), then the activation and oq (HGQ2 applies the output quantizer to what the layer returns). HGQ2's
+// fixed-point quantizer on one element with keep_negative k, integer bits i, fractional bits f (i = max(i, -f);
+// 0 when k + i + f <= 0): not WRAP: clip to [-k·2^i (SAT) or -k·(2^i - 2^-f) (SAT_SYM), 2^i - 2^-f], then
+// round(x·2^f)/2^f; WRAP: round, then wrap into [-k·2^i, 2^i). RND: floor(v + 1/2).
+double hgq_quantize(double x, double k, double i, double f, bool wrap, bool sat_sym) {
+  i = std::max(i, -f);
+  if (k + i + f <= 0) return 0.0;
+  const double step = std::ldexp(1.0, static_cast<int>(-f)), top = std::ldexp(1.0, static_cast<int>(i));
+  if (!wrap) x = std::clamp(x, sat_sym ? -k * (top - step) : -k * top, top - step);
+  double v = std::floor(x / step + 0.5) * step;
+  if (wrap) {
+    const double span = top * (k + 1);  // 2^(i+k)
+    const double low = -k * top;
+    v = v - span * std::floor((v - low) / span);
+  }
+  return v;
+}
+
+TEST(KerasLayers, Hgq2ConvWithInputKernelBiasAndOutputQuantizers) {
+  const int64_t T = 6, C = 2, K = 3, F = 2;
+  // iq: kif, RND, WRAP, per element of [T, C] (saved as [1, T, C]: the batch axis is homogeneous); order f, k, i.
+  std::vector<double> iq_f(T * C), iq_k(T * C), iq_i(T * C);
+  for (int64_t e = 0; e < T * C; ++e) iq_f[e] = static_cast<double>(e % 4), iq_k[e] = 1, iq_i[e] = static_cast<double>(1 + e % 3);
+  // kq: kbi (b excludes the sign), RND, SAT_SYM, per kernel element; order b, i, k. bq likewise per filter.
+  std::vector<double> kw(K * C * F), kb(K * C * F), ki(K * C * F), kk(K * C * F, 1.0);
+  for (int64_t e = 0; e < K * C * F; ++e) {
+    kw[e] = std::sin(1.7 * static_cast<double>(e) + 0.3) * 1.9;
+    kb[e] = static_cast<double>(2 + e % 3);
+    ki[e] = static_cast<double>(e % 2);
+  }
+  Weights w;
+  w["qc"] = {{"kernel", {K, C, F}, kw}, {"bias", {F}, {0.37, -0.81}}};
+  w["qc/iq/quantizer"] = {{"0", {1, T, C}, iq_f}, {"1", {1, T, C}, iq_k}, {"2", {1, T, C}, iq_i}};
+  w["qc/kq/quantizer"] = {{"0", {K, C, F}, kb}, {"1", {K, C, F}, ki}, {"2", {K, C, F}, kk}};
+  w["qc/bq/quantizer"] = {{"0", {F}, {3, 4}}, {"1", {F}, {0, 1}}, {"2", {F}, {1, 1}}};
+  // oq: kif, RND, SAT, one (k, i, f) = (0, 3, 2) for the whole output (a cast); order i, f, k.
+  w["qc/oq/quantizer"] = {{"0", {1, 1, 1}, {3}}, {"1", {1, 1, 1}, {2}}, {"2", {1, 1, 1}, {0}}};
+  const auto conf = [](const char* type, const char* place, const char* overflow) {
+    return json{{"class_name", "QuantizerConfig"},
+                {"config", {{"q_type", type}, {"place", place}, {"round_mode", "RND"}, {"overflow_mode", overflow}}}};
+  };
+  json layer = {{"class_name", "QConv1D"},
+                {"config",
+                 {{"name", "qc"}, {"filters", F}, {"kernel_size", {K}}, {"strides", {1}}, {"padding", "same"},
+                  {"dilation_rate", {1}}, {"groups", 1}, {"activation", "relu"}, {"use_bias", true},
+                  {"enable_iq", true}, {"enable_oq", true}, {"iq_conf", conf("kif", "datalane", "WRAP")},
+                  {"kq_conf", conf("kbi", "weight", "SAT_SYM")}, {"bq_conf", conf("kbi", "bias", "SAT_SYM")},
+                  {"oq_conf", conf("kif", "datalane", "SAT")}}}};
+  const auto c = compile(sequential({T, C}, json::array({layer}).dump(), w));
+  ASSERT_EQ(c.graph.tensor(c.graph.outputs[0]).shape, (ir::Shape{T, F}));
+  const size_t batch = 64;
+  // Inputs on the 2^-6 grid in [-8, 8): beyond the iq's ranges (they wrap) and between its levels (they round).
+  const auto x = grid_inputs(batch * T * C, 3);
+  std::vector<double> wq(K * C * F);
+  for (int64_t e = 0; e < K * C * F; ++e) wq[e] = hgq_quantize(kw[e], kk[e], ki[e], kb[e] - ki[e], false, true);
+  const double bq[2] = {hgq_quantize(0.37, 1, 0, 3, false, true), hgq_quantize(-0.81, 1, 1, 3, false, true)};
+  std::vector<double> want(batch * T * F);
+  size_t wrapped = 0;
+  for (size_t s = 0; s < batch; ++s) {
+    std::vector<double> xq(T * C);
+    for (int64_t e = 0; e < T * C; ++e) {
+      xq[e] = hgq_quantize(x[s * T * C + e], iq_k[e], iq_i[e], iq_f[e], true, false);
+      wrapped += std::fabs(xq[e] - x[s * T * C + e]) > 1.0;
+    }
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t o = 0; o < F; ++o) {
+        double acc = bq[o];
+        for (int64_t j = 0; j < K; ++j) {
+          const int64_t p = t + j - 1;  // 'same', kernel 3: one position of padding on each side
+          if (p < 0 || p >= T) continue;
+          for (int64_t ch = 0; ch < C; ++ch) acc += xq[p * C + ch] * wq[(j * C + ch) * F + o];
+        }
+        want[s * T * F + t * F + o] = hgq_quantize(std::max(acc, 0.0), 0, 3, 2, false, false);
+      }
+  }
+  const auto y = emulate(c, x, batch);
+  size_t differ = 0;
+  for (size_t k = 0; k < y.size(); ++k) differ += y[k] != want[k];
+  std::printf("[hgq2_conv1d] emulator vs HGQ2's quantizer formula: %zu of %zu values differ (%zu inputs wrapped)\n", differ,
+              y.size(), wrapped);
+  EXPECT_EQ(differ, 0u);
+  EXPECT_GT(wrapped, 100u);
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  expect_firmware_equals_emulator(c, {std::vector<double>(x.begin(), x.begin() + 40 * T * C)}, 40, "hgq2_conv1d");
+}
+
+// HGQ2 QConv2D, kernel quantizer only (no iq, oq or bias): y[i][j] = sum_ab x[i+a][j+b] · kq(w[a][b]) over a
+// 'valid' 2x2 window, the kernel [kh, kw, C_in, C_out] as Keras stores it.
+TEST(KerasLayers, Hgq2Conv2DKernelQuantizer) {
+  const std::vector<double> kw = {0.61, -1.32, 0.27, 0.9};
+  Weights w;
+  w["qc2"] = {{"kernel", {2, 2, 1, 1}, kw}};
+  // kbi, RND, SAT: b = 3 (without the sign), i = 1, so f = 2; order b, i, k.
+  w["qc2/kq/quantizer"] = {{"0", {1}, {3}}, {"1", {1}, {1}}, {"2", {1}, {1}}};
+  json layer = {{"class_name", "QConv2D"},
+                {"config",
+                 {{"name", "qc2"}, {"filters", 1}, {"kernel_size", {2, 2}}, {"strides", {1, 1}}, {"padding", "valid"},
+                  {"activation", "linear"}, {"use_bias", false}, {"enable_iq", false}, {"enable_oq", false},
+                  {"iq_conf", nullptr}, {"bq_conf", nullptr},
+                  {"kq_conf", {{"class_name", "QuantizerConfig"},
+                               {"config", {{"q_type", "kbi"}, {"place", "weight"}, {"round_mode", "RND"}, {"overflow_mode", "SAT"}}}}}}}};
+  const auto c = compile(sequential({4, 4, 1}, json::array({layer}).dump(), w));
+  ASSERT_EQ(c.graph.tensor(c.graph.outputs[0]).shape, (ir::Shape{3, 3, 1}));
+  std::vector<double> wq;
+  for (double v : kw) wq.push_back(hgq_quantize(v, 1, 1, 2, false, false));
+  EXPECT_EQ(wq, (std::vector<double>{0.5, -1.25, 0.25, 1.0}));
+  const size_t batch = 10;
+  const auto x = grid_inputs(batch * 16, 9);
+  std::vector<double> want;
+  for (size_t s = 0; s < batch; ++s)
+    for (size_t i = 0; i < 3; ++i)
+      for (size_t j = 0; j < 3; ++j) {
+        double acc = 0;
+        for (size_t a = 0; a < 2; ++a)
+          for (size_t b = 0; b < 2; ++b) acc += x[s * 16 + (i + a) * 4 + j + b] * wq[a * 2 + b];
+        want.push_back(acc);
+      }
+  EXPECT_EQ(emulate(c, x, batch), want);
+}
+
 }  // namespace

@@ -1,7 +1,8 @@
-// HGQ2 (hgq.layers) layers in Keras 3 files: QDense with per-element fixed-point quantizers on its input
-// (iq, 'datalane'), kernel (kq) and bias (bq). A quantizer's parameters live in the weights file as variables
-// of the sub-object '<layer>/<kq|bq|iq|oq>/quantizer': 'kbi' (keep_negative k, bits b excluding the sign,
-// integer bits i; f = b - i) or 'kif' (k, i, f), each broadcast over the quantized tensor. HGQ2's quantizer
+// HGQ2 (hgq.layers) layers in Keras 3 files: QDense and QConv1D/QConv2D with per-element fixed-point quantizers
+// on their input (iq, 'datalane'), kernel (kq), bias (bq) and output (oq, after the activation). A quantizer's
+// parameters live in the weights file as variables of the sub-object '<layer>/<kq|bq|iq|oq>/quantizer': 'kbi'
+// (keep_negative k, bits b excluding the sign, integer bits i; f = b - i) or 'kif' (k, i, f), each broadcast
+// over the quantized tensor. HGQ2's quantizer
 // (the 'quantizers' package, FixedPointQuantizer): i = max(i, -f); not WRAP: clip to [-k·(2^i - 2^-f)
 // (SAT_SYM) or -k·2^i (SAT), 2^i - 2^-f], then round(x·2^f)/2^f; WRAP: round, then wrap into [-k·2^i, 2^i);
 // an element with k + i + f <= 0 is 0. round: RND floor(v + 1/2), RND_CONV half to even, TRN floor.
@@ -203,6 +204,20 @@ bool enabled(Context& ctx, const Layer& l, const std::string& flag, const std::s
   return ctx.get_bool(l, flag, true) && ctx.has(l, conf);
 }
 
+Value activation(Context& ctx, const Layer& l, const Value& y) {
+  if (!ctx.has(l, "activation")) return y;
+  const std::string fn = ctx.activation_name(l, ctx.get(l, "activation"));
+  return ctx.activation(l, y, fn, fn);
+}
+
+// The layer's output quantizer (enable_oq, HGQ2 applies it to what the layer returns: after the activation),
+// its variables under '<layer>/oq/quantizer'.
+Value output_quantizer(Context& ctx, const Layer& l, const Value& y) {
+  if (!ctx.get_bool(l, "enable_oq", false)) return y;
+  if (!ctx.has(l, "oq_conf")) ctx.fail(l, "enable_oq is set but oq_conf is missing");
+  return quantize_data(ctx, l, y, read_quantizer(ctx, l, "oq_conf", "oq/quantizer", y.shape), "oq_conf", "oq");
+}
+
 // HGQ (1.x) proxy models: a FixedPointQuantizer layer with per-element variables keep_negative k, bits b and
 // integers I (ap_fixed's I, the sign included): element j is ap_fixed<b_j, I_j> (k_j = 1) or ap_ufixed<b_j, I_j>
 // with the layer's RND and SAT modes, 0 where b_j = 0 (HGQ.proxy gfixed_quantizer). As (k, i, f): i = I - k,
@@ -269,7 +284,6 @@ std::vector<Value> convert_hgq_dense(Context& ctx, const Layer& l, const std::ve
   if (x.shape.size() != 1)
     ctx.fail(l, fmt::format("an HGQ2 QDense on an input of shape {} is not supported yet", ir::to_string(x.shape)),
              "add a Flatten before the layer");
-  if (ctx.get_bool(l, "enable_oq", false)) ctx.fail(l, "HGQ2 output quantizers (enable_oq) are not supported yet");
   const int64_t units = ctx.get_int(l, "units");
   const int64_t cin = x.shape[0];
   if (enabled(ctx, l, "enable_iq", "iq_conf"))
@@ -286,11 +300,47 @@ std::vector<Value> convert_hgq_dense(Context& ctx, const Layer& l, const std::ve
   Value y = ctx.emit(l, ir::OpKind::Dense, {x}, {units});
   ctx.param("weight", {cin, units}, std::move(w.values), w.type, w.origin);
   ctx.param("bias", {units}, std::move(b.values), b.type, b.origin);
-  if (ctx.has(l, "activation")) {
-    const std::string fn = ctx.activation_name(l, ctx.get(l, "activation"));
-    y = ctx.activation(l, y, fn, fn);
+  return {output_quantizer(ctx, l, activation(ctx, l, y))};
+}
+
+// HGQ2 QConv1D / QConv2D (hgq/layers/conv.py): iq on the input map, the convolution of the kq-quantized kernel,
+// plus the bq-quantized bias, the activation, then oq (the quantizers as QDense's).
+std::vector<Value> convert_hgq_conv(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  const size_t r = l.cls.find("1D") != std::string::npos ? 1 : 2;
+  if (in.size() != 1) ctx.fail(l, fmt::format("has {} inputs, expected one", in.size()));
+  if (ctx.has(l, "data_format") && ctx.get_str(l, "data_format") != "channels_last")
+    ctx.fail(l, "data_format '" + ctx.get_str(l, "data_format") + "' is not supported",
+             "firmnet reads channels_last models (Keras's default)");
+  Value x = in[0];
+  if (x.shape.size() != r + 1)
+    ctx.fail(l, fmt::format("input of shape {} is not a {}-D channels-last map", ir::to_string(x.shape), r));
+  const bool iq = enabled(ctx, l, "enable_iq", "iq_conf");
+  if (iq) {  // the quantizer sees the map as it arrives: a ZeroPadding before it is refused by plain()
+    x = ctx.plain(l, x);
+    x = quantize_data(ctx, l, x, read_quantizer(ctx, l, "iq_conf", "iq/quantizer", x.shape), "iq_conf", "iq");
   }
-  return {y};
+  const int64_t cin = x.shape.back();
+  ConvSpec s;
+  s.out_channels = ctx.get_int(l, "filters");
+  s.kernel = ctx.get_ints(l, "kernel_size", r);
+  s.strides = ctx.get_ints(l, "strides", r, 1);
+  s.dilations = ctx.get_ints(l, "dilation_rate", r, 1);
+  s.padding = ctx.get_str(l, "padding", "valid");
+  if (ctx.get_int(l, "groups", 1) != 1) ctx.fail(l, "an HGQ2 convolution with groups != 1 is not supported yet");
+  if (s.out_channels <= 0 || s.out_channels > kMaxElements) ctx.fail(l, fmt::format("filters = {} is out of range", s.out_channels));
+  ir::Shape wshape = s.kernel;
+  wshape.push_back(cin);
+  wshape.push_back(s.out_channels);
+  const Array& k = ctx.weight(l, 0, "kernel", wshape);
+  s.weight = ctx.has(l, "kq_conf") ? quantize_weight(ctx, l, "kq_conf", "kq/quantizer", wshape, k.values)
+                                   : QuantizedConst{k.values, std::nullopt, {}};
+  if (ctx.get_bool(l, "use_bias", true)) {
+    const Array& b = ctx.weight(l, 1, "bias", {s.out_channels});
+    s.bias = ctx.has(l, "bq_conf") ? quantize_weight(ctx, l, "bq_conf", "bq/quantizer", {s.out_channels}, b.values)
+                                   : QuantizedConst{b.values, std::nullopt, {}};
+  }
+  const Value y = emit_conv(ctx, l, x, s, "");
+  return {output_quantizer(ctx, l, activation(ctx, l, y))};
 }
 
 }  // namespace firmnet::frontends::keras

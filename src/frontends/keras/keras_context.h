@@ -103,6 +103,7 @@ std::string supported_layers_list();
 // HGQ2 layers (hgq_layers.cpp): whether a Q layer is HGQ2's (it has kq_conf / iq_conf), and its QDense.
 bool is_hgq_layer(Context& ctx, const Layer& l);
 std::vector<Value> convert_hgq_dense(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_hgq_conv(Context&, const Layer&, const std::vector<Value>&);  // QConv1D/2D
 // HGQ 1.x proxy models' FixedPointQuantizer layer (per-element ap_fixed casts).
 std::vector<Value> convert_hgq1_quantizer(Context&, const Layer&, const std::vector<Value>&);
 

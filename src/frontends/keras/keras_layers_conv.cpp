@@ -99,6 +99,7 @@ Value emit_conv(Context& ctx, const Layer& l, const Value& x, const ConvSpec& s,
 }
 
 std::vector<Value> convert_conv(Context& ctx, const Layer& l, const std::vector<Value>& in) {
+  if ((l.cls == "QConv1D" || l.cls == "QConv2D") && is_hgq_layer(ctx, l)) return convert_hgq_conv(ctx, l, in);
   check_channels_last(ctx, l);
   const size_t r = rank_of(l.cls);
   const Value& x = map_input(ctx, l, in, r);
