@@ -548,4 +548,51 @@ TEST(KerasLayers, Hgq2Conv2DKernelQuantizer) {
   EXPECT_EQ(emulate(c, x, batch), want);
 }
 
+// ------------------------------------------------------------------------------------------------------
+// QKeras QAveragePooling2D / QGlobalAveragePooling2D (qpooling.py): y = keras_average(x) · area ·
+// average_quantizer(1/area), i.e. sum(window) · q(1/area) for a full window (QKeras's float32 (sum/area)·area
+// equals the sum up to float32 rounding). quantized_bits(4, 0, alpha=1)(1/9) = round(8/9)/8 = 1/8 for the 3x3
+// pool; quantized_bits(6, 0, alpha=1)(1/36) = round(32/36)/32 = 1/32 for the global pool of the 6x6 map, whose
+// activation quantizer quantized_bits(8, 2) follows.
+TEST(KerasLayers, QKerasAveragePoolsQuantizeTheirReciprocal) {
+  const auto f = functional({{"x", {6, 6, 2}}}, R"js([
+      {"class_name": "QAveragePooling2D", "config": {"name": "qap", "pool_size": [3, 3], "strides": [3, 3],
+        "padding": "valid", "data_format": "channels_last", "average_quantizer": "quantized_bits(4, 0, alpha=1)",
+        "activation": null}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+      {"class_name": "QGlobalAveragePooling2D", "config": {"name": "qgap", "data_format": "channels_last",
+        "average_quantizer": {"class_name": "quantized_bits", "config": {"bits": 6, "integer": 0, "symmetric": 0,
+          "keep_negative": true, "alpha": 1}},
+        "activation": "quantized_bits(8, 2, alpha=1)"}, "inbound_nodes": [[["x", 0, 0, {}]]]}])js",
+                            {"qap", "qgap"});
+  const auto c = compile(f);
+  bool named = false;
+  for (const auto& w : c.warnings) named = named || w.message.find("'qap', 'qgap' in float between its quantizers") != std::string::npos;
+  EXPECT_TRUE(named);
+  const size_t batch = 30;
+  const auto x = grid_inputs(batch * 72, 13);
+  std::vector<double> want_ap, want_gap;
+  for (size_t s = 0; s < batch; ++s) {
+    for (size_t i = 0; i < 2; ++i)
+      for (size_t j = 0; j < 2; ++j)
+        for (size_t ch = 0; ch < 2; ++ch) {
+          double sum = 0;
+          for (size_t a = 0; a < 3; ++a)
+            for (size_t b = 0; b < 3; ++b) sum += x[s * 72 + ((i * 3 + a) * 6 + j * 3 + b) * 2 + ch];
+          want_ap.push_back(sum / 8);
+        }
+    for (size_t ch = 0; ch < 2; ++ch) {
+      double sum = 0;
+      for (size_t p = 0; p < 36; ++p) sum += x[s * 72 + p * 2 + ch];
+      // area 36: quantized_bits(6, 0)(1/36) = round(32/36)/32 = 1/32; then quantized_bits(8, 2): round(y·32)/32
+      // clipped to [-4, 127/32].
+      want_gap.push_back(std::clamp(std::nearbyint(sum / 32 * 32), -128.0, 127.0) / 32);
+    }
+  }
+  const auto r = emulator::Emulator(c.graph).run({x}, batch);
+  EXPECT_EQ(r.outputs.at(0), want_ap);
+  EXPECT_EQ(r.outputs.at(1), want_gap);
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  expect_firmware_equals_emulator(c, {x}, batch, "qkeras_avg_pools");
+}
+
 }  // namespace

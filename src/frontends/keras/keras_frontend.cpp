@@ -65,8 +65,10 @@ class Walker {
   void note_arithmetic(const Layer& l) {
     if (!l.cls.empty() && l.cls[0] == 'Q') {
       quantized_ = true;
-      // QBatchNormalization quantizes its parameters, then computes the batch norm in float.
-      if (l.cls == "QBatchNormalization") float_layers_.push_back(l.name);
+      // QBatchNormalization quantizes its parameters, then computes the batch norm in float; the QKeras
+      // average pools compute Keras's float32 average, times the area, times the quantized 1/area.
+      if (l.cls == "QBatchNormalization" || l.cls == "QAveragePooling2D" || l.cls == "QGlobalAveragePooling2D")
+        float_layers_.push_back(l.name);
       // QLSTM/QGRU/QSimpleRNN quantize their weights (and states), then run the cell in float: sigmoid/tanh or the
       // hard functions on float pre-activations, float products.
       if (l.cls == "QLSTM" || l.cls == "QGRU" || l.cls == "QSimpleRNN") float_layers_.push_back(l.name);

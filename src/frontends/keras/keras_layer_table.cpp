@@ -54,6 +54,8 @@ const std::map<std::string, Converter>& table() {
       {"MaxPool2D", convert_pool},
       {"AvgPool1D", convert_pool},
       {"AvgPool2D", convert_pool},
+      {"QAveragePooling2D", convert_pool},                // average_quantizer: keras_layers_conv.cpp
+      {"QGlobalAveragePooling2D", convert_global_pool},
       {"GlobalAveragePooling1D", convert_global_pool},
       {"GlobalAveragePooling2D", convert_global_pool},
       {"GlobalMaxPooling1D", convert_global_pool},

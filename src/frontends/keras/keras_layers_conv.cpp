@@ -18,6 +18,24 @@ size_t rank_of(const std::string& cls) {
   return 0;
 }
 
+// QKeras QAveragePooling2D / QGlobalAveragePooling2D (qpooling.py): Keras's average (the sum over c valid
+// elements, / c), times the pool area, times average_quantizer(1 / area); then the layer's activation. As the
+// Pool's reciprocal table: entry c = area · q(1/area) / c (for a 'valid' window c = area: the sum times
+// q(1/area)). Without an average_quantizer the plain average.
+void qkeras_average(Context& ctx, const Layer& l, int64_t taps) {
+  if (!ctx.has(l, "average_quantizer")) return;
+  const double q = quantize_weights(ctx, l, ctx.get(l, "average_quantizer"), "average", {1},
+                                    {1.0 / static_cast<double>(taps)})
+                       .values.at(0);
+  std::vector<double> r = {0.0};
+  for (int64_t c = 1; c <= taps; ++c) r.push_back(static_cast<double>(taps) * q / static_cast<double>(c));
+  ir::Node& n = ctx.graph.nodes.back();
+  ir::Tensor& t = ctx.graph.tensor(n.param("reciprocal"));
+  t.values = r;
+  t.type = exact_type(r);
+  t.origin = fmt::format("QKeras average_quantizer: {} · q(1/{}) = {} per valid element count", taps, taps, taps * q);
+}
+
 void check_channels_last(Context& ctx, const Layer& l) {
   if (ctx.has(l, "data_format") && ctx.get_str(l, "data_format") != "channels_last")
     ctx.fail(l, "data_format '" + ctx.get_str(l, "data_format") + "' is not supported",
@@ -225,7 +243,9 @@ std::vector<Value> convert_pool(Context& ctx, const Layer& l, const std::vector<
     std::vector<double> inv = {0.0};
     for (int64_t c = 1; c <= taps; ++c) inv.push_back(1.0 / static_cast<double>(c));
     ctx.param("reciprocal", {taps + 1}, std::move(inv));
+    if (l.cls[0] == 'Q') qkeras_average(ctx, l, taps);
   }
+  if (l.cls[0] == 'Q') return {layer_activation(ctx, l, y)};
   return {y};
 }
 
@@ -252,9 +272,11 @@ std::vector<Value> convert_global_pool(Context& ctx, const Layer& l, const std::
     std::vector<double> inv = {0.0};
     for (int64_t k = 1; k <= taps; ++k) inv.push_back(1.0 / static_cast<double>(k));
     ctx.param("reciprocal", {taps + 1}, std::move(inv));
+    if (l.cls[0] == 'Q') qkeras_average(ctx, l, taps);
   }
-  if (keepdims) return {y};
-  return {ctx.emit(l, ir::OpKind::Reshape, {y}, {c}, "flat")};
+  if (!keepdims) y = ctx.emit(l, ir::OpKind::Reshape, {y}, {c}, "flat");
+  if (l.cls[0] == 'Q') return {layer_activation(ctx, l, y)};
+  return {y};
 }
 
 std::vector<Value> convert_zero_padding(Context& ctx, const Layer& l, const std::vector<Value>& in) {
