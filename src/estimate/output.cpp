@@ -52,15 +52,22 @@ Estimate read_estimate_json(const std::string& text) {
   Estimate e;
   try {
     const auto j = nlohmann::json::parse(text);
-    auto row = [](const nlohmann::json& r) {
+    // A count: an integer JSON number within int64 (a float such as 4e95 would make nlohmann's conversion UB).
+    auto count = [](const nlohmann::json& r, const char* key) -> int64_t {
+      const nlohmann::json& v = r.at(key);
+      if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return v.get<int64_t>();
+      if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<int64_t>();
+      throw Error("estimate.json", fmt::format("is malformed: '{}' is {}, not an integer count", key, v.dump().substr(0, 40)),
+                  "rewrite it with firmnet convert");
+    };
+    auto row = [&count](const nlohmann::json& r) {
       Row out;
       out.name = r.value("name", "");
       out.op = r.value("op", "total");
-      out.latency_min = r.at("latency_min").get<int64_t>();
-      out.latency_max = r.at("latency_max").get<int64_t>();
-      out.ii = r.at("ii").get<int64_t>();
-      out.res = {r.at("dsp").get<int64_t>(), r.at("lut").get<int64_t>(), r.at("ff").get<int64_t>(),
-                 r.at("bram_18k").get<int64_t>(), r.at("uram").get<int64_t>()};
+      out.latency_min = count(r, "latency_min");
+      out.latency_max = count(r, "latency_max");
+      out.ii = count(r, "ii");
+      out.res = {count(r, "dsp"), count(r, "lut"), count(r, "ff"), count(r, "bram_18k"), count(r, "uram")};
       return out;
     };
     e.total = row(j.at("total"));

@@ -55,6 +55,27 @@ TEST(FuzzFindings, EstimateJsonOfNamesThatAreNotUtf8) {
   EXPECT_NE(json.find("fc\xef\xbf\xbd"), std::string::npos) << json;
 }
 
+// fuzz_report (2026-12-06): a count written as 4.44e+95 reached nlohmann's get<int64_t>, a float-to-integer
+// conversion out of range (UBSan: undefined behaviour).
+TEST(FuzzFindings, EstimateJsonCountThatIsNotAnIntegerIsAnError) {
+  for (const char* v : {"4.44444e+95", "1.5", "18446744073709551615", "-2"}) {
+    const std::string text = std::string(R"({"total": {"latency_min": 1, "latency_max": 1, "ii": 1, "dsp": )") + v +
+                             R"(, "lut": 0, "ff": 0, "bram_18k": 0, "uram": 0}, "layers": [], "part": "xcvu13p", )"
+                             R"("clock_ns": 5, "feasibility": []})";
+    if (std::string(v) == "-2") {  // a negative integer is read (the reader does not judge plausibility)
+      EXPECT_EQ(read_estimate_json(text).total.res.dsp, -2);
+      continue;
+    }
+    try {
+      read_estimate_json(text);
+      ADD_FAILURE() << v;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'dsp' is " + std::string(v).substr(0, 4)), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not an integer count"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(FuzzFindings, MalformedEstimateJsonIsAnError) {
   for (const std::string& text : {std::string(), std::string("{"), std::string("[]"), std::string("{\"total\": 1}"), std::string(10000, '['),
                                   std::string("{\"total\": {\"latency_min\": \"x\"}}")}) {
