@@ -107,3 +107,91 @@ TEST(OnnxActivation, SoftmaxAxis) {
 
 }  // namespace
 }  // namespace firmnet::test
+
+namespace firmnet::test {
+namespace {
+using ir::OpKind;
+
+// PRelu: one slope is a leaky_relu; per feature, per channel and per element it is relu(x) + slope·(x - relu(x)),
+// the form the Keras PReLU has (frontends/prelu.h), with the slopes in the order the data is held.
+TEST(OnnxActivation, PReluScalarSlopeIsALeakyRelu) {
+  for (int opset : {7, 9, 16}) {
+    SCOPED_TRACE(opset);
+    const auto g = load_text("<ir_version: 8, opset_import: [\"\" : " + std::to_string(opset) +
+                             "]>\n g (float[N,4] x) => (float[N,4] y) <float[1] s = {0.25}> { y = PRelu(x, s) }");
+    ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::Input, OpKind::Activation}));
+    EXPECT_EQ(g.nodes[1].attr_str("function"), "leaky_relu");
+    EXPECT_EQ(g.nodes[1].attr_float("alpha"), 0.25);
+    EXPECT_EQ(param_values(g, g.nodes[1], "alpha"), (std::vector<double>{0.25}));
+    EXPECT_EQ(g.outputs[0], g.nodes[1].outputs[0]);
+  }
+  // A per-feature slope whose values are all equal is one slope too.
+  const auto u = load_text(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,4] x) => (float[N,4] y) <float[4] s = {0.5, 0.5, 0.5, 0.5}> { y = PRelu(x, s) })");
+  ASSERT_EQ(kinds(u), (std::vector<OpKind>{OpKind::Input, OpKind::Activation}));
+  EXPECT_EQ(u.nodes[1].attr_str("function"), "leaky_relu");
+}
+
+TEST(OnnxActivation, PReluPerFeatureSlope) {
+  const auto g = load_text(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,4] x) => (float[N,4] y) <float[4] s = {0.1, 0.2, 0.3, 0.4}> { y = PRelu(x, s) })");
+  ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::Input, OpKind::Activation, OpKind::Elementwise,
+                                           OpKind::Elementwise, OpKind::Elementwise}));
+  EXPECT_EQ(g.nodes[1].attr_str("function"), "relu");
+  EXPECT_EQ(g.nodes[2].attr_str("op"), "sub");
+  EXPECT_EQ(g.nodes[2].inputs, (std::vector<ir::TensorId>{g.nodes[1].inputs[0], g.nodes[1].outputs[0]}));
+  EXPECT_EQ(g.nodes[3].attr_str("op"), "mul");
+  EXPECT_EQ(param_values(g, g.nodes[3], "constant"), (std::vector<double>{0.1f, 0.2f, 0.3f, 0.4f}));
+  EXPECT_EQ(g.nodes[4].attr_str("op"), "add");
+  EXPECT_EQ(g.nodes[4].inputs, (std::vector<ir::TensorId>{g.nodes[1].outputs[0], g.nodes[3].outputs[0]}));
+  EXPECT_EQ(g.outputs[0], g.nodes[4].outputs[0]);
+}
+
+TEST(OnnxActivation, PReluOnAMapPerChannelAndPerElementInTheHeldOrder) {
+  // After a Conv the map is held channels-last [H, W, C]: a [C, 1, 1] slope is one per channel (the last axis).
+  const auto g = load_text(R"(
+    <ir_version: 8, opset_import: ["" : 11]>
+    g (float[N,2,2,3] x) => (float[N,2,2,3] y) <float[2,2,1,1] w = {1.0, 0.0, 0.0, 1.0}, float[2,1,1] s = {0.5, -0.25}>
+    { c = Conv(x, w)
+      y = PRelu(c, s) })");
+  ASSERT_EQ(g.nodes.size(), 6u);
+  EXPECT_EQ(g.nodes[1].kind, OpKind::Conv);
+  EXPECT_EQ(g.tensor(g.nodes[2].outputs[0]).shape, (ir::Shape{2, 3, 2}));
+  EXPECT_EQ(param_values(g, g.nodes[4], "constant"), (std::vector<double>{0.5, -0.25}));
+  // Per element [C, H, W] = [2, 2, 3]: the slopes permuted to [H, W, C].
+  const auto e = load_text(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,2,2,3] x) => (float[N,2,2,3] y) <float[2,2,1,1] w = {1.0, 0.0, 0.0, 1.0},
+      float[2,2,3] s = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}>
+    { c = Conv(x, w)
+      y = PRelu(c, s) })");
+  ASSERT_EQ(e.nodes.size(), 6u);
+  EXPECT_EQ(param_values(e, e.nodes[4], "constant"),
+            (std::vector<double>{0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11}));
+  EXPECT_EQ(e.tensor(e.nodes[4].param("constant")).shape, (ir::Shape{2, 3, 2}));
+  // The result keeps the map's layout: the graph output is in the model's NCHW order.
+  ASSERT_TRUE(e.tensor(e.outputs[0]).layout.has_value());
+}
+
+TEST(OnnxActivation, PReluSlopesThatDoNotBroadcastAreRefused) {
+  EXPECT_NE(load_error(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,4] x) => (float[N,4] y) <float[3] s = {0.1, 0.2, 0.3}> { y = PRelu(x, s) })")
+                .find("node #0 (PRelu): slope of shape [3] does not broadcast to the data shape [1,4]"),
+            std::string::npos);
+  // A slope that would widen the data (unidirectional broadcasting only).
+  EXPECT_NE(load_error(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,1] x) => (float[N,4] y) <float[4] s = {0.1, 0.2, 0.3, 0.4}> { y = PRelu(x, s) })")
+                .find("does not broadcast to the data shape"),
+            std::string::npos);
+  const std::string data_slope = load_error(R"(
+    <ir_version: 8, opset_import: ["" : 13]>
+    g (float[N,4] x, float[N,4] s) => (float[N,4] y) { y = PRelu(x, s) })");
+  EXPECT_NE(data_slope.find("the slope (input 's') must be a constant"), std::string::npos) << data_slope;
+}
+
+}  // namespace
+}  // namespace firmnet::test

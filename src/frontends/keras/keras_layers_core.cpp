@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "frontends/keras/keras_context.h"
+#include "frontends/prelu.h"
 
 namespace firmnet::frontends::keras {
 
@@ -125,32 +126,49 @@ std::vector<Value> convert_leaky_relu(Context& ctx, const Layer& l, const std::v
   return {leaky(ctx, l, x, alpha)};
 }
 
-// PReLU(x) = relu(x) + alpha * (x - relu(x)), alpha per element (or per channel with shared axes).
+// PReLU(x) = x >= 0 ? x : alpha * x: alpha has the input's shape with 1 on the shared axes, broadcast to the
+// input; the IR is the frontends' shared PReLU form (frontends/prelu.h).
 std::vector<Value> convert_prelu(Context& ctx, const Layer& l, const std::vector<Value>& in) {
   const Value x = single_input(ctx, l, in);
   const std::vector<Array>& w = ctx.weights(l, 1);
   const Array& a = w[0];
-  int64_t n = 1;
-  for (int64_t d : a.shape) n *= d;
-  bool uniform = true;
-  for (double v : a.values) uniform = uniform && v == a.values[0];
-  if (!a.values.empty() && uniform) return {leaky(ctx, l, x, a.values[0])};
   const int64_t numel = ir::num_elements(x.shape);
-  std::vector<double> alpha;
-  if (n == numel) alpha = a.values;
-  else if (n == x.shape.back()) alpha = a.values;
-  else
+  // alpha's shape aligned with the input's trailing axes (Keras drops none; a scalar or [C] aligns at the end).
+  const size_t r = x.shape.size();
+  if (a.shape.size() > r)
     ctx.fail(l, fmt::format("alpha of shape {} does not match the input {}", ir::to_string(a.shape), ir::to_string(x.shape)),
-             "share alpha over all axes but the channels");
-  const Value r = unary(ctx, l, x, "relu");
-  const Value d = ctx.emit(l, ir::OpKind::Elementwise, {x, r}, x.shape, "neg");
-  ctx.graph.nodes.back().attrs["op"] = std::string("sub");
-  const Value m = ctx.emit(l, ir::OpKind::Elementwise, {d}, x.shape, "scaled");
-  ctx.graph.nodes.back().attrs["op"] = std::string("mul");
-  ctx.param("constant", {static_cast<int64_t>(alpha.size())}, alpha);
-  const Value y = ctx.emit(l, ir::OpKind::Elementwise, {r, m}, x.shape, "sum");
-  ctx.graph.nodes.back().attrs["op"] = std::string("add");
-  return {y};
+             "alpha has the input's shape with 1 on the shared axes");
+  ir::Shape ashape(r - a.shape.size(), 1);
+  ashape.insert(ashape.end(), a.shape.begin(), a.shape.end());
+  for (size_t k = 0; k < r; ++k)
+    if (ashape[k] != 1 && ashape[k] != x.shape[k])
+      ctx.fail(l, fmt::format("alpha of shape {} does not match the input {}", ir::to_string(a.shape),
+                              ir::to_string(x.shape)),
+               "alpha has the input's shape with 1 on the shared axes");
+  if (ir::num_elements(ashape) != static_cast<int64_t>(a.values.size()))
+    ctx.fail(l, fmt::format("alpha holds {} values for its shape {}", a.values.size(), ir::to_string(a.shape)));
+  std::vector<double> alpha(static_cast<size_t>(numel));
+  for (int64_t i = 0; i < numel; ++i) {  // input index -> alpha index (size-1 axes read element 0)
+    int64_t rest = i, ai = 0, stride = 1;
+    for (size_t k = r; k-- > 0;) {
+      const int64_t idx = rest % x.shape[k];
+      rest /= x.shape[k];
+      if (ashape[k] != 1) ai += idx * stride;
+      stride *= ashape[k];
+    }
+    alpha[static_cast<size_t>(i)] = a.values[static_cast<size_t>(ai)];
+  }
+  const PreluNodeFn node = [&](ir::OpKind kind, const std::vector<ir::TensorId>& inputs, const std::string& suffix,
+                               bool) {
+    std::vector<Value> vs;
+    for (ir::TensorId id : inputs) vs.push_back(Value{id, x.shape, {}, {}});
+    return ctx.emit(l, kind, vs, x.shape, suffix).id;
+  };
+  const PreluConstFn constant = [&](const std::string& node_name, const std::string& role, ir::Shape shape,
+                                    std::vector<double> values) {
+    return ctx.add_constant(node_name, role, std::move(shape), std::move(values));
+  };
+  return {Value{build_prelu(ctx.graph, x.id, std::move(alpha), l.where, node, constant), x.shape, {}, {}}};
 }
 
 std::vector<Value> convert_elu(Context& ctx, const Layer& l, const std::vector<Value>& in) {

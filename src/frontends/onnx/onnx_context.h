@@ -190,6 +190,7 @@ void convert_plain(Context& ctx, const OnnxNode& n) {
   convert_function(ctx, n, F);
 }
 void convert_leaky_relu(Context&, const OnnxNode&);
+void convert_prelu(Context&, const OnnxNode&);
 void convert_elu(Context&, const OnnxNode&);
 void convert_selu(Context&, const OnnxNode&);
 void convert_hard_sigmoid(Context&, const OnnxNode&);

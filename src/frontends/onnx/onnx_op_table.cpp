@@ -30,6 +30,7 @@ constexpr OpEntry kOps[] = {
     // activations (plain ones: one line here and the function in ir/activations.def)
     {"Relu", convert_plain<ir::ActivationFn::Relu>},
     {"LeakyRelu", convert_leaky_relu},
+    {"PRelu", convert_prelu},
     {"Elu", convert_elu},
     {"Selu", convert_selu},
     {"Sigmoid", convert_plain<ir::ActivationFn::Sigmoid>},

@@ -1,9 +1,11 @@
 // Activations: elementwise functions → Activation (attr "function"), Clip → relu/hard_tanh, Softmax.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <limits>
 
 #include "frontends/onnx/onnx_context.h"
+#include "frontends/prelu.h"
 
 namespace firmnet::frontends::onnx_detail {
 
@@ -94,6 +96,46 @@ void convert_clip(Context& ctx, const OnnxNode& n) {
     ctx.fail(n, "Clip(min=" + std::to_string(lo) + ", max=" + std::to_string(hi) + ") with one open bound is not supported",
              "Clip(0, inf) (ReLU) and Clip with two finite bounds (e.g. ReLU6) are supported");
   }
+}
+
+// PRelu(X, slope) = X >= 0 ? X : slope·X, slope a constant broadcast unidirectionally to X (opset 7 on: one
+// value, [C, 1, 1] per channel of a map, [C] per feature of a vector, or per element); opsets 1-6: one value or
+// X's shape. The IR is the frontends' shared PReLU form (frontends/prelu.h), on X as held (a map stays
+// channels-last: the slopes are permuted into that order).
+void convert_prelu(Context& ctx, const OnnxNode& n) {
+  const Value x = ctx.input_as_is(n, 0);
+  if (x.is_const) ctx.fail(n, "the data X (input '" + n.proto.input(0) + "') is a constant; expected a data tensor");
+  const Value& s = ctx.const_input(n, 1, "the slope");
+  const auto shape = broadcast_shapes(x.full_shape, s.full_shape);
+  const bool legacy_ok = s.values.size() == 1 || s.full_shape == x.full_shape ||
+                         (s.full_shape.size() + 1 == x.full_shape.size() &&
+                          std::equal(s.full_shape.begin(), s.full_shape.end(), x.full_shape.begin() + 1));
+  if (!shape || *shape != x.full_shape || (ctx.opset < 7 && !legacy_ok))
+    ctx.fail(n, "slope of shape " + shape_str(s.full_shape) + " does not broadcast to the data shape " +
+                    shape_str(x.full_shape) + " (batch counted as 1)",
+             "one slope, one per channel ([C, 1, 1] for an NCHW map, [C] for a vector), or one per element");
+  std::vector<double> alpha = broadcast_values(s.values, s.full_shape, x.full_shape);
+  if (x.layout) alpha = x.layout->to_held(alpha);  // in the order the data is held
+  const ir::Shape held = ctx.graph.tensor(x.id).shape;
+  const PreluNodeFn node = [&](ir::OpKind kind, const std::vector<ir::TensorId>& inputs, const std::string& suffix,
+                               bool last) {
+    if (last) {
+      const ir::TensorId out = ctx.add_activation_like(n, 0, x);
+      ir::Node& nd = ctx.add_node(n, kind);
+      nd.inputs = inputs;
+      nd.outputs = {out};
+      return out;
+    }
+    const ir::TensorId out = ctx.add_internal_node(n, kind, inputs.at(0), held, "_" + suffix);
+    ctx.graph.nodes.back().inputs = inputs;
+    ctx.graph.nodes.back().source = n.source;
+    return out;
+  };
+  const PreluConstFn constant = [&](const std::string& node_name, const std::string& role, ir::Shape cshape,
+                                    std::vector<double> values) {
+    return ctx.add_constant(node_name, role, std::move(cshape), std::move(values));
+  };
+  build_prelu(ctx.graph, x.id, std::move(alpha), n.where, node, constant);
 }
 
 void convert_softmax(Context& ctx, const OnnxNode& n) {
