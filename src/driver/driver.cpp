@@ -224,7 +224,11 @@ estimate::Estimate estimate(const Compiled& c) {
     for (const backends::StreamFifo& f : backends::stream_fifos(c.graph))
       plan->fifos.push_back({f.tensor, f.producer, f.consumer, f.elements, f.element_bits, f.depth});
   }
-  estimate::Estimate e = estimate::estimate(c.graph, target, plan ? &*plan : nullptr);
+  // io_parallel: the backend's schedule choices (which pools are unrolled).
+  estimate::ParallelPlan parallel;
+  for (size_t i = 0; i < c.graph.nodes.size(); ++i)
+    if (backends::pool_unrolled(c.graph, c.graph.nodes[i], c.config)) parallel.unrolled_pools.push_back(static_cast<int>(i));
+  estimate::Estimate e = estimate::estimate(c.graph, target, plan ? &*plan : nullptr, &parallel);
   // The HLS limits: the backend's own check (the one compile() warns about), ahead of the capacity.
   std::vector<estimate::Finding> limits;
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config)) {

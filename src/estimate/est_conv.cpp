@@ -1,8 +1,9 @@
-// Conv and Pool over channels-last maps, io_parallel (backends/vitis/kernels/firmnet_conv.h): the output-pixel
+// Conv and Pool over channels-last maps, io_parallel (backends/vitis/kernels/firmnet_conv.h): the Conv's output-pixel
 // loop is pipelined at II = reuse factor (Latency; Resource: one dense_resource pass per pixel), and each pixel
-// gathers its window from the partitioned input map. So a layer costs one pixel's arithmetic (the Dense model
+// gathers its window from the partitioned input map. So a conv costs one pixel's arithmetic (the Dense model
 // over the window's actual weights) plus the gather — every window value a mux over the input positions it
-// takes across the output pixels — and takes out_pixels × II cycles.
+// takes across the output pixels — and takes out_pixels × II cycles. A Pool is the same when its pixel loop is
+// pipelined; unrolled (the backend's choice, ParallelPlan) it is every pixel's compares or sums at once.
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -79,7 +80,64 @@ Row pool_window(const Context& c, const ir::Node& n) {
   return row;
 }
 
+namespace {
+
+bool unrolled_pool(const Context& c, const ir::Node& n) {
+  if (!c.parallel || c.g.nodes.empty()) return false;
+  const int index = static_cast<int>(&n - c.g.nodes.data());
+  const auto& u = c.parallel->unrolled_pools;
+  return std::find(u.begin(), u.end(), index) != u.end();
+}
+
+// Every output pixel at once (kernels/firmnet_conv.h pool_pixels<true>): each pixel's taps are constant
+// positions (wires, no gather), padding taps drop out, and an average's reciprocal is the pixel's constant.
+Row pool_unrolled(const Context& c, const ir::Node& n) {
+  const ir::PoolAttrs p = ir::PoolAttrs::of(c.g, n);
+  Row row = start_row(n);
+  const auto& xt = type_of(c.g, n.inputs.at(0));
+  const auto& rt = type_of(c.g, n.outputs.at(0));
+  const int64_t pixels = p.win.out_pixels(), ch = p.channels;
+  const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
+  int64_t longest = 1;  // the most taps of one pixel inside the map
+  for (int64_t q = 0; q < pixels; ++q) longest = std::max(longest, p.win.valid_taps(q));
+  if (p.mode == ir::PoolMode::Max) {
+    for (int64_t q = 0; q < pixels; ++q)
+      row.res.lut += ch * std::max<int64_t>(0, p.win.valid_taps(q) - 1) * (cmp_lut(xt.width) + sel_lut(xt.width));
+    row.res.lut += pixels * ch * cast_lut(xt, rt);
+    for (int64_t t = 1; t < longest; ++t) c.chain.op(kCmpSelNs, pixels * ch * xt.width);
+    row.detail = fmt::format("max of up to {} taps per channel, {} channels, {} output pixels at once", longest, ch,
+                             pixels);
+  } else {
+    const auto& acc = n.types.count("accum") ? n.types.at("accum") : rt;
+    const ir::Tensor& recip = c.g.tensor(n.param("reciprocal"));
+    double product_ns = 0;
+    int64_t dsp_products = 0, lut_products = 0;
+    for (int64_t q = 0; q < pixels; ++q) {
+      const int64_t k = p.divisor(q);
+      const int64_t raw = static_cast<size_t>(k) < recip.raw.size() ? recip.raw[static_cast<size_t>(k)] : 0;
+      const Product prod = constant_product(acc.width, raw, c.dsp48e2());
+      row.res.lut += ch * (std::max<int64_t>(0, p.win.valid_taps(q) - 1) * acc.width + prod.lut + cast_lut(acc, rt));
+      row.res.dsp += ch * prod.dsp;
+      product_ns = std::max(product_ns, prod.ns);
+      dsp_products += prod.kind == Product::Dsp ? ch : 0;
+      lut_products += prod.kind == Product::Lut ? ch : 0;
+    }
+    for (int64_t t = 1; t < longest; ++t) c.chain.op(add_ns(acc.width), pixels * ch * acc.width);
+    if (product_ns > 0) c.chain.op(product_ns, pixels * ch * acc.width);
+    row.detail = fmt::format("average of up to {} taps per channel, {} channels, {} output pixels at once; "
+                             "reciprocal products: {} DSP, {} LUT, the rest shifts", longest, ch, pixels,
+                             dsp_products, lut_products);
+  }
+  row.latency_min = row.latency_max = c.chain.cycles() - start;
+  row.res.ff += c.chain.ff() - ff0;
+  row.ii = std::max(1, n.reuse_factor);
+  return row;
+}
+
+}  // namespace
+
 Row estimate_pool(const Context& c, const ir::Node& n) {
+  if (unrolled_pool(c, n)) return pool_unrolled(c, n);
   const ir::PoolAttrs p = ir::PoolAttrs::of(c.g, n);
   const auto& xt = type_of(c.g, n.inputs.at(0));
   const int64_t pixels = p.win.out_pixels();
@@ -90,7 +148,9 @@ Row estimate_pool(const Context& c, const ir::Node& n) {
   c.chain.stages((pixels - 1) * R, 0);
   row.latency_min = row.latency_max = c.chain.cycles() - start;
   row.ii = pixels * R;
-  row.detail += fmt::format("; {} output pixels at II {}", pixels, R);
+  row.detail += fmt::format("; {} output pixels at II {} (a pipelined loop: {} compares or additions in all; unrolled "
+                            "only at Latency within the unroll limit of 4,096 and the partition limit)",
+                            pixels, R, pixels * p.channels * p.win.taps());
   return row;
 }
 

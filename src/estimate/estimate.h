@@ -99,10 +99,18 @@ struct StreamPlan {
   std::vector<Fifo> fifos;
 };
 
+// io_parallel: the backend's schedule choices the estimate costs (handed in by driver::estimate from
+// backends::pool_unrolled): the Pools whose output pixels are all computed at once (else their pixel loop is
+// pipelined).
+struct ParallelPlan {
+  std::vector<int> unrolled_pools;  // indices into g.nodes
+};
+
 // Throws firmnet::Error for an io type the estimator does not model, and for io_stream without its plan.
 // `feasibility` holds the part's capacity findings; driver::estimate adds the backend's HLS-limit findings
 // in front.
-Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream = nullptr);
+Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream = nullptr,
+                  const ParallelPlan* parallel = nullptr);
 
 // Utilisation in percent of the part's capacity, per key ("dsp", "lut", ...); empty without a part.
 std::vector<std::pair<std::string, double>> utilisation(const Estimate& e);

@@ -89,6 +89,7 @@ struct Context {
   // io_stream per-element process: the kernel handles one of `rows` stream elements at a time, so a layer
   // costs elements / rows values (elements() below); 1 for io_parallel and whole-tensor processes.
   int64_t rows = 1;
+  const ParallelPlan* parallel = nullptr;  // io_parallel: the backend's schedule choices (may be null)
   bool dsp48e2() const { return part ? part->dsp48e2 : true; }
 };
 // One layer through its op family's estimator (estimate.cpp).

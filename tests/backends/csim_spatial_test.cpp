@@ -45,6 +45,12 @@ size_t compare(const std::vector<std::vector<double>>& got, const std::vector<st
   return compared;
 }
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
@@ -198,7 +204,45 @@ TEST(VitisCsimSpatial, MaxAndAveragePoolsAreBitExact) {
       b.pool("avg1d_lossy_rnd_wrap", x1, true, {4}, {1}, {2, 1}, true, "fixed<10,4,RND>", "fixed<8,3,RND_CONV>",
              "ufixed<10,1,RND>"),
   };
-  check_bit_exact(b.g, "pools");
+  // io_parallel Latency, small maps: every output pixel at once (unrolled), the top one pipeline (no loop left).
+  const fs::path dir = check_bit_exact(b.g, "pools");
+  const std::string params = slurp(dir / "firmware" / "parameters.h");
+  const std::string top = slurp(dir / "firmware" / "myproject.cpp");
+  EXPECT_EQ(count_of(params, "static const bool unrolled = true;"), 10u);
+  EXPECT_NE(top.find("#pragma HLS PIPELINE II=1"), std::string::npos);
+  EXPECT_EQ(top.find("DATAFLOW"), std::string::npos);
+  // The Resource strategy keeps the pipelined loop over the output pixels (the top a DATAFLOW region): same bits.
+  ir::Graph pipelined = b.g;
+  for (ir::Node& n : pipelined.nodes)
+    if (n.kind == ir::OpKind::Pool) n.strategy = ir::Strategy::Resource;
+  const fs::path dir2 = check_one(pipelined, "pools_pipelined", 60, config::Config::defaults());
+  EXPECT_EQ(count_of(slurp(dir2 / "firmware" / "parameters.h"), "unrolled"), 0u);
+  EXPECT_NE(slurp(dir2 / "firmware" / "myproject.cpp").find("DATAFLOW"), std::string::npos);
+}
+
+// A pool over more compares than the unroll limit (62 x 62 x 4 outputs x 4 taps = 61,504 > 4,096) keeps the
+// pipelined pixel loop under Latency too; the project says which, and the estimate costs what is built.
+TEST(VitisCsimSpatial, PoolOverTheUnrollLimitKeepsItsPixelLoop) {
+  GraphBuilder b;
+  const ir::TensorId x = b.input("x", {124, 124, 4}, "fixed<10,4>");
+  const ir::TensorId small = b.input("s", {8, 8, 4}, "fixed<10,4>");
+  b.g.outputs = {b.pool("big", x, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "fixed<10,4>"),
+                 b.pool("small", small, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "fixed<10,4>")};
+  config::Config vitis = config::Config::defaults();
+  vitis.backend = "Vitis";
+  EXPECT_FALSE(backends::pool_unrolled(b.g, b.g.nodes[2], vitis));
+  EXPECT_TRUE(backends::pool_unrolled(b.g, b.g.nodes[3], vitis));
+  config::Config stream = vitis;
+  stream.io_type = "io_stream";
+  EXPECT_FALSE(backends::pool_unrolled(b.g, b.g.nodes[3], stream));
+  // Vivado HLS's partition limit (1,024): an 8x8x4 input (256) fits, a 20x20x4 one (1,600) does not.
+  GraphBuilder v;
+  const ir::TensorId x20 = v.input("x", {20, 20, 4}, "fixed<10,4>");
+  v.g.outputs = {v.pool("p", x20, false, {4, 4}, {4, 4}, {0, 0, 0, 0}, false, "fixed<10,4>")};
+  config::Config vivado = config::Config::defaults();
+  vivado.backend = "Vivado";
+  EXPECT_FALSE(backends::pool_unrolled(v.g, v.g.nodes[1], vivado));
+  EXPECT_TRUE(backends::pool_unrolled(v.g, v.g.nodes[1], vitis));
 }
 
 TEST(VitisCsimSpatial, TransposeIsBitExact) {

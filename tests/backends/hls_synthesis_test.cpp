@@ -264,8 +264,18 @@ TEST(HlsConv, PixelLoopIsPipelinedAndTheWindowProductIsTheDenseKernel) {
   const std::string dw = kernel_body("depthwise_product");
   EXPECT_TRUE(has(dw, "win[t * CONFIG_T::n_chan + o / CONFIG_T::multiplier]")) << dw;  // o, t unrolled: constants
   EXPECT_TRUE(has(dw, "#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::n_mult")) << dw;
+  // Pools: the output pixels unrolled in one function pipelined at II = reuse_factor, or a pipelined pixel loop.
   for (const char* k : {"pool_max", "pool_avg"})
-    EXPECT_TRUE(has(kernel_body(k), "#pragma HLS PIPELINE II = CONFIG_T::reuse_factor")) << k;
+    EXPECT_TRUE(has(kernel_body(k), "pool_pixels<CONFIG_T::unrolled>::template")) << k;
+  const size_t unrolled = lib.find("struct pool_pixels<true> {"), looped = lib.find("struct pool_pixels<false> {");
+  ASSERT_NE(unrolled, std::string::npos);
+  ASSERT_NE(looped, std::string::npos);
+  const std::string all = lib.substr(unrolled, looped - unrolled);
+  const std::string loop = lib.substr(looped, lib.find("}  // namespace", looped) - looped);
+  EXPECT_TRUE(has(all, "#pragma HLS INLINE off\n#pragma HLS PIPELINE II = CONFIG_T::reuse_factor\n")) << all;
+  EXPECT_TRUE(has(all, "for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {\n#pragma HLS UNROLL")) << all;
+  EXPECT_TRUE(has(loop, "for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {\n#pragma HLS PIPELINE II = "
+                        "CONFIG_T::reuse_factor")) << loop;
   // The top function keeps the pixel loops: DATAFLOW, not a pipelined top that would unroll them.
   GraphBuilder b;
   ir::TensorId x = b.input("x", {6, 6, 2}, "fixed<8,3>");

@@ -228,8 +228,15 @@ TEST(EstimateConv, PixelLoopGatherAndReuse) {
   // Every one of the 27 window values is a 900:1 mux of 16 bits: 27 * 16 * 300 LUTs at least.
   EXPECT_GE(conv.res.lut, 27 * 16 * 300);
   const Row pool = at(e1, "features_features_1_MaxPool");  // 30x30x16 -> 15x15x16, 2x2
-  EXPECT_EQ(pool.ii, 225);
+  EXPECT_EQ(pool.ii, 225);  // 15 x 15 x 16 x 4 = 14,400 compares: over the unroll limit, a pipelined pixel loop
   EXPECT_EQ(pool.res.dsp, 0);
+  // 13x13x16 -> 6x6x16: 2,304 compares, unrolled (backends::pool_unrolled): every pixel at once, no gather muxes;
+  // 576 outputs, each 3 compare-selects of its 16-bit inputs (compare + select: 32 LUT).
+  const Row pool2 = at(e1, "features_features_5_MaxPool");
+  EXPECT_EQ(pool2.ii, 1);
+  EXPECT_EQ(pool2.res.lut, 576 * 3 * 32);
+  EXPECT_EQ(pool2.res.dsp, 0);
+  EXPECT_NE(pool2.detail.find("36 output pixels at once"), std::string::npos) << pool2.detail;
   // Reuse 4 on the first conv: a quarter of the multipliers, four times the interval.
   const auto c4 = compile(m.string(), "HLSConfig:\n  Model: {Precision: 'fixed<16,6>'}\n  LayerName:\n"
                                       "    features_features_0_Conv: {ReuseFactor: 4}\n");

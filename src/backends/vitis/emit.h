@@ -7,6 +7,7 @@
 
 #include "backends/vitis/dense_schedule.h"
 #include "backends/vitis/names.h"
+#include "config/config.h"
 #include "ir/graph.h"
 #include "numeric/fixed.h"
 
@@ -61,6 +62,9 @@ class EmitContext {
   // tensors as one row (set_row_view: shape [1, ..., 1, last axis]) through input_tensor / output_tensor.
   bool stream() const { return stream_; }
   void set_stream(bool s) { stream_ = s; }
+  // The configuration the project is written for (schedules that depend on the tool's limits read it).
+  const config::Config& config() const { return *config_; }
+  void set_config(const config::Config& c) { config_ = &c; }
   void set_row_view(const ir::Node& n);
   void clear_views() { views_.clear(); }
   const ir::Tensor& tensor(ir::TensorId id) const;  // the view when set, else the graph's tensor
@@ -70,6 +74,7 @@ class EmitContext {
   NameTable names_;
   std::map<ir::TensorId, std::pair<std::string, std::string>> tensor_names_;
   bool stream_ = false;
+  const config::Config* config_ = nullptr;
   std::map<ir::TensorId, ir::Tensor> views_;
 };
 

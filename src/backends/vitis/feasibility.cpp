@@ -260,6 +260,20 @@ void check_stream_elements(const ir::Graph& g, std::vector<FeasibilityFinding>& 
 
 }  // namespace
 
+bool pool_unrolled(const ir::Graph& g, const ir::Node& n, const config::Config& cfg) {
+  if (n.kind != ir::OpKind::Pool || cfg.io_type == "io_stream" || n.strategy != ir::Strategy::Latency) return false;
+  ir::PoolAttrs a;
+  try {
+    a = ir::PoolAttrs::of(g, n);
+  } catch (const std::exception&) {
+    return false;
+  }
+  const Limits lim = limits_of(cfg);
+  const int64_t ops = a.win.out_pixels() * a.channels * a.win.taps();
+  return ops <= kUnrollLimit && a.win.in_pixels() * a.channels <= lim.partition &&
+         a.win.out_pixels() * a.channels <= lim.partition;
+}
+
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg) {
   const Limits lim = limits_of(cfg);
   const bool io_stream = cfg.io_type == "io_stream";

@@ -35,6 +35,13 @@ struct FeasibilityFinding {
 // finding; driver::compile adds them to its warnings.
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg);
 
+// io_parallel Pool (kernels/firmnet_conv.h): whether its output pixels are unrolled — all computed at once in
+// one function pipelined at II = reuse factor, as every other Latency layer — rather than a loop pipelined over
+// them (II = reuse factor per pixel). Unrolled under io_parallel with the Latency strategy when its compares or
+// additions (output pixels x channels x taps) fit the unroll limit and its input and output maps the partition
+// limit of the configured tool; the pipelined loop beyond (and under the Resource strategy).
+bool pool_unrolled(const ir::Graph& g, const ir::Node& n, const config::Config& cfg);
+
 // io_stream: one FIFO of the top function's DATAFLOW region (docs/BACKEND_VITIS.md "io_stream"). A tensor
 // read by one layer has one FIFO; a tensor read by several (or also a graph output) has the producer's FIFO
 // into a clone process and one FIFO per reading layer. Depths come from a model of each layer's schedule:

@@ -215,82 +215,157 @@ void conv(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T:
 // Max: y = Q_res(max of the taps inside the map) (padding never a candidate). Average: acc = 0;
 // acc = Q_accum(acc + x) over the taps in order (a padding tap adds 0, which leaves acc unchanged);
 // y = Q_res(acc * reciprocal[count]), count = n_taps with count_include_pad, else the taps inside the map.
-// One pipelined loop over output pixels (II = reuse_factor), channels and taps unrolled.
+// Channels and taps are unrolled per output pixel. The output pixels: unrolled (io_parallel Latency within the
+// unroll and partition limits, `unrolled`): every pixel at once in one function pipelined at II = reuse_factor,
+// so each tap position, padding mask and reciprocal is a constant (wires, no muxes); otherwise one pipelined
+// loop over the output pixels (II = reuse_factor per pixel), each gathering its taps from the map.
 
 namespace firmnet_hls {
 
 struct pool_config : window_config {
   static const unsigned reuse_factor = 1;
+  static const bool unrolled = false;
   static const bool count_include_pad = false;
   typedef ap_fixed<24, 12> accum_t;
   typedef ap_ufixed<18, 1> reciprocal_t;
 };
 
+// Output pixel (oh, ow) of a max pool, every channel.
 template <class data_T, class res_T, typename CONFIG_T>
-void pool_max(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
-              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
-#pragma HLS INLINE off
-  for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-    for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-      bool inside[CONFIG_T::n_taps];
-      unsigned pixel[CONFIG_T::n_taps];
+inline void pool_max_pixel(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                           res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan], unsigned oh,
+                           unsigned ow) {
+#pragma HLS INLINE
+  bool inside[CONFIG_T::n_taps];
+  unsigned pixel[CONFIG_T::n_taps];
 #pragma HLS ARRAY_PARTITION variable = inside complete
 #pragma HLS ARRAY_PARTITION variable = pixel complete
-      for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+  for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
 #pragma HLS UNROLL
-        inside[t] = window_tap<CONFIG_T>(oh, ow, t, pixel[t]);
-      }
-      for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+    inside[t] = window_tap<CONFIG_T>(oh, ow, t, pixel[t]);
+  }
+  for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
 #pragma HLS UNROLL
-        data_T m = 0;
-        bool found = false;
-        for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+    data_T m = 0;
+    bool found = false;
+    for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
 #pragma HLS UNROLL
-          const data_T v = data[pixel[t] * CONFIG_T::n_chan + c];
-          const bool take = inside[t] && (!found || v > m);
-          m = take ? v : m;
-          found = found || inside[t];
-        }
-        res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_chan + c] = m;
+      const data_T v = data[pixel[t] * CONFIG_T::n_chan + c];
+      const bool take = inside[t] && (!found || v > m);
+      m = take ? v : m;
+      found = found || inside[t];
+    }
+    res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_chan + c] = m;
+  }
+}
+
+// Output pixel (oh, ow) of an average pool, every channel.
+template <class data_T, class res_T, typename CONFIG_T>
+inline void pool_avg_pixel(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                           res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan], unsigned oh,
+                           unsigned ow, const typename CONFIG_T::reciprocal_t reciprocal[CONFIG_T::n_taps + 1]) {
+#pragma HLS INLINE
+  bool inside[CONFIG_T::n_taps];
+  unsigned pixel[CONFIG_T::n_taps];
+#pragma HLS ARRAY_PARTITION variable = inside complete
+#pragma HLS ARRAY_PARTITION variable = pixel complete
+  unsigned count = CONFIG_T::count_include_pad ? CONFIG_T::n_taps : 0;
+  for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+#pragma HLS UNROLL
+    inside[t] = window_tap<CONFIG_T>(oh, ow, t, pixel[t]);
+    if (!CONFIG_T::count_include_pad) count += inside[t] ? 1u : 0u;
+  }
+  const typename CONFIG_T::reciprocal_t r = reciprocal[count];
+  for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+    typename CONFIG_T::accum_t acc = 0;
+    for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+#pragma HLS UNROLL
+      const data_T v = data[pixel[t] * CONFIG_T::n_chan + c];
+      const data_T x = inside[t] ? v : data_T(0);
+      acc = acc + x;
+    }
+    res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_chan + c] = acc * r;
+  }
+}
+
+// The schedule over the output pixels, chosen at compile time (only the one the layer uses is instantiated).
+template <bool UNROLLED>
+struct pool_pixels;
+
+template <>
+struct pool_pixels<true> {  // every output pixel at once
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void max(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+#pragma HLS UNROLL
+      for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS UNROLL
+        pool_max_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow);
       }
     }
   }
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void avg(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan],
+                  const typename CONFIG_T::reciprocal_t reciprocal[CONFIG_T::n_taps + 1]) {
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = reciprocal complete
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+#pragma HLS UNROLL
+      for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS UNROLL
+        pool_avg_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow, reciprocal);
+      }
+    }
+  }
+};
+
+template <>
+struct pool_pixels<false> {  // one output pixel per II cycles
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void max(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
+#pragma HLS INLINE off
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+      for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+        pool_max_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow);
+      }
+    }
+  }
+  template <class data_T, class res_T, typename CONFIG_T>
+  static void avg(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan],
+                  const typename CONFIG_T::reciprocal_t reciprocal[CONFIG_T::n_taps + 1]) {
+#pragma HLS INLINE off
+#pragma HLS ARRAY_PARTITION variable = reciprocal complete
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+      for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+        pool_avg_pixel<data_T, res_T, CONFIG_T>(data, res, oh, ow, reciprocal);
+      }
+    }
+  }
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void pool_max(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
+#pragma HLS INLINE
+  pool_pixels<CONFIG_T::unrolled>::template max<data_T, res_T, CONFIG_T>(data, res);
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
 void pool_avg(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
               res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan],
               const typename CONFIG_T::reciprocal_t reciprocal[CONFIG_T::n_taps + 1]) {
-#pragma HLS INLINE off
-#pragma HLS ARRAY_PARTITION variable = reciprocal complete
-  for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-    for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
-      bool inside[CONFIG_T::n_taps];
-      unsigned pixel[CONFIG_T::n_taps];
-#pragma HLS ARRAY_PARTITION variable = inside complete
-#pragma HLS ARRAY_PARTITION variable = pixel complete
-      unsigned count = CONFIG_T::count_include_pad ? CONFIG_T::n_taps : 0;
-      for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
-#pragma HLS UNROLL
-        inside[t] = window_tap<CONFIG_T>(oh, ow, t, pixel[t]);
-        if (!CONFIG_T::count_include_pad) count += inside[t] ? 1u : 0u;
-      }
-      const typename CONFIG_T::reciprocal_t r = reciprocal[count];
-      for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-#pragma HLS UNROLL
-        typename CONFIG_T::accum_t acc = 0;
-        for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
-#pragma HLS UNROLL
-          const data_T v = data[pixel[t] * CONFIG_T::n_chan + c];
-          const data_T x = inside[t] ? v : data_T(0);
-          acc = acc + x;
-        }
-        res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_chan + c] = acc * r;
-      }
-    }
-  }
+#pragma HLS INLINE
+  pool_pixels<CONFIG_T::unrolled>::template avg<data_T, res_T, CONFIG_T>(data, res, reciprocal);
 }
 
 }  // namespace firmnet_hls
