@@ -263,3 +263,20 @@ void BM_Emulate_KerasConv1d_defaults(benchmark::State& st) {
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
 }
 BENCHMARK(BM_Emulate_KerasConv1d_defaults)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same at hls4ml's usual `Model: {Precision: fixed<16,6>}` (accum fixed<16,6> too: each product
+// truncated, the sum wrapping): the int16 step plan. hls4ml: 6 samples/s.
+void BM_Emulate_KerasConv1d_fixed16_6(benchmark::State& st) {
+  if (!fs::exists(keras_conv1d())) return st.SkipWithError(("missing " + keras_conv1d()).c_str());
+  auto c = driver::compile(keras_conv1d(), fixed16_6());
+  const size_t batch = 2000;
+  testmodels::Rng rng{1};
+  std::vector<double> x(batch * 100 * 7);
+  for (auto& v : x) v = rng.normal();
+  emulator::Options o;
+  o.threads = static_cast<int>(st.range(0));
+  emulator::Emulator emu(c.graph, o);
+  for (auto _ : st) benchmark::DoNotOptimize(emu.run({x}, batch));
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
+}
+BENCHMARK(BM_Emulate_KerasConv1d_fixed16_6)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

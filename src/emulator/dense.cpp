@@ -16,6 +16,28 @@
 //    double plans also run a Conv's windows directly on the map (run_windows).
 //  * Step64: a lossy accumulator with WRAP/SAT overflow whose values fit int64: each step is
 //    acc + round(p / 2^k) then wrap/clamp (the wrap deferred to the end where that is exact).
+//  * Step16: a TRN, WRAP accumulator of W <= 16 bits with inputs within int16 (hls4ml's `Precision:
+//    fixed<16,6>` everywhere, accum included), on int16 lanes (lanes16.h: AVX-512BW, AVX2 or portable).
+//    Let k = F_x + F_w - F_accum (> 0: each step truncates k bits of the product), a the accumulator in its
+//    raw units, p = x * w the product in units of 2^-(F_x + F_w). Exact because:
+//    (1) TRN commutes with adding a value on the accumulator's grid: a * 2^k is a multiple of 2^k, so
+//        floor((a * 2^k + p) / 2^k) = a + floor(p / 2^k); the rounded term t = floor(p / 2^k) does not
+//        depend on a. (k <= 0: t = x * (w * 2^-k), nothing rounds.)
+//    (2) WRAP is reduction modulo 2^W into [lo, lo + 2^W), and reduction modulo 2^W is compatible with
+//        addition, so wrapping after every step equals one wrap of acc0 + sum t at the end; and that sum
+//        modulo 2^W follows from the sum modulo 2^16 (2^W divides 2^16). So every term and the sum may be
+//        computed modulo 2^16, in int16 lanes, and the final value is ((S - lo) mod 2^W) + lo.
+//    (3) The terms on int16: for 1 <= k <= 16, write w = q * 2^k + r with r in [-2^(k-1), 2^(k-1))
+//        (so q = (w - r) / 2^k is an integer). Then x * w / 2^k = x * q + x * r / 2^k, and as x * q is an
+//        integer, t = x * q + floor(x * R / 2^16) with R = r * 2^(16-k) in [-2^15, 2^15): an int16. With
+//        x an int16 too, x * R is exact in 32 bits and floor(x * R / 2^16) is its high half (vpmulhw,
+//        `mulhi`); x * q modulo 2^16 needs only q modulo 2^16 (vpmullw, `mullo`). Tiles whose q (or R)
+//        are all 0 skip that multiply: weights below 2^(k-1) in magnitude cost one multiply per term.
+//        For k = 0 (products on or above accum's grid, p * 2^s with s = F_accum - F_x - F_w >= 0), t =
+//        x * (w * 2^s) modulo 2^16 = mullo(x, w * 2^s mod 2^16). For k > 16 (only when every w is an
+//        int16): t = floor(floor(x * w / 2^16) / 2^(k-16)) (nested floors), mulhi then an arithmetic shift
+//        by min(k - 16, 15) (|mulhi| <= 2^14, so every shift of 15 or more gives floor = 0 or -1 alike).
+//    Padding taps add t = floor(0 / 2^k) = 0 and are left out like in the exact plans.
 //  * StepGeneral: anything else, each step through numeric::quantize on __int128.
 // The int32/int64 plans run on GCC/Clang vector extensions over tiles of outputs whose accumulators stay
 // in registers for the whole input loop; tests/emulator/dense_test.cpp checks every plan against a naive
@@ -30,6 +52,7 @@
 #include <type_traits>
 
 #include "emulator/kernel.h"
+#include "emulator/lanes16.h"
 
 namespace firmnet::emulator {
 namespace {
@@ -51,17 +74,24 @@ class DenseKernel final : public DenseCore {
       case Plan::Exact64: return "dense exact int64";
       case Plan::ExactF64: return limb_k_ > 0 ? "dense exact double x2" : "dense exact double";
       case Plan::Step64: return "dense step64";
+      case Plan::Step16: return "dense step int16";
       case Plan::StepGeneral: return "dense step general";
     }
     return {};
   }
 
  private:
-  enum class Plan { Exact32, ExactF64, Exact64, Step64, StepGeneral };
+  enum class Plan { Exact32, ExactF64, Exact64, Step64, Step16, StepGeneral };
   bool prepare_windows(const ConvWindows& w) override;
   void run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const override;
   bool try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b);
   bool try_step64(const std::vector<int64_t>& w);
+  bool try_step16(const std::vector<int64_t>& w);
+  lanes16::StepWeights step16_weights() const;
+  // Sums modulo 2^16 (n rows of `row` lanes) wrapped to accum, then Q_res.
+  void step16_finish(const int16_t* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const;
+  void step16_rows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  void step16_windows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
   void setup_general(const NodeContext& c, const std::vector<int64_t>& w);
 
   // Kernels over a block of samples. The tiled ones keep TJ accumulators in registers across the whole
@@ -87,9 +117,7 @@ class DenseKernel final : public DenseCore {
   // The window kernels (int32 or double lanes, exact plans): a group of up to kWinRows rows that read the
   // same converted buffer `base`, each row a list of segments (runs of consecutive weight rows read from
   // consecutive values), row r of segment g starting at base + offs[g * ostride + r].
-  struct Seg {
-    int32_t start, len;  // first weight row, number of rows
-  };
+  using Seg = lanes16::Seg;  // first weight row, number of rows
   struct WinGroup {
     int32_t first, rows, seg0, nseg, off0;  // first output pixel, rows, its segments and offsets
   };
@@ -156,6 +184,11 @@ class DenseKernel final : public DenseCore {
   std::vector<WinGroup> groups_;
   std::vector<Seg> segs_;
   std::vector<int32_t> offs_;
+  // Step16: weights [tile][n_in][32] as mulhi and mullo operands, per-tile use flags, Q_accum(bias) modulo
+  // 2^16, the arithmetic shift after mulhi.
+  std::vector<int16_t> w16_hi_, w16_lo_, acc16_;
+  std::vector<uint8_t> tile16_hi_, tile16_lo_;
+  int shift16_ = 0;
 };
 
 DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w)
@@ -188,7 +221,7 @@ DenseKernel::DenseKernel(const NodeContext& c, const DenseOperands& d) {
   const CastPlan bias_cast(ta_, fb_);
   for (size_t j = 0; j < acc0_.size(); ++j) acc0_[j] = bias_cast(d.bias[j], ignored);
   out_cast_ = CastPlan(ty_, fa_);
-  if (!try_step64(w)) setup_general(c, w);
+  if (!try_step16(w) && !try_step64(w)) setup_general(c, w);
 }
 
 bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b) {
@@ -724,7 +757,7 @@ void DenseKernel::cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, 
 }
 
 bool DenseKernel::prepare_windows(const ConvWindows& w) {
-  if (plan_ != Plan::ExactF64 && plan_ != Plan::Exact32) return false;
+  if (plan_ != Plan::ExactF64 && plan_ != Plan::Exact32 && plan_ != Plan::Step16) return false;
   if (w.taps * w.cin != n_in_ || static_cast<int64_t>(w.gather.size()) != w.out_pixels * w.taps) return false;
   win_in_values_ = w.in_pixels * w.cin;
   win_buffer_ = win_in_values_ + w.taps * w.cin;
@@ -797,7 +830,111 @@ void DenseKernel::windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_
 
 void DenseKernel::run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const {
   if (plan_ == Plan::ExactF64) return windows_lanes<double>(x, out, n, overflows);
+  if (plan_ == Plan::Step16) return step16_windows(x, out, n, overflows);
   return windows_lanes<int32_t>(x, out, n, overflows);
+}
+
+// ------------------------------------------------------------------------------------ step int16
+// The Step16 plan (why it is exact: the top of this file). Weights become mulhi/mullo operands, packed per
+// tile of 32 outputs.
+bool DenseKernel::try_step16(const std::vector<int64_t>& w) {
+  if (ta_.overflow != Overflow::WRAP || ta_.rounding != Rounding::TRN || ta_.width > 16) return false;
+  if (tx_.raw_min() < std::numeric_limits<int16_t>::min() || tx_.raw_max() > std::numeric_limits<int16_t>::max())
+    return false;
+  if (n_in_ > std::numeric_limits<int32_t>::max() / (2 * kWinRows)) return false;  // row offsets are int32
+  const int fp = fx_ + fw_, k = std::max(0, fp - fa_), ws = std::max(0, fa_ - fp);
+  std::vector<int16_t> hi(w.size(), 0), lo(w.size(), 0);
+  auto mod16 = [](i128 v) { return static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint64_t>(v))); };
+  for (size_t e = 0; e < w.size(); ++e) {
+    const i128 v = w[e];
+    if (k == 0) {  // nothing rounds: the term is x * (w * 2^ws) modulo 2^16
+      lo[e] = ws >= 16 ? 0 : mod16(v << ws);
+    } else if (k <= 16) {  // w = q * 2^k + r, r in [-2^(k-1), 2^(k-1))
+      const i128 m = static_cast<i128>(1) << k;
+      i128 r = v & (m - 1);
+      if (r >= m / 2) r -= m;
+      hi[e] = static_cast<int16_t>(r << (16 - k));  // in [-2^15, 2^15)
+      lo[e] = mod16((v - r) >> k);                  // q modulo 2^16 (v - r is a multiple of 2^k)
+    } else {  // floor(x * w / 2^k) = floor(mulhi(x, w) / 2^(k-16)): w itself must be an int16
+      if (v < std::numeric_limits<int16_t>::min() || v > std::numeric_limits<int16_t>::max()) return false;
+      hi[e] = static_cast<int16_t>(v);
+    }
+  }
+  shift16_ = k > 16 ? std::min(k - 16, 15) : 0;
+  const int64_t tiles = (n_out_ + lanes16::kLanes - 1) / lanes16::kLanes, per_tile = n_in_ * lanes16::kLanes;
+  w16_hi_ = pack(hi, lanes16::kLanes, true);
+  w16_lo_ = pack(lo, lanes16::kLanes, true);
+  for (int64_t t = 0; t < tiles; ++t) {
+    auto any = [&](const std::vector<int16_t>& v) {
+      return std::any_of(v.begin() + t * per_tile, v.begin() + (t + 1) * per_tile, [](int16_t e) { return e != 0; });
+    };
+    tile16_hi_.push_back(any(w16_hi_) ? 1 : 0);
+    tile16_lo_.push_back(any(w16_lo_) ? 1 : 0);
+  }
+  std::vector<int16_t> a(acc0_.size());
+  for (size_t j = 0; j < a.size(); ++j) a[j] = mod16(acc0_[j]);
+  acc16_ = pack(a, lanes16::kLanes, false);
+  a_lo_ = ta_.raw_min();
+  a_wrap_mask_ = static_cast<int64_t>((uint64_t{1} << ta_.width) - 1);
+  plan_ = Plan::Step16;
+  return true;
+}
+
+lanes16::StepWeights DenseKernel::step16_weights() const {
+  lanes16::StepWeights sw;
+  sw.hi = w16_hi_.data();
+  sw.lo = w16_lo_.data();
+  sw.tile_hi = tile16_hi_.data();
+  sw.tile_lo = tile16_lo_.data();
+  sw.acc0 = acc16_.data();
+  sw.shift = shift16_;
+  sw.n_in = n_in_;
+  sw.tiles = static_cast<int64_t>(tile16_hi_.size());
+  return sw;
+}
+
+void DenseKernel::step16_finish(const int16_t* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const {
+  const size_t n_out = static_cast<size_t>(n_out_);
+  std::vector<int64_t> acc(n * n_out);
+  // ((S - lo) mod 2^W) + lo from S mod 2^16 (2^W divides 2^16 and 2^64).
+  const uint64_t lo = static_cast<uint64_t>(a_lo_), mask = static_cast<uint64_t>(a_wrap_mask_);
+  for (size_t s = 0; s < n; ++s)
+    for (size_t j = 0; j < n_out; ++j) {
+      const uint64_t u = static_cast<uint16_t>(sums[s * row + j]);
+      acc[s * n_out + j] = static_cast<int64_t>(((u - lo) & mask) + lo);
+    }
+  out_cast_.cast_many(acc.data(), out, acc.size(), ovf);
+}
+
+void DenseKernel::step16_rows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const size_t n_in = static_cast<size_t>(n_in_);
+  const int64_t row = static_cast<int64_t>(tile16_hi_.size()) * lanes16::kLanes;
+  std::vector<int16_t> xs(n * n_in), sums(n * static_cast<size_t>(row));
+  for (size_t e = 0; e < xs.size(); ++e) xs[e] = static_cast<int16_t>(x[e]);  // inside int16: the input type's range
+  const Seg seg{0, static_cast<int32_t>(n_in_)};
+  int32_t offs[kWinRows];
+  for (int r = 0; r < kWinRows; ++r) offs[r] = static_cast<int32_t>(r * n_in_);
+  const lanes16::StepWeights sw = step16_weights();
+  for (size_t s = 0; s < n; s += kWinRows) {
+    const int rows = static_cast<int>(std::min<size_t>(kWinRows, n - s));
+    lanes16::step_rows(sw, xs.data() + s * n_in, &seg, 1, offs, kWinRows, rows, sums.data() + s * row, row);
+  }
+  step16_finish(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+void DenseKernel::step16_windows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const int64_t row = static_cast<int64_t>(tile16_hi_.size()) * lanes16::kLanes;
+  const size_t n_out = static_cast<size_t>(n_out_), pixels = static_cast<size_t>(win_pixels_);
+  std::vector<int16_t> map(static_cast<size_t>(win_buffer_), 0), sums(pixels * static_cast<size_t>(row));
+  const lanes16::StepWeights sw = step16_weights();
+  for (size_t s = 0; s < n; ++s) {
+    const int64_t* xs = x + s * static_cast<size_t>(win_in_values_);
+    for (int64_t e = 0; e < win_in_values_; ++e) map[static_cast<size_t>(e)] = static_cast<int16_t>(xs[e]);
+    for (const WinGroup& g : groups_)
+      lanes16::step_rows(sw, map.data(), segs_.data() + g.seg0, g.nseg, offs_.data() + g.off0, kWinRows, g.rows,
+                         sums.data() + static_cast<size_t>(g.first) * static_cast<size_t>(row), row);
+    step16_finish(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
+  }
 }
 
 void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t& overflows) const {
@@ -806,6 +943,7 @@ void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t&
     case Plan::Exact64:
     case Plan::Step64: return block_fn_(*this, in[0], out, n, overflows);
     case Plan::ExactF64: return rows_lanes<double>(in[0], out, n, overflows);
+    case Plan::Step16: return step16_rows(in[0], out, n, overflows);
     case Plan::StepGeneral: return run_general(in[0], out, n, overflows);
   }
 }

@@ -6,6 +6,7 @@
 
 #include "backend_test_util.h"
 #include "emulator/emulator.h"
+#include "emulator/lanes16.h"
 
 namespace firmnet::testing {
 namespace {
@@ -65,6 +66,18 @@ TEST(SpatialEmulator, ConvGeometriesMatchTheReference) {
   }
 }
 
+// Geometries of the plans that run on the map (accum from the types under test).
+const ConvCase kMapCases[] = {
+    {"1d_k40_same_like_keras", {50, 3}, 5, {40}, {1}, {1}, {19, 20}, 1, ""},
+    {"1d_k3_s2", {23, 4}, 9, {3}, {2}, {1}, {1, 0}, 1, ""},
+    {"2d_3x3_valid", {9, 10, 3}, 16, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
+    {"2d_3x3_same", {7, 7, 5}, 7, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, ""},
+    {"2d_asym_dilated_strided", {9, 8, 2}, 3, {3, 2}, {2, 1}, {2, 2}, {2, 0, 1, 2}, 1, ""},
+    {"2d_depthwise_multiplier2", {6, 5, 3}, 6, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 3, ""},
+    {"2d_pointwise", {5, 4, 9}, 17, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
+    {"1d_k40_33_filters", {45, 2}, 33, {40}, {1}, {1}, {19, 20}, 1, ""},
+};
+
 // The exact plans run the windows on the map (int32, double or two-limb double lanes, by the bounds of the sums)
 // or gather rows (int64 lanes, when no split keeps both halves below 2^53): every geometry under each, inputs and weights at the extremes of
 // their types (the inputs drawn beyond the range saturate; the weights drawn in [-1.5, 1.5] saturate at +-1),
@@ -79,17 +92,8 @@ TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
       {"fixed<34,8,RND_CONV,SAT>", "fixed<24,1>", "fixed<64,15>", "conv windows over dense exact double x2"},
       {"fixed<4,2,RND_CONV,SAT>", "fixed<52,2>", "fixed<64,12>", "conv over dense exact int64"},
   };
-  const ConvCase cases[] = {
-      {"1d_k40_same_like_keras", {50, 3}, 5, {40}, {1}, {1}, {19, 20}, 1, ""},
-      {"1d_k3_s2", {23, 4}, 9, {3}, {2}, {1}, {1, 0}, 1, ""},
-      {"2d_3x3_valid", {9, 10, 3}, 16, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
-      {"2d_3x3_same", {7, 7, 5}, 7, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, ""},
-      {"2d_asym_dilated_strided", {9, 8, 2}, 3, {3, 2}, {2, 1}, {2, 2}, {2, 0, 1, 2}, 1, ""},
-      {"2d_depthwise_multiplier2", {6, 5, 3}, 6, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 3, ""},
-      {"2d_pointwise", {5, 4, 9}, 17, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, ""},
-  };
   for (const Types& t : types)
-    for (const ConvCase& c : cases) {
+    for (const ConvCase& c : kMapCases) {
       GraphBuilder b;
       const ir::TensorId x = b.input("x", c.in, t.x);
       const ir::TensorId y =
@@ -99,6 +103,38 @@ TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
       EXPECT_EQ(emulator::Emulator(b.g).kernel_info("conv"), t.plan) << label;
       expect_emulator_matches_reference(b.g, label, 13);
     }
+}
+
+// The int16 step plan (a TRN, WRAP accumulator of at most 16 bits over int16 inputs: hls4ml's Precision
+// fixed<16,6> throughout) runs the windows on the map as well: every geometry, weights up to 1.5 (both the
+// mulhi and the mullo part of dense.cpp's split), inputs saturating at both ends of their types, on every
+// instruction set this CPU has.
+TEST(SpatialEmulator, ConvStepInt16OnTheMapMatchesTheReference) {
+  struct Types {
+    const char *x, *w, *accum;
+  };
+  const Types types[] = {
+      {"fixed<16,6,RND_CONV,SAT>", "fixed<16,6>", "fixed<16,6>"},  // k = 10
+      {"fixed<16,6,RND_CONV,SAT>", "fixed<16,2>", "fixed<12,4>"},  // k = 16
+      {"fixed<10,4,RND_CONV,SAT>", "fixed<8,2>", "fixed<8,2>"},    // k = 6, an 8-bit accumulator
+  };
+  const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
+  for (emulator::lanes16::Isa isa : {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
+                                     emulator::lanes16::Isa::Avx512}) {
+    if (!emulator::lanes16::force_isa(isa)) continue;
+    for (const Types& t : types)
+      for (const ConvCase& c : kMapCases) {
+        GraphBuilder b;
+        const ir::TensorId x = b.input("x", c.in, t.x);
+        const ir::TensorId y =
+            b.conv("conv", x, c.out_channels, c.kernel, c.strides, c.dilations, c.pads, c.group, t.accum, t.accum, t.w);
+        b.g.outputs = {y};
+        const std::string label = std::string(c.label) + " accum " + t.accum + " on " + emulator::lanes16::isa_name(isa);
+        EXPECT_EQ(emulator::Emulator(b.g).kernel_info("conv"), "conv windows over dense step int16") << label;
+        expect_emulator_matches_reference(b.g, label, 13);
+      }
+  }
+  emulator::lanes16::force_isa(original);
 }
 
 TEST(SpatialEmulator, PoolingMatchesTheReference) {

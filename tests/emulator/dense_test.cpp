@@ -7,6 +7,7 @@
 
 #include "emulator/builder.h"
 #include "emulator/emulator.h"
+#include "emulator/lanes16.h"
 #include "support/error.h"
 
 namespace firmnet::emutest {
@@ -192,7 +193,7 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
   EXPECT_GT(cases, 500);
   // Every plan is exercised (a shift in how the random types are drawn must not silently skip one).
   for (const char* p : {"dense exact int32", "dense exact double", "dense exact double x2", "dense exact int64",
-                        "dense step64", "dense step general"})
+                        "dense step64", "dense step int16", "dense step general"})
     EXPECT_GE(plans[p], 5) << p;
   for (const auto& [p, n] : plans) std::printf("  %s: %d cases\n", p.c_str(), n);
 }
@@ -279,6 +280,81 @@ TEST(Dense, WideTruncatingAccumulatorStaysOnTheFastStepPath) {
     int64_t ovf = 0;
     EXPECT_EQ(emu.run_raw({x}, 50).outputs_raw[0], naive_dense(x, 50, 12, 7, tx, tw, tb, ta, ty, w, b, &ovf)) << accum;
   }
+}
+
+// The int16 step plan (dense.cpp's header proves each reformulation): the terms split as w = q * 2^k + r
+// (mulhi and mullo), k = 0 (mullo alone, products shifted up or even shifted out modulo 2^16), k = 16, k > 16
+// (mulhi then an arithmetic shift, also by 15 or more), accumulators of 4 to 16 bits, signed and unsigned;
+// and the layers just outside it (17-bit accum, RND, an input or weight beyond int16 where it matters).
+// Inputs and weights at the extremes of their types (-2^15 and 2^15 - 1 included) and at the edges of r's
+// range (+-2^(k-1)), n_in large enough to wrap, two tiles with a partial one, groups of 6 and the rest,
+// on every instruction set this CPU has, against the naive per-step reference.
+TEST(Dense, StepInt16MatchesPerStepReferenceOnEveryIsa) {
+  struct Case {
+    const char *x, *w, *accum;
+    bool int16;
+  };
+  const Case cases[] = {
+      {"fixed<16,6>", "fixed<16,6>", "fixed<16,6>", true},         // k = 10: hls4ml's Precision fixed<16,6>
+      {"fixed<16,6>", "fixed<16,6>", "fixed<16,16>", true},        // k = 20: mulhi >> 4
+      {"fixed<16,0>", "fixed<16,0>", "fixed<16,16>", true},        // k = 32: mulhi >> 15
+      {"fixed<16,0>", "fixed<16,6>", "fixed<16,6>", true},         // k = 16
+      {"fixed<16,15>", "fixed<16,16>", "fixed<16,16>", true},      // k = 1
+      {"fixed<16,6>", "fixed<16,6>", "fixed<16,-4>", true},        // k = 0
+      {"fixed<12,4>", "fixed<8,2>", "fixed<16,-1>", true},         // products shifted up by 3
+      {"fixed<12,4>", "fixed<8,2>", "fixed<10,-20>", true},        // shifted up by 16: every term is 0 mod 2^16
+      {"fixed<8,3>", "fixed<12,3>", "fixed<4,1>", true},           // k = 11, W = 4
+      {"fixed<16,6>", "fixed<16,6>", "ufixed<16,6>", true},        // unsigned accumulator
+      {"ufixed<15,5>", "fixed<16,6>", "ufixed<7,2>", true},        // k = 15
+      {"fixed<16,8>", "fixed<18,4>", "fixed<16,2>", true},         // k = 8, 18-bit weights: q up to 2^9
+      {"fixed<16,6>", "fixed<40,6>", "fixed<16,6>", false},        // k = 34, weights beyond int16
+      {"fixed<16,6>", "fixed<24,4>", "fixed<16,6>", false},        // k = 20, weights beyond int16
+      {"ufixed<16,6>", "fixed<16,6>", "fixed<16,6>", false},       // inputs up to 2^16 - 1
+      {"fixed<16,6>", "fixed<16,6>", "fixed<17,7>", false},        // 17-bit accumulator
+      {"fixed<16,6>", "fixed<16,6>", "fixed<16,6,RND>", false},    // rounding sees the product
+      {"fixed<16,6>", "fixed<16,6>", "fixed<16,6,TRN,SAT>", false},  // saturation is not modular
+  };
+  Rng rng{16};
+  const std::vector<emulator::lanes16::Isa> isas = {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
+                                                    emulator::lanes16::Isa::Avx512};
+  const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
+  int isa_runs = 0;
+  for (const Case& c : cases) {
+    const FixedType tx = T(c.x), tw = T(c.w), ta = T(c.accum), tb = T("fixed<16,6>"), ty = T("fixed<24,8>");
+    const int k = tx.frac() + tw.frac() - ta.frac();
+    const int64_t n_in = 70, n_out = 37;
+    auto w = random_raw(rng, tw, static_cast<size_t>(n_in * n_out));
+    std::vector<int64_t> edges = {tw.raw_min(), tw.raw_max(), 0, 1, -1};
+    if (k >= 1 && k < 63)
+      for (int64_t d : {int64_t{0}, int64_t{-1}, int64_t{1}})
+        for (int64_t sgn : {int64_t{1}, int64_t{-1}}) edges.push_back(sgn * ((int64_t{1} << (k - 1)) + d));
+    for (size_t e = 0; e < w.size(); e += 3) w[e] = std::clamp(edges[(e / 3) % edges.size()], tw.raw_min(), tw.raw_max());
+    const auto b = random_raw(rng, tb, static_cast<size_t>(n_out));
+    const size_t batch = 23;
+    auto x = random_raw(rng, tx, batch * static_cast<size_t>(n_in));
+    for (int64_t i = 0; i < n_in; ++i) {
+      x[static_cast<size_t>(i)] = tx.raw_min();
+      x[static_cast<size_t>(n_in + i)] = tx.raw_max();
+      x[static_cast<size_t>(2 * n_in + i)] = i % 2 ? tx.raw_min() : tx.raw_max();
+    }
+    const auto g = dense_graph(n_in, n_out, tx, tw, tb, ta, ty, w, b);
+    int64_t expect_ovf = 0;
+    const auto expect = naive_dense(x, batch, n_in, n_out, tx, tw, tb, ta, ty, w, b, &expect_ovf);
+    for (emulator::lanes16::Isa isa : isas) {
+      if (!emulator::lanes16::force_isa(isa)) continue;
+      const emulator::Emulator emu(g);
+      const std::string label = std::string("x ") + c.x + " w " + c.w + " accum " + c.accum + " on " +
+                                emulator::lanes16::isa_name(isa);
+      const bool int16 = emu.kernel_info("fc") == "dense step int16";
+      EXPECT_EQ(int16, c.int16) << label << ": " << emu.kernel_info("fc");
+      const auto r = emu.run_raw({x}, batch);
+      EXPECT_EQ(r.outputs_raw[0], expect) << label;
+      EXPECT_EQ(r.overflows.at("fc"), expect_ovf) << label;
+      ++isa_runs;
+    }
+  }
+  emulator::lanes16::force_isa(original);
+  EXPECT_GE(isa_runs, static_cast<int>(std::size(cases)));  // the portable code at least
 }
 
 TEST(Dense, ThreadCountDoesNotChangeResultsOnLargeBatch) {
