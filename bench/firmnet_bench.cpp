@@ -280,3 +280,22 @@ void BM_Emulate_KerasConv1d_fixed16_6(benchmark::State& st) {
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
 }
 BENCHMARK(BM_Emulate_KerasConv1d_fixed16_6)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// And with a lossless accumulator (`Precision: {default: fixed<16,6>, accum: auto}`, as for a quantized model
+// whose weights and activations fit 16 bits): the exact plan on int16 pairs (vpdpwssd / vpmaddwd).
+void BM_Emulate_KerasConv1d_fixed16_6_lossless(benchmark::State& st) {
+  if (!fs::exists(keras_conv1d())) return st.SkipWithError(("missing " + keras_conv1d()).c_str());
+  const auto cfg = config::Config::parse("HLSConfig:\n  Model:\n    Precision:\n      default: fixed<16,6>\n      accum: auto\n",
+                                         "bench");
+  auto c = driver::compile(keras_conv1d(), cfg);
+  const size_t batch = 2000;
+  testmodels::Rng rng{1};
+  std::vector<double> x(batch * 100 * 7);
+  for (auto& v : x) v = rng.normal();
+  emulator::Options o;
+  o.threads = static_cast<int>(st.range(0));
+  emulator::Emulator emu(c.graph, o);
+  for (auto _ : st) benchmark::DoNotOptimize(emu.run({x}, batch));
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
+}
+BENCHMARK(BM_Emulate_KerasConv1d_fixed16_6_lossless)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -1,10 +1,15 @@
 // Dense: acc_j = Q_accum(bias_j); acc_j = Q_accum(acc_j + x_i*W_ij) for i = 0..n_in-1; y_j = Q_res(acc_j).
 //
-// Three plans, chosen at construction:
+// The plans, chosen at construction:
 //  * Exact: the accumulator is lossless for these weights (accum keeps every fractional bit of the
 //    products and of the bias, and the interval bound of every partial sum fits accum's range), so every
 //    Q_accum is the identity and the sum is computed exactly in the narrowest arithmetic that cannot
-//    overflow, then cast once: int32 lanes when every input, weight, term and partial sum is below 2^31;
+//    overflow, then cast once: int16 pairs into int32 lanes (lanes16.h: vpdpwssd / vpmaddwd) when the inputs
+//    and the scaled weights are int16 and every partial sum is below 2^31 (each lane adds x_2i * w_2i +
+//    x_2i+1 * w_2i+1 modulo 2^32; the exact sum lies in int32, so the sum modulo 2^32 is that sum: the one
+//    pair beyond int32, 2 * (-2^15)^2 = 2^31, only occurs in layers whose bound reaches 2^31; an odd last
+//    row pairs with a zero input and zero weights, a Conv pads each pixel's channels to an even count);
+//    int32 lanes when every input, weight, term and partial sum is below 2^31;
 //    double lanes (fused multiply-add) when all of them are below 2^53, where every double holding an
 //    integer is that integer exactly, so each product and each partial sum is computed without rounding
 //    (the sum is started from the bias and runs over the inputs in order, so its partial sums are the
@@ -71,6 +76,7 @@ class DenseKernel final : public DenseCore {
   std::string info() const override {
     switch (plan_) {
       case Plan::Exact32: return "dense exact int32";
+      case Plan::Exact16: return "dense exact int16 pairs";
       case Plan::Exact64: return "dense exact int64";
       case Plan::ExactF64: return limb_k_ > 0 ? "dense exact double x2" : "dense exact double";
       case Plan::Step64: return "dense step64";
@@ -81,7 +87,7 @@ class DenseKernel final : public DenseCore {
   }
 
  private:
-  enum class Plan { Exact32, ExactF64, Exact64, Step64, Step16, StepGeneral };
+  enum class Plan { Exact16, Exact32, ExactF64, Exact64, Step64, Step16, StepGeneral };
   bool prepare_windows(const ConvWindows& w) override;
   void run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const override;
   bool try_exact(const std::vector<int64_t>& w, const std::vector<int64_t>& b);
@@ -92,6 +98,18 @@ class DenseKernel final : public DenseCore {
   void step16_finish(const int16_t* sums, size_t row, int64_t* out, size_t n, int64_t& ovf) const;
   void step16_rows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
   void step16_windows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  // Exact16: weights (int16, rows padded to an even count) as pairs; see lanes16.h.
+  std::vector<int16_t> pack_pairs(const std::vector<int16_t>& w, int64_t rows) const;
+  void exact16_rows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  void exact16_windows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const;
+  lanes16::PairWeights pair_weights(const std::vector<int16_t>& w, int64_t rows) const {
+    lanes16::PairWeights pw;
+    pw.w = w.data();
+    pw.bias = b16p_.data();
+    pw.pairs = rows / 2;
+    pw.tiles = (n_out_ + lanes16::kLanes - 1) / lanes16::kLanes;
+    return pw;
+  }
   void setup_general(const NodeContext& c, const std::vector<int64_t>& w);
 
   // Kernels over a block of samples. The tiled ones keep TJ accumulators in registers across the whole
@@ -189,6 +207,11 @@ class DenseKernel final : public DenseCore {
   std::vector<int16_t> w16_hi_, w16_lo_, acc16_;
   std::vector<uint8_t> tile16_hi_, tile16_lo_;
   int shift16_ = 0;
+  // Exact16: the scaled weights as int16 [n_in][n_out], packed as pairs for rows (n_in rounded up to even)
+  // and for windows (each tap's channels rounded up to even: win_cin2_, the map converted with that stride).
+  std::vector<int16_t> w16_, w16p_rows_, w16p_win_;
+  std::vector<int32_t> b16p_;
+  int64_t win_cin_ = 0, win_cin2_ = 0, win_in_pixels_ = 0;
 };
 
 DenseKernel::DenseKernel(const NodeContext& c, int64_t n_in, int64_t n_out, const std::vector<int64_t>& w)
@@ -260,7 +283,21 @@ bool DenseKernel::try_exact(const std::vector<int64_t>& w, const std::vector<int
   }
   // The narrowest integer that holds every input, weight, term and partial sum.
   const i128 lim32 = static_cast<i128>(1) << 31, lim64 = static_cast<i128>(1) << 63;
-  if (bound < lim32) {
+  const i128 i16min = std::numeric_limits<int16_t>::min(), i16max = std::numeric_limits<int16_t>::max();
+  const bool int16_operands = xmin >= i16min && xmax <= i16max &&
+                              std::all_of(ww.begin(), ww.end(), [&](i128 v) { return v >= i16min && v <= i16max; });
+  if (bound < lim32 && int16_operands && n_in_ < std::numeric_limits<int32_t>::max() / (2 * kWinRows) - 2) {
+    // Pairs of int16 products into int32 lanes (vpmaddwd / vpdpwssd): every operation modulo 2^32 (a pair of
+    // (-2^15)^2 products wraps), and the exact sum lies in int32 (the bound), so the sum modulo 2^32 is it.
+    plan_ = Plan::Exact16;
+    for (i128 v : ww) w16_.push_back(static_cast<int16_t>(v));
+    std::vector<int32_t> b32;
+    for (i128 v : bb) b32.push_back(static_cast<int32_t>(v));
+    b16p_ = pack(b32, lanes16::kLanes, false);
+    std::vector<int16_t> padded(w16_);
+    padded.resize(static_cast<size_t>((n_in_ + 1) / 2 * 2 * n_out_), 0);  // an odd last row pairs with zeros
+    w16p_rows_ = pack_pairs(padded, (n_in_ + 1) / 2 * 2);
+  } else if (bound < lim32) {
     plan_ = Plan::Exact32;
     for (i128 v : ww) w32_.push_back(static_cast<int32_t>(v));
     for (i128 v : bb) b32_.push_back(static_cast<int32_t>(v));
@@ -756,9 +793,32 @@ void DenseKernel::cast_lanes(const T* sums, size_t row, int64_t* out, size_t n, 
   }
 }
 
-bool DenseKernel::prepare_windows(const ConvWindows& w) {
-  if (plan_ != Plan::ExactF64 && plan_ != Plan::Exact32 && plan_ != Plan::Step16) return false;
-  if (w.taps * w.cin != n_in_ || static_cast<int64_t>(w.gather.size()) != w.out_pixels * w.taps) return false;
+bool DenseKernel::prepare_windows(const ConvWindows& w0) {
+  if (plan_ != Plan::ExactF64 && plan_ != Plan::Exact32 && plan_ != Plan::Step16 && plan_ != Plan::Exact16)
+    return false;
+  if (w0.taps * w0.cin != n_in_ || static_cast<int64_t>(w0.gather.size()) != w0.out_pixels * w0.taps) return false;
+  // Exact16 reads pairs of channels: the map is converted with an even number of channels per pixel (an odd
+  // count gets a zero channel, whose weight rows are zero), so that every segment starts and ends on a pair.
+  ConvWindows padded;
+  if (plan_ == Plan::Exact16 && w0.cin % 2 != 0) {
+    padded = w0;
+    padded.cin = w0.cin + 1;
+  }
+  const ConvWindows& w = padded.cin > 0 ? padded : w0;
+  win_cin_ = w0.cin;
+  win_cin2_ = w.cin;
+  win_in_pixels_ = w.in_pixels;
+  if (plan_ == Plan::Exact16) {
+    if (w.cin == w0.cin) {
+      w16p_win_ = w16p_rows_;
+    } else {
+      std::vector<int16_t> wp(static_cast<size_t>(w.taps * w.cin * n_out_), 0);
+      for (int64_t t = 0; t < w.taps; ++t)
+        for (int64_t c = 0; c < w0.cin; ++c)
+          std::copy_n(w16_.begin() + (t * w0.cin + c) * n_out_, n_out_, wp.begin() + (t * w.cin + c) * n_out_);
+      w16p_win_ = pack_pairs(wp, w.taps * w.cin);
+    }
+  }
   win_in_values_ = w.in_pixels * w.cin;
   win_buffer_ = win_in_values_ + w.taps * w.cin;
   if (win_buffer_ > std::numeric_limits<int32_t>::max()) return false;
@@ -831,7 +891,58 @@ void DenseKernel::windows_lanes(const int64_t* x, int64_t* out, size_t n, int64_
 void DenseKernel::run_windows(const int64_t* x, int64_t* out, size_t n, int64_t& overflows) const {
   if (plan_ == Plan::ExactF64) return windows_lanes<double>(x, out, n, overflows);
   if (plan_ == Plan::Step16) return step16_windows(x, out, n, overflows);
+  if (plan_ == Plan::Exact16) return exact16_windows(x, out, n, overflows);
   return windows_lanes<int32_t>(x, out, n, overflows);
+}
+
+// ------------------------------------------------------------------------------------ exact int16 pairs
+std::vector<int16_t> DenseKernel::pack_pairs(const std::vector<int16_t>& w, int64_t rows) const {
+  constexpr int64_t L = lanes16::kLanes;
+  const int64_t tiles = (n_out_ + L - 1) / L, pairs = rows / 2;
+  std::vector<int16_t> p(static_cast<size_t>(tiles * pairs * L * 2), 0);
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int64_t q = 0; q < pairs; ++q)
+      for (int64_t l = 0; l < L && t * L + l < n_out_; ++l)
+        for (int64_t h = 0; h < 2; ++h)
+          p[static_cast<size_t>(((t * pairs + q) * L + l) * 2 + h)] = w[static_cast<size_t>((2 * q + h) * n_out_ + t * L + l)];
+  return p;
+}
+
+void DenseKernel::exact16_rows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const size_t n_in = static_cast<size_t>(n_in_), n_in2 = (n_in + 1) / 2 * 2;
+  const int64_t row = (n_out_ + lanes16::kLanes - 1) / lanes16::kLanes * lanes16::kLanes;
+  std::vector<int16_t> xs(n * n_in2, 0);
+  std::vector<int32_t> sums(n * static_cast<size_t>(row));
+  for (size_t s = 0; s < n; ++s)
+    for (size_t i = 0; i < n_in; ++i) xs[s * n_in2 + i] = static_cast<int16_t>(x[s * n_in + i]);  // int16: the input type
+  const Seg seg{0, static_cast<int32_t>(n_in2)};
+  int32_t offs[kWinRows];
+  for (int r = 0; r < kWinRows; ++r) offs[r] = static_cast<int32_t>(static_cast<size_t>(r) * n_in2);
+  const lanes16::PairWeights pw = pair_weights(w16p_rows_, static_cast<int64_t>(n_in2));
+  for (size_t s = 0; s < n; s += kWinRows) {
+    const int rows = static_cast<int>(std::min<size_t>(kWinRows, n - s));
+    lanes16::pair_rows(pw, xs.data() + s * n_in2, &seg, 1, offs, kWinRows, rows, sums.data() + s * row, row);
+  }
+  cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
+}
+
+void DenseKernel::exact16_windows(const int64_t* x, int64_t* out, size_t n, int64_t& ovf) const {
+  const int64_t row = (n_out_ + lanes16::kLanes - 1) / lanes16::kLanes * lanes16::kLanes;
+  const size_t n_out = static_cast<size_t>(n_out_), pixels = static_cast<size_t>(win_pixels_);
+  std::vector<int16_t> map(static_cast<size_t>(win_buffer_), 0);  // the padding channel and tail stay 0
+  std::vector<int32_t> sums(pixels * static_cast<size_t>(row));
+  const lanes16::PairWeights pw = pair_weights(w16p_win_, n_in_ / win_cin_ * win_cin2_);
+  const size_t in_values = static_cast<size_t>(win_in_pixels_ * win_cin_);
+  for (size_t s = 0; s < n; ++s) {
+    const int64_t* xs = x + s * in_values;
+    for (int64_t q = 0; q < win_in_pixels_; ++q)
+      for (int64_t c = 0; c < win_cin_; ++c)
+        map[static_cast<size_t>(q * win_cin2_ + c)] = static_cast<int16_t>(xs[q * win_cin_ + c]);
+    for (const WinGroup& g : groups_)
+      lanes16::pair_rows(pw, map.data(), segs_.data() + g.seg0, g.nseg, offs_.data() + g.off0, kWinRows, g.rows,
+                         sums.data() + static_cast<size_t>(g.first) * static_cast<size_t>(row), row);
+    cast_block(sums.data(), static_cast<size_t>(row), out + s * pixels * n_out, pixels, ovf);
+  }
 }
 
 // ------------------------------------------------------------------------------------ step int16
@@ -944,6 +1055,7 @@ void DenseKernel::run(const int64_t* const* in, int64_t* out, size_t n, int64_t&
     case Plan::Step64: return block_fn_(*this, in[0], out, n, overflows);
     case Plan::ExactF64: return rows_lanes<double>(in[0], out, n, overflows);
     case Plan::Step16: return step16_rows(in[0], out, n, overflows);
+    case Plan::Exact16: return exact16_rows(in[0], out, n, overflows);
     case Plan::StepGeneral: return run_general(in[0], out, n, overflows);
   }
 }

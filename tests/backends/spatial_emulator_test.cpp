@@ -78,7 +78,8 @@ const ConvCase kMapCases[] = {
     {"1d_k40_33_filters", {45, 2}, 33, {40}, {1}, {1}, {19, 20}, 1, ""},
 };
 
-// The exact plans run the windows on the map (int32, double or two-limb double lanes, by the bounds of the sums)
+// The exact plans run the windows on the map (int16 pairs — channels padded to an even count —, int32, double or
+// two-limb double lanes, by the operands and the bounds of the sums)
 // or gather rows (int64 lanes, when no split keeps both halves below 2^53): every geometry under each, inputs and weights at the extremes of
 // their types (the inputs drawn beyond the range saturate; the weights drawn in [-1.5, 1.5] saturate at +-1),
 // against the reference. kernel_info shows which plan each case took.
@@ -87,22 +88,32 @@ TEST(SpatialEmulator, ConvExactPlansOnTheMapMatchTheReference) {
     const char *x, *w, *accum, *plan;
   };
   const Types types[] = {
-      {"fixed<10,4,RND_CONV,SAT>", "fixed<8,1>", "fixed<40,20>", "conv windows over dense exact int32"},
+      {"fixed<10,4,RND_CONV,SAT>", "fixed<8,1>", "fixed<40,20>", "conv windows over dense exact int16 pairs"},
+      {"fixed<17,4,RND_CONV,SAT>", "fixed<8,1>", "fixed<40,20>", "conv windows over dense exact int32"},
       {"fixed<26,8,RND_CONV,SAT>", "fixed<22,1>", "fixed<62,23>", "conv windows over dense exact double"},
       {"fixed<34,8,RND_CONV,SAT>", "fixed<24,1>", "fixed<64,15>", "conv windows over dense exact double x2"},
       {"fixed<4,2,RND_CONV,SAT>", "fixed<52,2>", "fixed<64,12>", "conv over dense exact int64"},
   };
-  for (const Types& t : types)
-    for (const ConvCase& c : kMapCases) {
-      GraphBuilder b;
-      const ir::TensorId x = b.input("x", c.in, t.x);
-      const ir::TensorId y =
-          b.conv("conv", x, c.out_channels, c.kernel, c.strides, c.dilations, c.pads, c.group, t.accum, t.accum, t.w);
-      b.g.outputs = {y};
-      const std::string label = std::string(c.label) + " " + t.plan;
-      EXPECT_EQ(emulator::Emulator(b.g).kernel_info("conv"), t.plan) << label;
-      expect_emulator_matches_reference(b.g, label, 13);
+  const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
+  for (emulator::lanes16::Isa isa : {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
+                                     emulator::lanes16::Isa::Avx512, emulator::lanes16::Isa::Avx512Vnni}) {
+    if (!emulator::lanes16::force_isa(isa)) continue;
+    for (const Types& t : types) {
+      // (the int16 kernels are the ones that differ per instruction set)
+      if (isa != original && std::string(t.plan).find("int16") == std::string::npos) continue;
+      for (const ConvCase& c : kMapCases) {
+        GraphBuilder b;
+        const ir::TensorId x = b.input("x", c.in, t.x);
+        const ir::TensorId y =
+            b.conv("conv", x, c.out_channels, c.kernel, c.strides, c.dilations, c.pads, c.group, t.accum, t.accum, t.w);
+        b.g.outputs = {y};
+        const std::string label = std::string(c.label) + " " + t.plan + " on " + emulator::lanes16::isa_name(isa);
+        EXPECT_EQ(emulator::Emulator(b.g).kernel_info("conv"), t.plan) << label;
+        expect_emulator_matches_reference(b.g, label, 13);
+      }
     }
+  }
+  emulator::lanes16::force_isa(original);
 }
 
 // The int16 step plan (a TRN, WRAP accumulator of at most 16 bits over int16 inputs: hls4ml's Precision
@@ -120,7 +131,7 @@ TEST(SpatialEmulator, ConvStepInt16OnTheMapMatchesTheReference) {
   };
   const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
   for (emulator::lanes16::Isa isa : {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
-                                     emulator::lanes16::Isa::Avx512}) {
+                                     emulator::lanes16::Isa::Avx512, emulator::lanes16::Isa::Avx512Vnni}) {
     if (!emulator::lanes16::force_isa(isa)) continue;
     for (const Types& t : types)
       for (const ConvCase& c : kMapCases) {

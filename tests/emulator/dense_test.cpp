@@ -192,7 +192,7 @@ TEST(Dense, RandomizedMatchesNaivePerStepReference) {
   }
   EXPECT_GT(cases, 500);
   // Every plan is exercised (a shift in how the random types are drawn must not silently skip one).
-  for (const char* p : {"dense exact int32", "dense exact double", "dense exact double x2", "dense exact int64",
+  for (const char* p : {"dense exact int16 pairs", "dense exact int32", "dense exact double", "dense exact double x2", "dense exact int64",
                         "dense step64", "dense step int16", "dense step general"})
     EXPECT_GE(plans[p], 5) << p;
   for (const auto& [p, n] : plans) std::printf("  %s: %d cases\n", p.c_str(), n);
@@ -316,7 +316,7 @@ TEST(Dense, StepInt16MatchesPerStepReferenceOnEveryIsa) {
   };
   Rng rng{16};
   const std::vector<emulator::lanes16::Isa> isas = {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
-                                                    emulator::lanes16::Isa::Avx512};
+                                                    emulator::lanes16::Isa::Avx512, emulator::lanes16::Isa::Avx512Vnni};
   const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
   int isa_runs = 0;
   for (const Case& c : cases) {
@@ -355,6 +355,74 @@ TEST(Dense, StepInt16MatchesPerStepReferenceOnEveryIsa) {
   }
   emulator::lanes16::force_isa(original);
   EXPECT_GE(isa_runs, static_cast<int>(std::size(cases)));  // the portable code at least
+}
+
+// The exact plan on int16 pairs (vpmaddwd / vpdpwssd into int32 lanes) holds while the bound of the sum stays
+// below 2^31: x = w = -2^15 twice would make 2^31. Weights {-2^15, -2^15 + 1} over x = -2^15 sum to
+// 2^31 - 2^15; a bias of 2^15 - 1 puts the bound at 2^31 - 1 (the pairs plan, and that input reaches it),
+// a bias of 2^15 at 2^31 (not the pairs plan: int32 cannot hold that sum). Then random layers: odd n_in (the
+// last row pairs with a zero), products shifted up to accum's fraction, two tiles with a partial one, inputs
+// at the types' extremes, on every instruction set this CPU has, against the naive per-step reference.
+TEST(Dense, ExactInt16PairsUpTo2To31OnEveryIsa) {
+  const emulator::lanes16::Isa original = emulator::lanes16::active_isa();
+  const std::vector<emulator::lanes16::Isa> isas = {emulator::lanes16::Isa::Portable, emulator::lanes16::Isa::Avx2,
+                                                    emulator::lanes16::Isa::Avx512, emulator::lanes16::Isa::Avx512Vnni};
+  int runs = 0;
+  for (emulator::lanes16::Isa isa : isas) {
+    if (!emulator::lanes16::force_isa(isa)) continue;
+    const std::string on = std::string(" on ") + emulator::lanes16::isa_name(isa);
+    const FixedType t16 = T("fixed<16,16>"), tb = T("fixed<17,17>"), ta = T("fixed<40,40>");
+    for (const auto& [bias, plan] : {std::pair<int64_t, const char*>{(1 << 15) - 1, "dense exact int16 pairs"},
+                                     std::pair<int64_t, const char*>{1 << 15, "dense exact double"}}) {
+      const std::vector<int64_t> w = {-(1 << 15), -(1 << 15) + 1}, b = {bias};
+      const auto g = dense_graph(2, 1, t16, t16, tb, ta, ta, w, b);
+      const emulator::Emulator emu(g);
+      EXPECT_EQ(emu.kernel_info("fc"), plan) << bias << on;
+      const std::vector<int64_t> x = {-(1 << 15), -(1 << 15), (1 << 15) - 1, (1 << 15) - 1, -(1 << 15), (1 << 15) - 1, 0, 1};
+      int64_t ovf = 0;
+      const auto expect = naive_dense(x, 4, 2, 1, t16, t16, tb, ta, ta, w, b, &ovf);
+      EXPECT_EQ(expect[0], (int64_t{1} << 31) - (1 << 15) + bias);
+      EXPECT_EQ(emu.run_raw({x}, 4).outputs_raw[0], expect) << bias << on;
+    }
+    Rng rng{32};
+    struct Case {
+      const char *x, *w, *b, *accum;
+    };
+    for (const Case& c : {Case{"fixed<16,6>", "fixed<16,6>", "fixed<16,6>", "fixed<32,12>"},
+                          Case{"fixed<12,4>", "fixed<8,2>", "fixed<16,-4>", "fixed<32,12>"},  // weights * 2^6
+                          Case{"ufixed<15,5>", "fixed<10,1>", "fixed<16,6>", "fixed<40,17>"},
+                          Case{"fixed<1,1>", "fixed<16,0>", "fixed<16,6>", "fixed<32,16>"}}) {
+      const FixedType tx = T(c.x), tw = T(c.w), ta = T(c.accum), tb = T(c.b), ty = T("fixed<24,8>");
+      const int ws = std::max(0, tb.frac() - tx.frac() - tw.frac());
+      const int64_t max_x = std::max(-tx.raw_min(), tx.raw_max());
+      for (const int64_t n_in : {int64_t{1}, int64_t{7}, int64_t{33}}) {
+        const int64_t n_out = 37;
+        // |w * 2^ws| within int16 and the sum's bound below 2^31: the weights drawn within lim, a fifth at +-lim.
+        const int64_t lim = std::min({tw.raw_max(), int64_t{32767} >> ws, (int64_t{1} << 30) / (n_in * max_x) >> ws});
+        std::vector<int64_t> w(static_cast<size_t>(n_in * n_out));
+        for (size_t e = 0; e < w.size(); ++e) w[e] = e % 5 == 0 ? (e % 2 ? -lim : lim) : rng.range(-lim, lim);
+        const auto b = random_raw(rng, tb, static_cast<size_t>(n_out));
+        const size_t batch = 23;
+        auto x = random_raw(rng, tx, batch * static_cast<size_t>(n_in));
+        for (int64_t i = 0; i < n_in; ++i) {
+          x[static_cast<size_t>(i)] = tx.raw_min();
+          x[static_cast<size_t>(n_in + i)] = tx.raw_max();
+        }
+        const auto g = dense_graph(n_in, n_out, tx, tw, tb, ta, ty, w, b);
+        const emulator::Emulator emu(g);
+        const std::string label = std::string(c.x) + " " + c.w + " " + c.accum + " n_in " + std::to_string(n_in) + on;
+        EXPECT_EQ(emu.kernel_info("fc"), "dense exact int16 pairs") << label;
+        int64_t ovf = 0;
+        const auto expect = naive_dense(x, batch, n_in, n_out, tx, tw, tb, ta, ty, w, b, &ovf);
+        const auto r = emu.run_raw({x}, batch);
+        EXPECT_EQ(r.outputs_raw[0], expect) << label;
+        EXPECT_EQ(r.overflows.at("fc"), ovf) << label;
+        ++runs;
+      }
+    }
+  }
+  emulator::lanes16::force_isa(original);
+  EXPECT_GE(runs, 12);
 }
 
 TEST(Dense, ThreadCountDoesNotChangeResultsOnLargeBatch) {
