@@ -218,7 +218,8 @@ estimate::Estimate estimate(const Compiled& c) {
         case backends::StreamMode::Window: q.mode = estimate::StreamPlan::Mode::Window; break;
       }
       const backends::StreamWindow& w = p.window;
-      q.window = {w.span_h, w.span_w, w.ext_h, w.ext_w, w.channels, w.in_h, w.in_w, w.out_h, w.out_w, w.pad_top, w.pad_left};
+      q.window = {w.span_h, w.span_w, w.ext_h, w.ext_w, w.channels, w.in_h, w.in_w, w.out_h, w.out_w, w.pad_top, w.pad_left,
+                  w.in_dil_h, w.in_dil_w};
       plan->processes.push_back(q);
     }
     for (const backends::StreamFifo& f : backends::stream_fifos(c.graph))

@@ -140,8 +140,10 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
         const int64_t out_pixels = w.out_h * w.out_w;
         const int64_t per_window = resource ? std::max<int64_t>(0, row.latency_max + 1 - ii) : 0;
         const int64_t first_pos = (w.span_h - 1) * w.ext_w + w.span_w;  // positions until the first window
-        // Positions after the last input element (bottom/right padding, ceil_mode taps).
-        const int64_t last_inside = (w.pad_top + w.in_h - 1) * w.ext_w + w.pad_left + w.in_w;
+        // Positions after the last input element (bottom/right padding, ceil_mode taps), on the input-dilated
+        // map of a transposed convolution.
+        const int64_t last_inside =
+            (w.pad_top + (w.in_h - 1) * w.in_dil_h) * w.ext_w + w.pad_left + (w.in_w - 1) * w.in_dil_w + 1;
         const int64_t trailing = positions - last_inside;
         out.first = in.first + first_pos * ii + lat;
         out.last = std::max(in.last + trailing * ii, in.first + positions * ii + out_pixels * per_window) + lat;

@@ -83,6 +83,7 @@ struct StreamPlan {
   struct Window {                          // the line-buffer kernel's geometry (a 1-D map as one row)
     int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
     int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0;
+    int64_t in_dil_h = 1, in_dil_w = 1;  // a transposed convolution's input dilation
   };
   struct Process {
     int node = -1;  // index into g.nodes

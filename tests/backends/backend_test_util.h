@@ -84,15 +84,18 @@ struct GraphBuilder {
     return y;
   }
   // Conv over a channels-last map x ([W, C] or [H, W, C]); geometry per axis; pads = begin..., end....
+  // in_dilations (a transposed convolution's input dilation): the map seen with d - 1 zeros between pixels.
   ir::TensorId conv(const std::string& name, ir::TensorId x, int64_t out_channels, std::vector<int64_t> kernel,
                     std::vector<int64_t> strides, std::vector<int64_t> dilations, std::vector<int64_t> pads,
                     int64_t group, const std::string& res, const std::string& accum,
-                    const std::string& wtype = "fixed<8,2>") {
+                    const std::string& wtype = "fixed<8,2>", std::vector<int64_t> in_dilations = {}) {
     const ir::Shape xs = g.tensor(x).shape;
     const size_t r = kernel.size();
     ir::Shape ys;
-    for (size_t a = 0; a < r; ++a)
-      ys.push_back(ir::Window::out_size(xs[a], kernel[a], strides[a], dilations[a], pads[a] + pads[a + r], false));
+    for (size_t a = 0; a < r; ++a) {
+      const int64_t stretched = in_dilations.empty() ? xs[a] : (xs[a] - 1) * in_dilations[a] + 1;
+      ys.push_back(ir::Window::out_size(stretched, kernel[a], strides[a], dilations[a], pads[a] + pads[a + r], false));
+    }
     ys.push_back(out_channels);
     ir::TensorId y = act(name + "_y", ys, res);
     ir::Shape ws = kernel;
@@ -103,7 +106,7 @@ struct GraphBuilder {
     ir::Node& n = node(name, ir::OpKind::Conv, {x}, y);
     n.params = {{"weight", w}, {"bias", b}};
     n.types["accum"] = fx(accum);
-    ir::set_window_attrs(n, kernel, strides, dilations, pads);
+    ir::set_window_attrs(n, kernel, strides, dilations, pads, in_dilations);
     n.attrs["group"] = group;
     return y;
   }

@@ -138,6 +138,24 @@ TEST(VitisCsimSpatial, Conv2DGeometriesDepthwiseAndPointwiseAreBitExact) {
   check_bit_exact(b.g, "conv2d");
 }
 
+// Transposed convolutions (Conv with input dilation, as ONNX ConvTranspose becomes): io_parallel gathers the
+// taps on the stretched grid, io_stream's line buffer shifts in the zeros between pixels; both against the
+// reference. 1-D: stride 3 with an asymmetric crop (pads) and a dilated kernel; 2-D: stride (2, 3), a
+// rectangular kernel, and Resource at reuse 2.
+TEST(VitisCsimSpatial, TransposedConvolutionsAreBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found";
+  GraphBuilder b;
+  const ir::TensorId x = b.input("x", {5, 3}, "fixed<10,4>");
+  const ir::TensorId x2 = b.input("x2", {3, 4, 2}, "fixed<9,3>");
+  b.g.outputs = {
+      b.conv("t1d_s3", x, 4, {3}, {1}, {1}, {2, 1}, 1, kRes, kWide, "fixed<8,2>", {3}),
+      b.conv("t1d_dil", x, 2, {2}, {1}, {2}, {2, 2}, 1, kRes, kWide, "fixed<8,2>", {2}),
+      b.conv("t2d", x2, 3, {2, 3}, {1, 1}, {1, 1}, {1, 2, 1, 2}, 1, kRes, kWide, "fixed<8,2>", {2, 3}),
+  };
+  set_schedule(b.g, "t2d", ir::Strategy::Resource, 2);
+  check_bit_exact(b.g, "conv_transposed");
+}
+
 // Lossy accumulators: every step rounds (12 product fraction bits into fewer) and wraps or saturates, so only
 // NUMERICS.md's order (taps, then channels, padding skipped) reproduces the reference. product_cast is
 // decided as for Dense; the test checks both spellings occur.

@@ -162,8 +162,6 @@ void firmware_equals_emulator_at_default_and_fixed16_6(const std::string& io_typ
       config::Config::parse(io + "HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n", "fixed16.yml");
   for (const Case& k : kSupported) {
     if (!k.csim) continue;
-    // io_stream has no line-buffer kernel for a transposed convolution yet: refused (StreamRefusesConvTranspose).
-    if (io_type == "io_stream" && std::string(k.name) == "convtranspose2d_k2_s2") continue;
     SCOPED_TRACE(k.name);
     const auto d = load(k.name);
     if (!d) continue;
@@ -177,22 +175,6 @@ void firmware_equals_emulator_at_default_and_fixed16_6(const std::string& io_typ
       expect_firmware_equals_emulator(c, in, batch,
                                       std::string(k.name) + (variant++ ? "_fixed16_" : "_default_") + io_type);
     }
-  }
-}
-
-TEST(CnnCases, StreamRefusesConvTranspose) {
-  if (!fs::exists(kCases / "convtranspose2d_k2_s2.onnx")) GTEST_SKIP() << "../shared/models/cases/cnn is absent";
-  const auto c = driver::compile((kCases / "convtranspose2d_k2_s2.onnx").string(),
-                                 config::Config::parse("IOType: io_stream\n", "stream.yml"));
-  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / "cnn_convtranspose_stream";
-  fs::remove_all(dir);
-  try {
-    backends::write_vitis_project(c.graph, c.config, dir);
-    ADD_FAILURE() << "io_stream wrote a transposed convolution";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("is a transposed convolution (input dilation); io_stream has no line-buffer "
-                                         "kernel for it yet"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("use IOType: io_parallel"), std::string::npos) << e.what();
   }
 }
 

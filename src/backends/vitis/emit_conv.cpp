@@ -54,9 +54,6 @@ void check_map(const EmitContext& ctx, const ir::Node& n, const ir::Window& w, i
 void emit_conv(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   const ir::ConvAttrs a = ir::ConvAttrs::of(ctx.graph(), n);
   check_map(ctx, n, a.win, a.in_channels, a.out_channels);
-  if (ctx.stream() && a.win.dilates_input())
-    throw Error(EmitContext::where(n), "is a transposed convolution (input dilation); io_stream has no line-buffer "
-                                       "kernel for it yet", "use IOType: io_parallel for this model");
   if (a.depthwise() && a.group != a.in_channels)
     throw Error(EmitContext::where(n), fmt::format("has group {} with {} input channels", a.group, a.in_channels),
                 "the HLS kernels take group 1 or depthwise (group = input channels)");

@@ -110,8 +110,9 @@ StreamWindow stream_window(const ir::Graph& g, const ir::Node& n) {
   s.span_w = (axis(w.kernel, 1, 1) - 1) * axis(w.dilation, 1, 1) + 1;
   s.pad_top = axis(w.pad_begin, 0, 0), s.pad_left = axis(w.pad_begin, 1, 0);
   s.stride_h = axis(w.stride, 0, 1), s.stride_w = axis(w.stride, 1, 1);
-  s.ext_h = std::max((s.out_h - 1) * s.stride_h + s.span_h, s.pad_top + s.in_h);
-  s.ext_w = std::max((s.out_w - 1) * s.stride_w + s.span_w, s.pad_left + s.in_w);
+  s.in_dil_h = axis(w.in_dilation, 0, 1), s.in_dil_w = axis(w.in_dilation, 1, 1);
+  s.ext_h = std::max((s.out_h - 1) * s.stride_h + s.span_h, s.pad_top + s.stretched_h());
+  s.ext_w = std::max((s.out_w - 1) * s.stride_w + s.span_w, s.pad_left + s.stretched_w());
   return s;
 }
 
@@ -242,8 +243,7 @@ NodeTimes run_window(const ir::Graph& g, const ir::Node& n, const Times& in) {
     summed = ir::PoolAttrs::of(g, n).win.taps();
   }
   const StreamWindow geo = stream_window(g, n);
-  const int64_t in_h = geo.in_h, in_w = geo.in_w, out_h = geo.out_h, out_w = geo.out_w;
-  const int64_t span_h = geo.span_h, span_w = geo.span_w, pt = geo.pad_top, pl = geo.pad_left;
+  const int64_t out_h = geo.out_h, out_w = geo.out_w, span_h = geo.span_h, span_w = geo.span_w;
   const int64_t sh = geo.stride_h, sw = geo.stride_w, ext_h = geo.ext_h, ext_w = geo.ext_w;
   const double ii = std::max(1, n.reuse_factor);
   NodeTimes res;
@@ -256,8 +256,7 @@ NodeTimes run_window(const ir::Graph& g, const ir::Node& n, const Times& in) {
     int64_t col_at = span_w - 1, ow = 0;
     for (int64_t pw = 0; pw < ext_w; ++pw) {
       double start = t + cost;
-      const bool inside = ph >= pt && ph < pt + in_h && pw >= pl && pw < pl + in_w;
-      if (inside) {
+      if (geo.reads(ph, pw)) {
         start = std::max(start, in.at(next));
         res.consumed[0].push_back(start);
         ++next;

@@ -72,6 +72,15 @@ enum class StreamMode {
 struct StreamWindow {
   int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
   int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0, stride_h = 1, stride_w = 1;
+  int64_t in_dil_h = 1, in_dil_w = 1;  // a transposed convolution's input dilation
+  // The input as the window sees it, in_dil - 1 zeros between pixels.
+  int64_t stretched_h() const { return (in_h - 1) * in_dil_h + 1; }
+  int64_t stretched_w() const { return (in_w - 1) * in_dil_w + 1; }
+  // Whether padded position (ph, pw) reads an input element (else the kernel shifts in zeros).
+  bool reads(int64_t ph, int64_t pw) const {
+    const int64_t qh = ph - pad_top, qw = pw - pad_left;
+    return qh >= 0 && qh < stretched_h() && qw >= 0 && qw < stretched_w() && qh % in_dil_h == 0 && qw % in_dil_w == 0;
+  }
 };
 // One layer of the DATAFLOW region: its mode, and for a Window layer its geometry.
 struct StreamProcess {

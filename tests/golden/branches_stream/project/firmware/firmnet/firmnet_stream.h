@@ -60,24 +60,29 @@ template <typename CONFIG_T>
 struct stream_window {
   static const unsigned span_h = (CONFIG_T::filt_height - 1) * CONFIG_T::dilation_height + 1;
   static const unsigned span_w = (CONFIG_T::filt_width - 1) * CONFIG_T::dilation_width + 1;
+  // The input as the window sees it: a transposed convolution's in_dilation - 1 zeros between pixels.
+  static const unsigned st_h = (CONFIG_T::in_height - 1) * CONFIG_T::in_dilation_height + 1;
+  static const unsigned st_w = (CONFIG_T::in_width - 1) * CONFIG_T::in_dilation_width + 1;
   // Padded rows and columns visited: every input pixel, and every tap of the last output (ceil_mode pools
   // may reach past the end padding).
   static const unsigned need_h = (CONFIG_T::out_height - 1) * CONFIG_T::stride_height + span_h;
   static const unsigned need_w = (CONFIG_T::out_width - 1) * CONFIG_T::stride_width + span_w;
-  static const unsigned ext_h = need_h > CONFIG_T::pad_top + CONFIG_T::in_height ? need_h
-                                                                                 : CONFIG_T::pad_top + CONFIG_T::in_height;
-  static const unsigned ext_w = need_w > CONFIG_T::pad_left + CONFIG_T::in_width ? need_w
-                                                                                : CONFIG_T::pad_left + CONFIG_T::in_width;
+  static const unsigned ext_h = need_h > CONFIG_T::pad_top + st_h ? need_h : CONFIG_T::pad_top + st_h;
+  static const unsigned ext_w = need_w > CONFIG_T::pad_left + st_w ? need_w : CONFIG_T::pad_left + st_w;
   static const unsigned lines = span_h > 1 ? span_h - 1 : 1;  // rows in the line buffer (one unused row when 1-D)
 };
 
-// Position (ph, pw) of the padded map: the input element when inside the map, else zeros.
+// Position (ph, pw) of the padded map: the input element when it is an input pixel's position, else zeros
+// (padding, and the zeros between the pixels of an input-dilated map: the remainders are by constants, and
+// vanish without input dilation).
 template <class data_T, typename CONFIG_T>
 inline void window_input(hls::stream<pixel<data_T, CONFIG_T::n_chan> >& in, unsigned ph, unsigned pw,
                          data_T v[CONFIG_T::n_chan]) {
 #pragma HLS INLINE
-  const bool inside = ph >= CONFIG_T::pad_top && ph < CONFIG_T::pad_top + CONFIG_T::in_height &&
-                      pw >= CONFIG_T::pad_left && pw < CONFIG_T::pad_left + CONFIG_T::in_width;
+  typedef stream_window<CONFIG_T> G;
+  const bool inside = ph >= CONFIG_T::pad_top && ph < CONFIG_T::pad_top + G::st_h && pw >= CONFIG_T::pad_left &&
+                      pw < CONFIG_T::pad_left + G::st_w && (ph - CONFIG_T::pad_top) % CONFIG_T::in_dilation_height == 0 &&
+                      (pw - CONFIG_T::pad_left) % CONFIG_T::in_dilation_width == 0;
   if (inside) {
     const pixel<data_T, CONFIG_T::n_chan> px = in.read();
     unpack(px, v);
