@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "numeric/fixed.h"
+#include "numeric/rounding.h"
 
 namespace firmnet::emulator {
 
@@ -20,34 +21,7 @@ using numeric::Rounding;
 // half = 2^(k-1) (1 when k = 0, so that rem = 0 never rounds). v < 0 exactly when q < 0.
 template <Rounding R>
 inline int64_t round_increment(int64_t q, uint64_t rem, uint64_t half) {
-  if constexpr (R == Rounding::TRN) {
-    return 0;
-  } else if constexpr (R == Rounding::TRN_ZERO) {
-    return (q < 0) & (rem != 0);
-  } else if constexpr (R == Rounding::RND) {
-    return rem >= half;
-  } else if constexpr (R == Rounding::RND_ZERO) {
-    return (rem > half) | ((rem == half) & (q < 0));
-  } else if constexpr (R == Rounding::RND_MIN_INF) {
-    return rem > half;
-  } else if constexpr (R == Rounding::RND_INF) {
-    return (rem > half) | ((rem == half) & (q >= 0));
-  } else {  // RND_CONV: half to even
-    return (rem > half) | ((rem == half) & ((q & 1) != 0));
-  }
-}
-
-inline int64_t round_increment(Rounding r, int64_t q, uint64_t rem, uint64_t half) {
-  switch (r) {
-    case Rounding::TRN: return round_increment<Rounding::TRN>(q, rem, half);
-    case Rounding::TRN_ZERO: return round_increment<Rounding::TRN_ZERO>(q, rem, half);
-    case Rounding::RND: return round_increment<Rounding::RND>(q, rem, half);
-    case Rounding::RND_ZERO: return round_increment<Rounding::RND_ZERO>(q, rem, half);
-    case Rounding::RND_MIN_INF: return round_increment<Rounding::RND_MIN_INF>(q, rem, half);
-    case Rounding::RND_INF: return round_increment<Rounding::RND_INF>(q, rem, half);
-    case Rounding::RND_CONV: return round_increment<Rounding::RND_CONV>(q, rem, half);
-  }
-  return 0;
+  return numeric::round_up<R, bool>(q < 0, rem >= half, (rem & (half - 1)) != 0, (q & 1) != 0);
 }
 
 class CastPlan {
@@ -92,7 +66,7 @@ class CastPlan {
     if (shift_ > 0) {
       const int64_t fl = v >> shift_;
       const uint64_t rem = static_cast<uint64_t>(v) & mask_;
-      q = static_cast<i128>(fl) + round_increment(type_.rounding, fl, rem, half_);
+      q = static_cast<i128>(fl) + numeric::with_rounding(type_.rounding, [&]<Rounding R>() { return round_increment<R>(fl, rem, half_); });
     } else {
       q = static_cast<i128>(v) * (static_cast<i128>(1) << -shift_);
     }
@@ -115,15 +89,7 @@ class CastPlan {
   }
   template <bool Sat, class T>
   void dispatch(const T* in, int64_t* out, size_t n, int64_t& overflows) const {
-    switch (type_.rounding) {
-      case Rounding::TRN: return cast_loop<Rounding::TRN, Sat>(in, out, n, overflows);
-      case Rounding::TRN_ZERO: return cast_loop<Rounding::TRN_ZERO, Sat>(in, out, n, overflows);
-      case Rounding::RND: return cast_loop<Rounding::RND, Sat>(in, out, n, overflows);
-      case Rounding::RND_ZERO: return cast_loop<Rounding::RND_ZERO, Sat>(in, out, n, overflows);
-      case Rounding::RND_MIN_INF: return cast_loop<Rounding::RND_MIN_INF, Sat>(in, out, n, overflows);
-      case Rounding::RND_INF: return cast_loop<Rounding::RND_INF, Sat>(in, out, n, overflows);
-      case Rounding::RND_CONV: return cast_loop<Rounding::RND_CONV, Sat>(in, out, n, overflows);
-    }
+    numeric::with_rounding(type_.rounding, [&]<Rounding R>() { this->template cast_loop<R, Sat>(in, out, n, overflows); });
   }
   template <Rounding R, bool Sat, class T>
   void cast_loop(const T* __restrict in, int64_t* __restrict out, size_t n, int64_t& overflows) const {

@@ -58,6 +58,7 @@
 
 #include "emulator/kernel.h"
 #include "emulator/lanes16.h"
+#include "numeric/rounding.h"
 
 namespace firmnet::emulator {
 namespace {
@@ -493,24 +494,11 @@ void DenseKernel::exact_tiled(const DenseKernel& d, const int64_t* x, int64_t* o
   d.cast_block(sums.data(), static_cast<size_t>(row), out, n, ovf);
 }
 
-// round_increment on vectors: comparisons give -1 for true, so increments are negated masks.
+// round_increment on vectors: the comparisons give lane masks (-1 for true), so the increment is the negated mask.
 template <Rounding R>
 inline Vec<int64_t> round_increment_v(Vec<int64_t> q, Vec<int64_t> rem, int64_t half) {
-  if constexpr (R == Rounding::TRN) {
-    return q - q;
-  } else if constexpr (R == Rounding::TRN_ZERO) {
-    return -((q < 0) & (rem != 0));
-  } else if constexpr (R == Rounding::RND) {
-    return -(rem >= half);
-  } else if constexpr (R == Rounding::RND_ZERO) {
-    return -((rem > half) | ((rem == half) & (q < 0)));
-  } else if constexpr (R == Rounding::RND_MIN_INF) {
-    return -(rem > half);
-  } else if constexpr (R == Rounding::RND_INF) {
-    return -((rem > half) | ((rem == half) & (q >= 0)));
-  } else {
-    return -((rem > half) | ((rem == half) & ((q & 1) != 0)));
-  }
+  const Vec<int64_t> zero = q - q;
+  return -numeric::round_up<R, Vec<int64_t>>(q < zero, rem >= half, (rem & (half - 1)) != zero, (q & 1) != zero);
 }
 
 template <Rounding R, Overflow O, bool Mul32, int S>
@@ -614,15 +602,7 @@ bool DenseKernel::try_step64(const std::vector<int64_t>& w) {
       return mul32 ? &step64_tiled<R, Overflow::SAT, true> : &step64_tiled<R, Overflow::SAT, false>;
     return mul32 ? &step64_tiled<R, Overflow::WRAP, true> : &step64_tiled<R, Overflow::WRAP, false>;
   };
-  switch (ta_.rounding) {
-    case Rounding::TRN: block_fn_ = pick.template operator()<Rounding::TRN>(); break;
-    case Rounding::TRN_ZERO: block_fn_ = pick.template operator()<Rounding::TRN_ZERO>(); break;
-    case Rounding::RND: block_fn_ = pick.template operator()<Rounding::RND>(); break;
-    case Rounding::RND_ZERO: block_fn_ = pick.template operator()<Rounding::RND_ZERO>(); break;
-    case Rounding::RND_MIN_INF: block_fn_ = pick.template operator()<Rounding::RND_MIN_INF>(); break;
-    case Rounding::RND_INF: block_fn_ = pick.template operator()<Rounding::RND_INF>(); break;
-    case Rounding::RND_CONV: block_fn_ = pick.template operator()<Rounding::RND_CONV>(); break;
-  }
+  block_fn_ = numeric::with_rounding(ta_.rounding, [&]<Rounding R>() { return pick.template operator()<R>(); });
   return true;
 }
 

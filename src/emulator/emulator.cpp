@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "emulator/kernel.h"
+#include "numeric/rounding.h"
 
 namespace firmnet::emulator {
 
@@ -147,15 +148,7 @@ class InputCast {
       for (size_t e = 0; e < n; ++e) dst[e] = slow(src[e], overflows);
       return;
     }
-    switch (t_.rounding) {
-      case Rounding::TRN: return loop<Rounding::TRN>(src, dst, n, overflows);
-      case Rounding::TRN_ZERO: return loop<Rounding::TRN_ZERO>(src, dst, n, overflows);
-      case Rounding::RND: return loop<Rounding::RND>(src, dst, n, overflows);
-      case Rounding::RND_ZERO: return loop<Rounding::RND_ZERO>(src, dst, n, overflows);
-      case Rounding::RND_MIN_INF: return loop<Rounding::RND_MIN_INF>(src, dst, n, overflows);
-      case Rounding::RND_INF: return loop<Rounding::RND_INF>(src, dst, n, overflows);
-      case Rounding::RND_CONV: return loop<Rounding::RND_CONV>(src, dst, n, overflows);
-    }
+    numeric::with_rounding(t_.rounding, [&]<Rounding R>() { this->template loop<R>(src, dst, n, overflows); });
   }
 
  private:

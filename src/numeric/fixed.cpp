@@ -2,6 +2,8 @@
 // Every rule here is checked bit for bit against the Xilinx ap_types headers (tests/ap_types).
 #include "numeric/fixed.h"
 
+#include "numeric/rounding.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -37,20 +39,6 @@ bool low_bits_set(i128 v, int k) {
   return (static_cast<u128>(v) & ((u128{1} << k) - 1)) != 0;
 }
 
-// Whether the floor result q must be incremented. `half` is the first dropped bit, `rest` the OR of
-// the bits below it, `negative` the sign of the exact value (ap_fixed's quantization_adjust()).
-bool round_up(Rounding mode, bool negative, bool half, bool rest, bool odd) {
-  switch (mode) {
-    case Rounding::TRN: return false;
-    case Rounding::TRN_ZERO: return negative && (half || rest);
-    case Rounding::RND: return half;
-    case Rounding::RND_ZERO: return half && (negative || rest);
-    case Rounding::RND_INF: return half && (!negative || rest);
-    case Rounding::RND_MIN_INF: return half && rest;
-    case Rounding::RND_CONV: return half && (odd || rest);
-  }
-  return false;
-}
 
 // The quantized value before overflow handling. `huge` means it does not even fit an i128 (a left
 // shift of a large v); then `low_bits` carries its low 64 bits for WRAP and `negative` its sign.
