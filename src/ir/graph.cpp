@@ -4,6 +4,7 @@
 #include "ir/spatial.h"
 
 #include "ir/activations.h"
+#include "numeric/bits.h"
 
 #include <algorithm>
 #include <numeric>
@@ -85,6 +86,32 @@ TensorId Node::param(const std::string& key) const {
   auto it = params.find(key);
   if (it == params.end()) throw Error("node '" + name + "'", "missing parameter '" + key + "'");
   return it->second;
+}
+
+int64_t Node::table_entries(const std::string& role) const {
+  auto it = tables.find(role);
+  if (it == tables.end()) throw Error("node '" + name + "'", "missing lookup table '" + role + "'");
+  return it->second.size() + (interpolated_table(kind, role) ? 1 : 0);
+}
+
+SoftmaxInverse softmax_inverse(const Node& n) {
+  SoftmaxInverse r;
+  auto spec = n.tables.find("inv");
+  auto data = n.table_data.find("inv");
+  auto acc = n.types.find("accum");
+  if (spec == n.tables.end() || data == n.table_data.end() || acc == n.types.end())
+    throw Error("node '" + n.name + "'", "the softmax has no inverse table or accum type yet",
+                "run passes/infer_precision and passes/build_tables first");
+  r.index_bits = spec->second.log2_size;
+  r.remainder_bits = std::max(acc->second.width, r.index_bits + 1) - 1 - r.index_bits;
+  numeric::i128 lo = 0, hi = 0;
+  const std::vector<int64_t>& v = data->second;
+  for (size_t j = 0; j + 1 < v.size(); ++j) {
+    const numeric::i128 d = static_cast<numeric::i128>(v[j + 1]) - v[j];
+    lo = std::min(lo, d), hi = std::max(hi, d);
+  }
+  r.delta_width = numeric::signed_width(lo, hi);
+  return r;
 }
 
 TensorId Graph::add_tensor(Tensor t) {
@@ -303,7 +330,11 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     }
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
-    case OpKind::Softmax: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Softmax: {  // e_k * v per element, the inverse's interpolation (inv[j+1] - inv[j]) * r per row
+      const Tensor& y = g.tensor(n.outputs.at(0));
+      const int64_t row = y.shape.empty() || y.shape.back() == 0 ? 1 : y.shape.back();
+      return y.size() + y.size() / row;
+    }
     case OpKind::Rescale: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Activation: return product_param(n) ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Input:

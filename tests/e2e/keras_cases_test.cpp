@@ -132,9 +132,19 @@ TEST(KerasCases, QKerasAndHgq2EqualTheFramework) {
                 exact, y.size(), worst, top1, batch);
     if (k.ref == Ref::Exact) {
       EXPECT_EQ(exact, y.size());
-    } else {  // QKeras's float softmax vs the table softmax (NUMERICS.md: |fixed - float| <= 0.02)
-      EXPECT_GE(static_cast<double>(top1) / static_cast<double>(batch), 0.995);
-      EXPECT_LE(worst, 0.02);
+    } else {
+      // QKeras's float softmax of the same (exact) logits vs the table softmax with the interpolated inverse
+      // (docs/NUMERICS.md "Softmax", "Accuracy"): within one step of the output type on >= 99 % of the values
+      // (issue 9; measured: 500 of 500, max 4.95e-6 = 0.65 step; the 1/x table of 1,024 buckets gave 46 of
+      // 500, max 0.0030).
+      const double step = c.graph.tensor(c.graph.outputs.at(0)).type->lsb();
+      size_t within = 0;
+      for (size_t i = 0; i < y.size(); ++i) within += std::fabs(y[i] - ref[i]) <= step;
+      std::printf("[%s] %zu of %zu values within one output step (%.3g), max error %.3g steps\n", k.name, within,
+                  y.size(), step, worst / step);
+      EXPECT_GE(static_cast<double>(within), 0.99 * static_cast<double>(y.size()));
+      EXPECT_LE(worst, step);
+      EXPECT_EQ(top1, batch);
     }
   }
 }
