@@ -129,10 +129,11 @@ Row estimate_softmax(const Context& c, const ir::Node& n) {
   const Index ihi = table_index(xt, hi), ilo = table_index(xt, lo);
   const Rom rhi = rom(hi.size(), hi.entry.width, N), rlo = rom(lo.size(), lo.entry.width, N);
   const Rom rinv = rom(n.table_entries("inv"), inv.entry.width, 2 * rows);
-  const ir::SoftmaxInverse si = ir::softmax_inverse(n);
+  const ir::SoftmaxInverse si = ir::softmax_inverse(n, n_row);
   const int ew = n.types.count("exp_table") ? n.types.at("exp_table").width : hi.entry.width;
-  const int nw = std::max(acc.width, si.index_bits + 1), lead_bits = std::max(1, ceil_log2(acc.width));
-  const int hw = ew + inv.entry.width + 2 + std::max(acc.frac(), acc.width - 1);  // the shifted product
+  const int span = si.lead_max - si.lead_min;  // positions of the sum's leading one beyond the lowest
+  const int nw = std::max(acc.width, si.index_bits + 1), lead_bits = std::max(1, ceil_log2(span + 1));
+  const int hw = ew + inv.entry.width + 2 + span;  // the shifted product
   const Product pe = variable_product(hi.entry.width, lo.entry.width, e2);
   const Product pn = variable_product(ew, inv.entry.width, e2);
   const Product pi = si.remainder_bits > 0 ? variable_product(si.delta_width, si.remainder_bits + 1, e2) : Product{};
@@ -140,9 +141,9 @@ Row estimate_softmax(const Context& c, const ir::Node& n) {
   row.res += rlo.res;
   row.res += rinv.res;
   row.res.dsp += N * (pe.dsp + pn.dsp) + rows * pi.dsp;
-  const int64_t per_row = acc.width + mux_lut(nw, nw) + pi.lut + inv.entry.width + 2;  // encoder, shift, product, add
+  const int64_t per_row = span + mux_lut(span + 1, nw) + pi.lut + inv.entry.width + 2;  // encoder, shift, product, add
   row.res.lut += rows * (n_row - 1) * cmp_sel_lut(xt.width, xt.width) + N * dw + N * (ihi.lut + ilo.lut) +
-                 rows * (n_row - 1) * acc.width + rows * per_row + N * (pe.lut + pn.lut + mux_lut(acc.width, hw));
+                 rows * (n_row - 1) * acc.width + rows * per_row + N * (pe.lut + pn.lut + mux_lut(span + 1, hw));
 
   const int depth = ceil_log2(n_row);
   const double shift_ns = ((lead_bits + 1) / 2) * kCmpSelNs;  // two shift levels per LUT6 level
@@ -151,7 +152,7 @@ Row estimate_softmax(const Context& c, const ir::Node& n) {
   c.chain.rom_read(N * (hi.log2_size + lo.log2_size), 0);
   c.chain.op(pe.ns, N * (hi.entry.width + lo.entry.width));
   for (int l = 0; l < depth; ++l) c.chain.op(add_ns(acc.width), N * acc.width);
-  c.chain.op(ceil_log2(acc.width) * kCmpSelNs + shift_ns, N * ew + rows * acc.width);  // lead, normalise
+  c.chain.op(2 * shift_ns, N * ew + rows * acc.width);  // lead (a priority encoder), normalise
   c.chain.rom_read(rows * 2 * (si.index_bits + 1), N * ew + rows * (si.remainder_bits + lead_bits));
   c.chain.op(pi.ns + add_ns(inv.entry.width + 2), N * ew + rows * 2 * inv.entry.width);
   c.chain.op(pn.ns, N * ew + rows * (inv.entry.width + lead_bits));

@@ -100,7 +100,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       const ir::Shape& shape = g.tensor(n.outputs[0]).shape;
       const int64_t rows = shape.empty() || shape.back() == 0 ? 1 : size / shape.back();
       if (n.tables.count("inv") && n.table_data.count("inv") && n.types.count("accum")) {  // delta x r
-        const SoftmaxInverse inv = softmax_inverse(n);
+        const SoftmaxInverse inv = softmax_inverse(n, shape.empty() ? 1 : shape.back());
         if (inv.remainder_bits > 0)
           add(d, rows, numeric::FixedType{inv.delta_width, inv.delta_width, true},
               numeric::FixedType{inv.remainder_bits, inv.remainder_bits, false});

@@ -111,10 +111,14 @@ inline bool interpolated_table(OpKind k, const std::string& role) { return k == 
 // spells it: j has index_bits = log2 N bits; the sum's raw bits normalised to the leading one hold
 // remainder_bits = max(W_accum, log2 N + 1) - 1 - log2 N bits below j; every inv[j+1] - inv[j] fits
 // delta_width signed bits. The interpolation product is delta (delta_width, signed) x r (remainder_bits).
+// The leading one of s = max(raw sum, 1) lies in [lead_min, lead_max]: for a lossless sum of row_length
+// entries (non-negative exp entries whose product never overflows exp_table, accum holding n times the
+// largest e exactly) between the e of the row's maximum (d = 0) and n times the largest e; else any accum bit.
 struct SoftmaxInverse {
   int index_bits = 1, delta_width = 1, remainder_bits = 0;
+  int lead_min = 0, lead_max = 0;
 };
-SoftmaxInverse softmax_inverse(const Node& n);
+SoftmaxInverse softmax_inverse(const Node& n, int64_t row_length);
 
 class Graph {
  public:

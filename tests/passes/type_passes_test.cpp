@@ -296,6 +296,22 @@ TEST(BuildTables, SigmoidAndSoftmaxTables) {
   EXPECT_EQ(n.table_data.at("inv")[1], 8355968);    // 2^23 * 256/257 = 8355967.502
   EXPECT_EQ(n.table_data.at("inv")[85], 6297606);   // 2^23 * 256/341 = 6297606.006
   EXPECT_EQ(n.table_data.at("inv")[256], 4194304);  // 1/2 * 2^23
+  // What the HLS kernel is given: inv[1] - inv[0] = -32640 is the largest step (16 signed bits); the lossless sum
+  // (accum ufixed<23,4>, F=19) of 5 entries lies in [e(0) = 524320 * 2^-19, 5 * 540898 * 2^-19]: its leading
+  // one at bits 19..21; r has 23 - 1 - 8 = 14 bits.
+  const ir::SoftmaxInverse si = ir::softmax_inverse(n, 5);
+  EXPECT_EQ(si.index_bits, 8);
+  EXPECT_EQ(si.delta_width, 16);
+  EXPECT_EQ(si.remainder_bits, 14);
+  EXPECT_EQ(si.lead_min, 19);
+  EXPECT_EQ(si.lead_max, 21);
+  // A narrower accum is not lossless: any of its bits may lead.
+  ir::Node narrow = n;
+  narrow.types["accum"] = numeric::FixedType{12, 3, false};
+  const ir::SoftmaxInverse sn = ir::softmax_inverse(narrow, 5);
+  EXPECT_EQ(sn.lead_min, 0);
+  EXPECT_EQ(sn.lead_max, 11);
+  EXPECT_EQ(sn.remainder_bits, 3);
 }
 
 TEST(Pipeline, NamesOptionsAndFullTyping) {

@@ -134,6 +134,8 @@ struct config_Softmax : firmnet_hls::softmax_config {
   static const long long inv_table_offset = -512;
   static const unsigned inv_index_bits = 9;
   static const unsigned inv_delta_width = 2;
+  static const int lead_min = 10;
+  static const int lead_max = 12;
 };
 
 #endif

@@ -118,6 +118,8 @@ struct config_Softmax : firmnet_hls::softmax_config {
   static const long long inv_table_offset = -1024;
   static const unsigned inv_index_bits = 10;
   static const unsigned inv_delta_width = 14;
+  static const int lead_min = 19;
+  static const int lead_max = 21;
 };
 
 #endif

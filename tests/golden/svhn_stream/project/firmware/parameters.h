@@ -303,6 +303,8 @@ struct config_head_head_7_Softmax : firmnet_hls::softmax_config {
   static const long long inv_table_offset = -1024;
   static const unsigned inv_index_bits = 10;
   static const unsigned inv_delta_width = 1;
+  static const int lead_min = 10;
+  static const int lead_max = 13;
 };
 
 #endif

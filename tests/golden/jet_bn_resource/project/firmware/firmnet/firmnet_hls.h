@@ -442,16 +442,19 @@ struct softmax_config {
   static const unsigned inv_table_size = 3;   // N + 1: 1/m at m = 1 + j/N, j = 0..N
   static const unsigned inv_index_bits = 1;   // log2 N
   static const unsigned inv_delta_width = 2;  // signed bits of every raw inv[j+1] - inv[j]
+  static const int lead_min = 0;              // the leading one of max(raw sum, 1) lies in [lead_min, lead_max]
+  static const int lead_max = 22;             // (firmnet's bound: the whole accum unless the sum is lossless)
 };
 
 // The leading one of a positive raw sum (at least bit 0), and the mantissa bits after it, normalised to the top
 // of NW >= AW bits: j = the INDEX_BITS bits after the leading one, r = the RB = NW - 1 - INDEX_BITS bits below
 // them. r / 2^RB is the docs' r / 2^rb: both are the bits below j as a fraction of their bucket.
-template <int AW, int INDEX_BITS>
+template <int AW, int INDEX_BITS, int SPAN>
 struct softmax_mantissa {
   static const int NW = AW > INDEX_BITS + 1 ? AW : INDEX_BITS + 1;
   static const int RB = NW - 1 - INDEX_BITS;
-  static const int LEAD_BITS = AW <= 2 ? 1 : (AW <= 4 ? 2 : (AW <= 8 ? 3 : (AW <= 16 ? 4 : (AW <= 32 ? 5 : 6))));
+  // bits of lead - lead_min, in [0, SPAN]
+  static const int SHIFT_BITS = SPAN < 2 ? 1 : (SPAN < 4 ? 2 : (SPAN < 8 ? 3 : (SPAN < 16 ? 4 : (SPAN < 32 ? 5 : 6))));
 };
 
 template <class data_T, class res_T, typename CONFIG_T>
@@ -464,19 +467,21 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
   typedef typename CONFIG_T::accum_t accum_t;
   typedef typename CONFIG_T::exp_table_t exp_t;
   typedef typename CONFIG_T::inv_table_t inv_t;
-  typedef softmax_mantissa<accum_t::width, CONFIG_T::inv_index_bits> mant;
+  static const int LMIN = CONFIG_T::lead_min;
+  static const int LMAX = CONFIG_T::lead_max;
+  static const int C = LMAX - LMIN;  // lead - LMIN in [0, C]
+  typedef softmax_mantissa<accum_t::width, CONFIG_T::inv_index_bits, C> mant;
   static const int AW = accum_t::width;
   static const int FA = accum_t::width - accum_t::iwidth;
   static const int L = CONFIG_T::inv_index_bits;
   static const int NW = mant::NW;
   static const int RB = mant::RB;
-  // e * v on raw bits (sign-extended by one bit each), then placed C bits up in a holder H whose point makes
-  // the right shift by lead the exact e * v * 2^(FA - lead): C = max(FA, AW - 1) >= lead, so only zeros drop.
+  // e * v on raw bits (sign-extended by one bit each), then placed C bits up in a holder whose point makes the
+  // right shift by lead - LMIN the exact e * v * 2^(FA - lead) (only zeros drop): HF = PF + C + LMIN - FA.
   static const int PW = exp_t::width + inv_t::width + 2;
   static const int PF = (exp_t::width - exp_t::iwidth) + (inv_t::width - inv_t::iwidth);
-  static const int C = FA > AW - 1 ? FA : AW - 1;
   static const int HW = PW + C;
-  static const int HF = PF + C - FA;
+  static const int HF = PF + C + LMIN - FA;
   typedef ap_fixed<HW, HW - HF> scaled_t;
   for (unsigned row = 0; row < CONFIG_T::n_in / CONFIG_T::n_row; row++) {
 #pragma HLS UNROLL
@@ -498,15 +503,16 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
                                                CONFIG_T::exp_lo_table_offset, CONFIG_T::exp_lo_table_size>(d)];
       sum = sum + e[k];
     }
-    // s = max(raw sum, 1); lead = the position of its leading one (a priority encoder over AW bits).
+    // s = max(raw sum, 1); lead = LMIN + shift, the position of its leading one (a priority encoder over the
+    // bits LMIN + 1 .. LMAX, where firmnet bounds it).
     const ap_int<AW + 1> sum_raw = raw_bits(sum);
     const ap_uint<NW> s = sum_raw > 0 ? ap_uint<NW>(sum_raw) : ap_uint<NW>(1);
-    ap_uint<mant::LEAD_BITS> lead = 0;
-    for (int i = 1; i < AW; i++) {
+    ap_uint<mant::SHIFT_BITS> shift = 0;
+    for (int i = 1; i <= C; i++) {
 #pragma HLS UNROLL
-      if (s[i]) lead = i;
+      if (s[LMIN + i]) shift = i;
     }
-    const ap_uint<NW> norm = s << (unsigned)(NW - 1 - lead.to_int());  // the leading one at bit NW - 1
+    const ap_uint<NW> norm = s << (unsigned)(NW - 1 - LMIN - shift.to_int());  // the leading one at bit NW - 1
     const unsigned j = (unsigned)((norm >> RB) & ap_uint<NW>((1u << L) - 1)).to_uint();
     const ap_uint<RB + 1> r = norm & ((ap_uint<NW>(1) << RB) - 1);
     // v = inv[j] + floor((inv[j+1] - inv[j]) * r / 2^RB): between inv[j] and inv[j+1], so in inv_t's range.
@@ -521,7 +527,7 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
 #pragma HLS UNROLL
       const ap_int<PW> p = raw_bits(e[k]) * raw_bits(v);
       ap_int<HW> h_raw = p;
-      h_raw = (h_raw << C) >> lead;
+      h_raw = (h_raw << C) >> shift;
       scaled_t h;
       h.range(HW - 1, 0) = h_raw;
       res[base + k] = h;
