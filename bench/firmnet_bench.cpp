@@ -133,6 +133,28 @@ void BM_Emulate_TopTagQLstm(benchmark::State& st) {
 }
 BENCHMARK(BM_Emulate_TopTagQLstm)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// A softmax alone over rows of n (the argument: 5 as in the jet tagger, 64), default types, one thread:
+// the two-level exp, the sum, the inverse and the products (docs/NUMERICS.md "Softmax").
+void BM_Emulate_Softmax(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  const std::string text = fmt::format(
+      "firmnet-ir 1\ngraph \"sm\"\nstage frontend\ninputs %0\noutputs %1\ntensor %0 \"x\" activation [{0}]\n"
+      "tensor %1 \"y\" activation [{0}]\nnode \"sm\" softmax\n  inputs %0\n  outputs %1\n",
+      n);
+  ir::TextGraph t = ir::parse_text(text, "softmax.fnir");
+  const auto c = driver::compile_graph(std::move(t.graph), t.stage, config::Config::defaults());
+  const size_t batch = 2000000 / static_cast<size_t>(n);
+  testmodels::Rng rng{1};
+  std::vector<double> x(batch * static_cast<size_t>(n));
+  for (auto& v : x) v = 3 * rng.normal();
+  emulator::Options o;
+  o.threads = 1;
+  emulator::Emulator emu(c.graph, o);
+  for (auto _ : st) benchmark::DoNotOptimize(emu.run({x}, batch));
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * batch));
+}
+BENCHMARK(BM_Emulate_Softmax)->Arg(5)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // g++ build of a generated project (what `firmnet csim` compiles: firmware + testbench, -O1), plus one
 // sample. Counters: gxx_cpu_s (user + system seconds of g++ and cc1plus, less sensitive to a busy machine
 // than the wall time) and peak_MB (largest resident set of the compiler), both from /usr/bin/time.

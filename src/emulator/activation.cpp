@@ -218,6 +218,12 @@ class SoftmaxKernel final : public Kernel {
     const int fe = exp_type_.frac();
     exp_cast_ = CastPlan(exp_type_, hi_.entry.frac() + lo_.entry.frac());
     if (hi_.entry.width + lo_.entry.width > 62) c.fail("the two exp tables' entries are wider than 62 bits together");
+    if (exp_type_.width + inv_.entry.width > 120)
+      c.fail("exp table type " + exp_type_.str() + " and inverse table type " + inv_.entry.str() +
+             " need more than 120 bits together");
+    if (inv_.log2_size < 1) c.fail("the inverse table needs at least 2 buckets");
+    if (inv_.entry.width + accum_.width > 124)  // (inv[j+1] - inv[j]) * r, r below the sum's leading bits
+      c.fail("inverse table type " + inv_.entry.str() + " and accum " + accum_.str() + " need more than 124 bits");
     // sum = Q_accum(sum + e_k) at the common fraction (the identity when accum is lossless, as the
     // passes make it; a narrower accum is emulated as the firmware's accumulation would be).
     fs_ = std::max(accum_.frac(), fe);
@@ -226,7 +232,10 @@ class SoftmaxKernel final : public Kernel {
     if (accum_.width + ss_ > 124 || exp_type_.width + se_ > 124)
       c.fail("accum " + accum_.str() + " and exp table type " + exp_type_.str() + " need more than 128 bits");
     sum_cast_ = CastPlan(accum_, fs_);
-    out_cast_ = CastPlan(c.out_type(), fe + inv_.entry.frac());
+    // y_k = Q_res(e_k * v * 2^(F_a - lead)): the product of raw values has fe + F_inv fractional bits, the
+    // power of two moves the point by lead - F_a; one cast per position of the sum's leading one.
+    for (int lead = 0; lead < accum_.width; ++lead)
+      out_cast_.emplace_back(c.out_type(), fe + inv_.entry.frac() - accum_.frac() + lead);
 
     // Fast path: differences, entries and products fit int64, and accum holds every partial sum of n
     // entries exactly (then each Q_accum is the identity and the sum is plain integer addition).
@@ -256,8 +265,10 @@ class SoftmaxKernel final : public Kernel {
         e[static_cast<size_t>(k)] = exp_of(d);
         sum = sum_cast_((static_cast<i128>(sum) << ss_) + (static_cast<i128>(e[static_cast<size_t>(k)]) << se_), ignored);
       }
-      const int64_t inv = inv_data_[static_cast<size_t>(numeric::table_index(sum, accum_.frac(), inv_))];
-      for (int64_t k = 0; k < n_; ++k) y[k] = out_cast_(static_cast<i128>(e[static_cast<size_t>(k)]) * inv, ovf);
+      int lead = 0;
+      const int64_t v = inverse(sum, lead);
+      const CastPlan& cast = out_cast_[static_cast<size_t>(lead)];
+      for (int64_t k = 0; k < n_; ++k) y[k] = cast(static_cast<i128>(e[static_cast<size_t>(k)]) * v, ovf);
     }
   }
 
@@ -274,10 +285,26 @@ class SoftmaxKernel final : public Kernel {
         prod[static_cast<size_t>(k)] = e;
         sum += e;
       }
-      const int64_t inv = inv_data_[static_cast<size_t>(numeric::table_index(sum << up_, accum_.frac(), inv_))];
-      for (auto& p : prod) p *= inv;
-      out_cast_.cast_many(prod.data(), out + r * static_cast<size_t>(n_), prod.size(), ovf);
+      int lead = 0;
+      const int64_t v = inverse(sum << up_, lead);
+      for (auto& p : prod) p *= v;
+      out_cast_[static_cast<size_t>(lead)].cast_many(prod.data(), out + r * static_cast<size_t>(n_), prod.size(), ovf);
     }
+  }
+
+  // The interpolated inverse of the sum's mantissa (docs/NUMERICS.md, "Softmax"): s = max(sum_raw, 1) =
+  // 2^lead * m with m in [1, 2); j = the L bits after the leading one, r the rb = lead - L bits below them
+  // (none when lead < L: then j is s shifted left); v = inv[j] + floor((inv[j+1] - inv[j]) * r / 2^rb).
+  int64_t inverse(int64_t sum_raw, int& lead) const {
+    const uint64_t s = static_cast<uint64_t>(std::max<int64_t>(sum_raw, 1));
+    lead = 63 - __builtin_clzll(s);
+    const int L = inv_.log2_size, rb = lead - L;
+    const uint64_t mask = (uint64_t{1} << L) - 1;
+    if (rb <= 0) return inv_data_[static_cast<size_t>((s << -rb) & mask)];
+    const size_t j = static_cast<size_t>((s >> rb) & mask);
+    const int64_t r = static_cast<int64_t>(s & ((uint64_t{1} << rb) - 1));
+    const i128 step = (static_cast<i128>(inv_data_[j + 1]) - inv_data_[j]) * r;
+    return inv_data_[j] + static_cast<int64_t>(numeric::shift_floor(step, rb));
   }
 
   // e = Q_exp(exp_hi[coarse index of d] * exp_lo[fine index of d]) (docs/NUMERICS.md, "Softmax"): the coarse
@@ -299,7 +326,8 @@ class SoftmaxKernel final : public Kernel {
   numeric::FixedType accum_;
   int64_t numel_ = 0, n_ = 1;
   int fx_ = 0, fs_ = 0, ss_ = 0, se_ = 0;
-  CastPlan sum_cast_, out_cast_;
+  CastPlan sum_cast_;
+  std::vector<CastPlan> out_cast_;  // by the position of the sum's leading one
 };
 
 }  // namespace

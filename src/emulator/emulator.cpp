@@ -97,9 +97,10 @@ const numeric::TableSpec& NodeContext::table(const std::string& role) const {
 const std::vector<int64_t>& NodeContext::table_data(const std::string& role) const {
   const numeric::TableSpec& s = table(role);
   auto it = node.table_data.find(role);
-  if (it == node.table_data.end() || static_cast<int64_t>(it->second.size()) != s.size())
+  const int64_t entries = s.size() + (ir::interpolated_table(node.kind, role) ? 1 : 0);
+  if (it == node.table_data.end() || static_cast<int64_t>(it->second.size()) != entries)
     fail("table '" + role + "' has " + std::to_string(it == node.table_data.end() ? 0 : it->second.size()) +
-             " entries, its spec says " + std::to_string(s.size()),
+             " entries, its spec says " + std::to_string(entries),
          "run passes/build_tables before emulating");
   return it->second;
 }

@@ -122,32 +122,44 @@ Row estimate_softmax(const Context& c, const ir::Node& n) {
   const bool e2 = c.dsp48e2();
   const int64_t start = c.chain.cycles(), ff0 = c.chain.ff();
 
-  // max tree, differences, two exp ROM reads and their product, sum tree, 1/sum ROM, normalising product.
+  // max tree, differences, two exp ROM reads and their product, sum tree; per row the inverse of the sum's
+  // mantissa (priority encoder, normalising shift, two reads of the N+1 entry table, the interpolation
+  // product and add); per element the product e * v and the shift by the leading one's position.
   const int dw = xt.width + 1;
-  const Index ihi = table_index(xt, hi), ilo = table_index(xt, lo), iinv = table_index(acc, inv);
+  const Index ihi = table_index(xt, hi), ilo = table_index(xt, lo);
   const Rom rhi = rom(hi.size(), hi.entry.width, N), rlo = rom(lo.size(), lo.entry.width, N);
-  const Rom rinv = rom(inv.size(), inv.entry.width, rows);
+  const Rom rinv = rom(n.table_entries("inv"), inv.entry.width, 2 * rows);
+  const ir::SoftmaxInverse si = ir::softmax_inverse(n, n_row);
+  const int ew = n.types.count("exp_table") ? n.types.at("exp_table").width : hi.entry.width;
+  const int span = si.lead_max - si.lead_min;  // positions of the sum's leading one beyond the lowest
+  const int nw = std::max(acc.width, si.index_bits + 1), lead_bits = std::max(1, ceil_log2(span + 1));
+  const int hw = ew + inv.entry.width + 2 + span;  // the shifted product
   const Product pe = variable_product(hi.entry.width, lo.entry.width, e2);
-  const Product pn = variable_product(hi.entry.width, inv.entry.width, e2);
+  const Product pn = variable_product(ew, inv.entry.width, e2);
+  const Product pi = si.remainder_bits > 0 ? variable_product(si.delta_width, si.remainder_bits + 1, e2) : Product{};
   row.res += rhi.res;
   row.res += rlo.res;
   row.res += rinv.res;
-  row.res.dsp += N * (pe.dsp + pn.dsp);
+  row.res.dsp += N * (pe.dsp + pn.dsp) + rows * pi.dsp;
+  const int64_t per_row = span + mux_lut(span + 1, nw) + pi.lut + inv.entry.width + 2;  // encoder, shift, product, add
   row.res.lut += rows * (n_row - 1) * cmp_sel_lut(xt.width, xt.width) + N * dw + N * (ihi.lut + ilo.lut) +
-                 rows * (n_row - 1) * acc.width + rows * iinv.lut + N * (pe.lut + pn.lut);
+                 rows * (n_row - 1) * acc.width + rows * per_row + N * (pe.lut + pn.lut + mux_lut(span + 1, hw));
 
   const int depth = ceil_log2(n_row);
+  const double shift_ns = ((lead_bits + 1) / 2) * kCmpSelNs;  // two shift levels per LUT6 level
   for (int l = 0; l < depth; ++l) c.chain.op(kCmpSelNs, N * xt.width);
   c.chain.op(add_ns(dw) + ihi.ns, N * dw);
   c.chain.rom_read(N * (hi.log2_size + lo.log2_size), 0);
   c.chain.op(pe.ns, N * (hi.entry.width + lo.entry.width));
   for (int l = 0; l < depth; ++l) c.chain.op(add_ns(acc.width), N * acc.width);
-  c.chain.op(iinv.ns, N * hi.entry.width + rows * acc.width);
-  c.chain.rom_read(rows * inv.log2_size, N * hi.entry.width);
-  c.chain.op(pn.ns, N * hi.entry.width + rows * inv.entry.width);
+  c.chain.op(2 * shift_ns, N * ew + rows * acc.width);  // lead (a priority encoder), normalise
+  c.chain.rom_read(rows * 2 * (si.index_bits + 1), N * ew + rows * (si.remainder_bits + lead_bits));
+  c.chain.op(pi.ns + add_ns(inv.entry.width + 2), N * ew + rows * 2 * inv.entry.width);
+  c.chain.op(pn.ns, N * ew + rows * (inv.entry.width + lead_bits));
+  c.chain.op(shift_ns, N * hw);
   row.latency_min = row.latency_max = c.chain.cycles() - start;
   row.res.ff += c.chain.ff() - ff0;
-  row.detail = fmt::format("{} row(s) of {}: 3 tables, {} products", rows, n_row, 2 * N);
+  row.detail = fmt::format("{} row(s) of {}: 3 tables, {} products", rows, n_row, 2 * N + rows);
   return row;
 }
 

@@ -89,7 +89,7 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       if (const char* p = product_param(n)) add(d, size, x, param_type(g, n, p));
       break;
     }
-    case OpKind::Softmax: {  // exp_hi * exp_lo, then e * inv
+    case OpKind::Softmax: {  // exp_hi * exp_lo and e * v per element; the inverse's interpolation per row
       auto table = [&](const char* k) -> std::optional<numeric::FixedType> {
         auto it = n.tables.find(k);
         return it == n.tables.end() ? std::nullopt : std::optional<numeric::FixedType>(it->second.entry);
@@ -97,6 +97,16 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       add(d, size, table("exp_hi"), table("exp_lo"));
       auto e = n.types.find("exp_table");
       add(d, size, e == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(e->second), table("inv"));
+      const ir::Shape& shape = g.tensor(n.outputs[0]).shape;
+      const int64_t rows = shape.empty() || shape.back() == 0 ? 1 : size / shape.back();
+      if (n.tables.count("inv") && n.table_data.count("inv") && n.types.count("accum")) {  // delta x r
+        const SoftmaxInverse inv = softmax_inverse(n, shape.empty() ? 1 : shape.back());
+        if (inv.remainder_bits > 0)
+          add(d, rows, numeric::FixedType{inv.delta_width, inv.delta_width, true},
+              numeric::FixedType{inv.remainder_bits, inv.remainder_bits, false});
+      } else {
+        add(d, rows, std::nullopt, std::nullopt);
+      }
       break;
     }
     case OpKind::Input:

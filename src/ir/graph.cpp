@@ -4,6 +4,7 @@
 #include "ir/spatial.h"
 
 #include "ir/activations.h"
+#include "numeric/bits.h"
 
 #include <algorithm>
 #include <numeric>
@@ -85,6 +86,71 @@ TensorId Node::param(const std::string& key) const {
   auto it = params.find(key);
   if (it == params.end()) throw Error("node '" + name + "'", "missing parameter '" + key + "'");
   return it->second;
+}
+
+int64_t Node::table_entries(const std::string& role) const {
+  auto it = tables.find(role);
+  if (it == tables.end()) throw Error("node '" + name + "'", "missing lookup table '" + role + "'");
+  return it->second.size() + (interpolated_table(kind, role) ? 1 : 0);
+}
+
+namespace {
+
+// The leading-one range of s = max(raw sum, 1) (SoftmaxInverse): [0, W_accum - 1] unless the sum is provably
+// lossless, then the bits of the smallest and largest possible sum of n entries.
+void softmax_lead_range(const Node& n, int64_t row_length, SoftmaxInverse& r) {
+  const numeric::FixedType& acc = n.types.at("accum");
+  r.lead_min = 0;
+  r.lead_max = std::max(0, acc.width - 1);
+  auto hs = n.tables.find("exp_hi"), ls = n.tables.find("exp_lo");
+  auto hd = n.table_data.find("exp_hi"), ld = n.table_data.find("exp_lo");
+  auto et = n.types.find("exp_table");
+  if (hs == n.tables.end() || ls == n.tables.end() || hd == n.table_data.end() || ld == n.table_data.end() ||
+      et == n.types.end() || hd->second.empty() || ld->second.empty() || row_length < 1)
+    return;
+  const auto& h = hd->second;
+  const auto& l = ld->second;
+  if (*std::min_element(h.begin(), h.end()) < 0 || *std::min_element(l.begin(), l.end()) < 0) return;
+  const int fp = hs->second.entry.frac() + ls->second.entry.frac();
+  const numeric::Cast emax = numeric::quantize(static_cast<numeric::i128>(*std::max_element(h.begin(), h.end())) *
+                                                   *std::max_element(l.begin(), l.end()), fp, et->second);
+  const int up = acc.frac() - et->second.frac();
+  if (emax.overflow || emax.raw < 0 || up < 0 || up > 60) return;
+  const numeric::i128 smax = (static_cast<numeric::i128>(emax.raw) * row_length) << up;
+  if (smax > acc.raw_max()) return;
+  // The row's maximum has d = 0: its coarse and fine indices are those of 0.
+  const int64_t ih = numeric::table_index(0, 0, hs->second);
+  const int64_t il = static_cast<int64_t>(numeric::shift_floor(0, ls->second.log2_step) + ls->second.offset) &
+                     (ls->second.size() - 1);
+  if (ih < 0 || static_cast<size_t>(ih) >= h.size() || il < 0 || static_cast<size_t>(il) >= l.size()) return;
+  const numeric::Cast etop =
+      numeric::quantize(static_cast<numeric::i128>(h[static_cast<size_t>(ih)]) * l[static_cast<size_t>(il)], fp, et->second);
+  const numeric::i128 smin = std::max<numeric::i128>(static_cast<numeric::i128>(etop.raw) << up, 1);
+  r.lead_min = numeric::bit_length(smin) - 1;
+  r.lead_max = std::max(r.lead_min, numeric::bit_length(std::max<numeric::i128>(smax, 1)) - 1);
+}
+
+}  // namespace
+
+SoftmaxInverse softmax_inverse(const Node& n, int64_t row_length) {
+  SoftmaxInverse r;
+  auto spec = n.tables.find("inv");
+  auto data = n.table_data.find("inv");
+  auto acc = n.types.find("accum");
+  if (spec == n.tables.end() || data == n.table_data.end() || acc == n.types.end())
+    throw Error("node '" + n.name + "'", "the softmax has no inverse table or accum type yet",
+                "run passes/infer_precision and passes/build_tables first");
+  softmax_lead_range(n, row_length, r);
+  r.index_bits = spec->second.log2_size;
+  r.remainder_bits = std::max(acc->second.width, r.index_bits + 1) - 1 - r.index_bits;
+  numeric::i128 lo = 0, hi = 0;
+  const std::vector<int64_t>& v = data->second;
+  for (size_t j = 0; j + 1 < v.size(); ++j) {
+    const numeric::i128 d = static_cast<numeric::i128>(v[j + 1]) - v[j];
+    lo = std::min(lo, d), hi = std::max(hi, d);
+  }
+  r.delta_width = numeric::signed_width(lo, hi);
+  return r;
 }
 
 TensorId Graph::add_tensor(Tensor t) {
@@ -303,7 +369,11 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
     }
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;
-    case OpKind::Softmax: return g.tensor(n.outputs.at(0)).size();
+    case OpKind::Softmax: {  // e_k * v per element, the inverse's interpolation (inv[j+1] - inv[j]) * r per row
+      const Tensor& y = g.tensor(n.outputs.at(0));
+      const int64_t row = y.shape.empty() || y.shape.back() == 0 ? 1 : y.shape.back();
+      return y.size() + y.size() / row;
+    }
     case OpKind::Rescale: return g.tensor(n.outputs.at(0)).size();
     case OpKind::Activation: return product_param(n) ? g.tensor(n.outputs.at(0)).size() : 0;
     case OpKind::Input:

@@ -99,7 +99,26 @@ struct Node {
   bool has_attr(const std::string& key) const { return attrs.count(key) != 0; }
   bool has_param(const std::string& key) const { return params.count(key) != 0; }
   TensorId param(const std::string& key) const;
+  // Entries table_data[role] holds for tables[role]: the spec's 2^log2_size, one more for an interpolated
+  // table sampled at both edges of its buckets (softmax "inv": 1/m at m = 1 + j/N, j = 0..N; docs/NUMERICS.md).
+  int64_t table_entries(const std::string& role) const;
 };
+
+// Whether table `role` of a node of kind `k` is interpolated between its bucket edges (N + 1 entries).
+inline bool interpolated_table(OpKind k, const std::string& role) { return k == OpKind::Softmax && role == "inv"; }
+
+// The interpolated inverse of a Softmax with its tables built (docs/NUMERICS.md "Softmax"), as the HLS kernel
+// spells it: j has index_bits = log2 N bits; the sum's raw bits normalised to the leading one hold
+// remainder_bits = max(W_accum, log2 N + 1) - 1 - log2 N bits below j; every inv[j+1] - inv[j] fits
+// delta_width signed bits. The interpolation product is delta (delta_width, signed) x r (remainder_bits).
+// The leading one of s = max(raw sum, 1) lies in [lead_min, lead_max]: for a lossless sum of row_length
+// entries (non-negative exp entries whose product never overflows exp_table, accum holding n times the
+// largest e exactly) between the e of the row's maximum (d = 0) and n times the largest e; else any accum bit.
+struct SoftmaxInverse {
+  int index_bits = 1, delta_width = 1, remainder_bits = 0;
+  int lead_min = 0, lead_max = 0;
+};
+SoftmaxInverse softmax_inverse(const Node& n, int64_t row_length);
 
 class Graph {
  public:

@@ -53,8 +53,11 @@ std::string print(const Graph& g) {
     for (const auto& [role, id] : n.params) s += tensor_line(role.c_str(), g.tensor(id));
     for (const auto& [role, t] : n.types) s += fmt::format("    {:<9} {}\n", role, t.str());
     for (const auto& [role, spec] : n.tables)
-      s += fmt::format("    {:<9} {} entries of {} on [{:g}, {:g}), step {:g}\n", "table " + role, spec.size(),
-                       spec.entry.str(), spec.lo(), spec.hi(), spec.step());
+      s += interpolated_table(n.kind, role)
+               ? fmt::format("    {:<9} {} entries of {} at [{:g}, {:g}] in steps of {:g}, interpolated\n",
+                             "table " + role, n.table_entries(role), spec.entry.str(), spec.lo(), spec.hi(), spec.step())
+               : fmt::format("    {:<9} {} entries of {} on [{:g}, {:g}), step {:g}\n", "table " + role, spec.size(),
+                             spec.entry.str(), spec.lo(), spec.hi(), spec.step());
     for (const auto& [k, v] : n.attrs)
       if (!(n.kind == OpKind::Activation && k == "function")) s += fmt::format("    {:<9} {}\n", k, attr_str(v));
     const DspProducts dsp = dsp_products(g, n);

@@ -495,7 +495,7 @@ class Parser {
     } else if (key == "table_data") {
       const std::string role = key_token("the table role");
       unique_role(n.table_data, role);
-      n.table_data[role] = int_list(int64_t{1} << kMaxTableLog2);
+      n.table_data[role] = int_list((int64_t{1} << kMaxTableLog2) + 1);  // + 1: an interpolated table
     } else if (key == "reuse") {
       once(seen, key);
       n.reuse_factor = static_cast<int>(int_in("reuse", 1, std::numeric_limits<int>::max()));

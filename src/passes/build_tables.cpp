@@ -37,7 +37,7 @@ class BuildTables : public Pass {
         levels(g, n);
         changed = true;
       } else if (n.kind == ir::OpKind::Softmax) {
-        softmax(g, n, ctx);
+        softmax(n, ctx);
         changed = true;
       } else if (n.kind == ir::OpKind::Recurrent) {
         const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
@@ -88,7 +88,7 @@ class BuildTables : public Pass {
     n.table_data["levels_overflow"] = ovf;
   }
 
-  static void softmax(const ir::Graph& g, ir::Node& n, PassContext& ctx) {
+  static void softmax(ir::Node& n, PassContext& ctx) {
     const int log2_size = log2_exact(table_size_of(n), n);
     // Two-level exp (docs/NUMERICS.md, "Softmax"): exp(d) = exp(d_hi) * exp(d_lo). The coarse table has
     // buckets of 2^s_hi on [-R + 2^s_hi, 2^s_hi), sampled at their left edges (so d_hi = 0 gives exactly 1);
@@ -109,21 +109,27 @@ class BuildTables : public Pass {
     n.tables["exp_lo"] = lo;
     warn_overflows(n, "exp (fine)", overflows, lo, ctx);
     overflows = 0;
-    // 1/x on [0, 2^ceil(log2 n)]: the sum of n entries, each < 1, and >= e(max) > 0.5, so bucket 0 (which
-    // would need 1/(step/2)) is never read; its saturation is expected and not reported.
-    const ir::Shape& shape = g.tensor(n.inputs.at(0)).shape;
-    const int log2_range = ceil_log2(shape.empty() ? 1 : shape.back());
-    const numeric::TableSpec inv =
-        numeric::make_table_spec(0.0, log2_size, log2_range - log2_size, n.types.at("inv_table"));
-    n.table_data["inv"] = numeric::build_table([](double x) { return 1.0 / x; }, inv, &overflows);
-    n.tables["inv"] = inv;
-    // Entries for sums above 0.5 must fit; count the overflows among them.
-    int64_t used_overflows = 0;
-    for (int64_t i = 0; i < inv.size(); ++i) {
-      const double centre = std::ldexp(static_cast<double>(i - inv.offset) + 0.5, inv.log2_step);
-      if (centre > 0.5 && numeric::quantize_double(1.0 / centre, inv.entry).overflow) ++used_overflows;
+    // The inverse of the sum's mantissa m in [1, 2] (the sum is 2^(b-1-F_a) * m): N buckets of 2^-L on [1, 2),
+    // sampled at both edges, inv[j] = 1 / (1 + j/N) for j = 0..N (inv[N] = 1/2), interpolated between them.
+    // Each entry is Q_inv of the exact N / (N + j): its quotient on kInvGuard fractional bits, with a sticky
+    // last bit for a non-zero remainder (N / (N + j) is not dyadic for 0 < j < N), rounds as the exact value.
+    const numeric::TableSpec inv = numeric::make_table_spec(1.0, log2_size, -log2_size, n.types.at("inv_table"));
+    constexpr int kInvGuard = 96;  // N <= 2^24: N * 2^96 fits 128 bits
+    if (inv.entry.frac() > kInvGuard - 2)
+      throw Error(layer_where(n), fmt::format("inv_table precision {} has more than {} fractional bits",
+                                              inv.entry.str(), kInvGuard - 2), "use e.g. ufixed<24,1,RND_CONV,SAT>");
+    std::vector<int64_t> inv_data;
+    for (int64_t j = 0; j <= inv.size(); ++j) {
+      const numeric::i128 num = static_cast<numeric::i128>(inv.size()) << kInvGuard, den = inv.size() + j;
+      const numeric::Cast c = numeric::quantize(num / den | (num % den != 0 ? 1 : 0), kInvGuard, inv.entry);
+      inv_data.push_back(c.raw);
+      overflows += c.overflow ? 1 : 0;
     }
-    warn_overflows(n, "inverse", used_overflows, inv, ctx);
+    n.table_data["inv"] = std::move(inv_data);
+    n.tables["inv"] = inv;
+    if (overflows)
+      ctx.warnings.push_back({layer_where(n), fmt::format("{} of {} entries of the inverse table do not fit {}; saturated",
+                                                          overflows, inv.size() + 1, inv.entry.str())});
   }
 };
 

@@ -98,7 +98,7 @@ void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
           auto spec = n.tables.find(r);
           auto data = n.table_data.find(r);
           if (spec == n.tables.end() || data == n.table_data.end() ||
-              static_cast<int64_t>(data->second.size()) != spec->second.size())
+              static_cast<int64_t>(data->second.size()) != n.table_entries(r))
             throw Error("node '" + n.name + "'", "has no complete lookup table '" + r + "'", "build_tables builds it");
         }
       }

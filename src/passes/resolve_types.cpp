@@ -31,8 +31,11 @@ const FixedType kInputDefault = modes(16, 6, true);
 constexpr int kConstantWidth = 18;
 // Recurrent layers' tables (docs/IR.md "Recurrent"): twice the entries, since their errors compound over the steps.
 constexpr int kDefaultRecurrentTableSize = 2048;
-const FixedType kExpTableDefault = modes(18, 1, false);
-const FixedType kInvTableDefault = modes(18, 2, false);
+// Softmax (docs/NUMERICS.md "Softmax"): e = exp(x - max) in [e^-8, 1] on 19 fractional bits, and 1/m for the sum's
+// mantissa m in [1, 2], i.e. (0.5, 1], on 23: with the interpolated inverse, y lands within one step of an
+// 18-bit output.
+const FixedType kExpTableDefault = modes(20, 1, false);
+const FixedType kInvTableDefault = modes(24, 1, false);
 
 // A setting looked up LayerName -> LayerType -> Model; `label` says which level gave it.
 template <class T>

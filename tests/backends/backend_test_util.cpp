@@ -108,8 +108,28 @@ struct Ref {
             e.push_back({q(mul(table(n, "exp_hi", d), periodic(n, "exp_lo", d)), et), et.frac()});
             sum = {q(add(sum, e.back()), acc_t), acc_t.frac()};
           }
-          V inv = table(n, "inv", sum);
-          for (size_t k = 0; k < len; ++k) y[row * len + k] = q(mul(e[k], inv), rt);
+          // sum = 2^lead * m on its raw bits (at least 1); j: the log2 N bits after the leading one, r: the
+          // bits below them; 1/sum = v * 2^(F_a - lead) with v between inv[j] and inv[j+1].
+          const int64_t s = std::max<int64_t>(static_cast<int64_t>(sum.v), 1);
+          int lead = 0;
+          while ((s >> (lead + 1)) != 0) ++lead;
+          const int bits = n.tables.at("inv").log2_size;
+          const std::vector<int64_t>& inv = n.table_data.at("inv");
+          int64_t j = 0, r = 0;
+          int rb = 0;
+          if (lead >= bits) {
+            rb = lead - bits;
+            j = (s >> rb) - (int64_t{1} << bits);
+            r = s - ((s >> rb) << rb);
+          } else {
+            j = (s << (bits - lead)) - (int64_t{1} << bits);
+          }
+          const i128 num = static_cast<i128>(inv.at(static_cast<size_t>(j) + 1) - inv.at(static_cast<size_t>(j))) * r;
+          i128 step = num / (i128{1} << rb);  // floor: round the truncated quotient down when negative and inexact
+          if (num < 0 && step * (i128{1} << rb) != num) --step;
+          const V v{inv.at(static_cast<size_t>(j)) + step, n.tables.at("inv").entry.frac()};
+          const V scaled{v.v, v.f - acc_t.frac() + lead};  // v * 2^(F_a - lead)
+          for (size_t k = 0; k < len; ++k) y[row * len + k] = q(mul(e[k], scaled), rt);
         }
         break;
       }
@@ -444,6 +464,8 @@ ir::Graph every_kernel() {
     acts.push_back(y);
   }
   ir::TensorId sm = b.softmax("sm", d3, "fixed<18,2,RND,SAT>");
+  // A narrow signed accumulator that truncates and wraps, a signed inverse type that rounds, 64 buckets.
+  acts.push_back(b.softmax("sm_narrow", d2, "fixed<14,4>", "fixed<12,4>", "fixed<20,2,RND,SAT>", 6));
   ir::TensorId am = b.act("am_y", {1}, "ufixed<4,4>");
   b.node("argmax", ir::OpKind::ArgMax, {sm}, am);
   ir::TensorId cat = b.act("cat", {static_cast<int64_t>(acts.size() * 6)}, "fixed<14,4>");

@@ -164,21 +164,31 @@ struct GraphBuilder {
     node(name, ir::OpKind::Activation, {x}, y).attrs["function"] = fn;
     return y;
   }
-  ir::TensorId softmax(const std::string& name, ir::TensorId x, const std::string& res) {
+  // Softmax tables as passes/build_tables makes them (docs/NUMERICS.md "Softmax"), 2^log2_n entries each: exp in
+  // `exp`, the inverse of the sum's mantissa in `inv` (N + 1 entries, 1/m at m = 1 + j/N); accum lossless
+  // unless given.
+  ir::TensorId softmax(const std::string& name, ir::TensorId x, const std::string& res, const std::string& accum = "",
+                       const std::string& inv = "ufixed<24,1,RND_CONV,SAT>", int log2_n = 10,
+                       const std::string& exp = "ufixed<20,1,RND_CONV,SAT>") {
     ir::TensorId y = act(name + "_y", g.tensor(x).shape, res);
     ir::Node& n = node(name, ir::OpKind::Softmax, {x}, y);
     const int64_t len = g.tensor(x).shape.back();
     const int range_bits = static_cast<int>(std::ceil(std::log2(static_cast<double>(len))));
-    n.tables["exp_hi"] = numeric::make_table_spec(-8 + 0.0078125, 10, -7, fx("ufixed<18,1,RND_CONV,SAT>"));
-    n.tables["exp_lo"] = numeric::make_table_spec(0, 10, -17, fx("ufixed<18,1,RND_CONV,SAT>"));
-    n.tables["inv"] = numeric::make_table_spec(0, 10, range_bits - 10, fx("ufixed<18,8,RND_CONV,SAT>"));
-    n.types["exp_table"] = fx("ufixed<18,1,RND_CONV,SAT>");
+    const int s_hi = 3 - log2_n;  // exp on [-8 + 2^s_hi, 2^s_hi), coarse buckets of 2^s_hi, fine of 2^(s_hi - log2_n)
+    n.tables["exp_hi"] = numeric::make_table_spec(-8 + std::ldexp(1.0, s_hi), log2_n, s_hi, fx(exp));
+    n.tables["exp_lo"] = numeric::make_table_spec(0, log2_n, s_hi - log2_n, fx(exp));
+    n.tables["inv"] = numeric::make_table_spec(1, log2_n, -log2_n, fx(inv));
+    n.types["exp_table"] = fx(exp);
     n.types["inv_table"] = n.tables["inv"].entry;
-    n.types["accum"] = fx("ufixed<" + std::to_string(18 + range_bits) + "," + std::to_string(1 + range_bits) + ">");
-    n.table_data["exp_hi"] =
-        numeric::build_table([](double d) { return std::exp(d - 0.00390625); }, n.tables["exp_hi"]);  // left edges
+    const FixedType et = fx(exp);
+    n.types["accum"] = accum.empty() ? fx("ufixed<" + std::to_string(et.width + range_bits) + "," +
+                                          std::to_string(et.int_bits + range_bits) + ">")
+                                     : fx(accum);
+    const double half = std::ldexp(1.0, s_hi - 1);
+    n.table_data["exp_hi"] = numeric::build_table([=](double d) { return std::exp(d - half); }, n.tables["exp_hi"]);  // left edges
     n.table_data["exp_lo"] = numeric::build_table([](double d) { return std::exp(d); }, n.tables["exp_lo"]);
-    n.table_data["inv"] = numeric::build_table([](double s) { return 1 / s; }, n.tables["inv"]);
+    for (int j = 0; j <= (1 << log2_n); ++j)
+      n.table_data["inv"].push_back(numeric::quantize_double(1 / (1 + std::ldexp(j, -log2_n)), fx(inv)).raw);
     n.attrs["implementation"] = std::string("stable");
     return y;
   }

@@ -97,6 +97,23 @@ ir::Graph mlp(ir::Strategy strategy, int reuse, const std::string& res, const st
   return b.g;
 }
 
+// The interpolated inverse of the sum (docs/NUMERICS.md "Softmax") through its paths, three rows of 7: a lossless
+// sum (the emulator's fast path), a narrow signed accumulator that truncates and wraps, one that rounds and
+// saturates with fewer bits than log2 N after the leading one (r = 0, j shifted up), one with F_a = -2 whose
+// raw sum is often 0 (counted as 1); inverse types signed and rounding, truncating, 16 to 1024 buckets:
+// reference, emulator and firmware agree bit for bit.
+TEST(VitisCsim, SoftmaxInverseVariantsAreBitExact) {
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found in " << FIRMNET_AP_TYPES_DIR;
+  GraphBuilder b;
+  ir::TensorId x = b.input("x", {3, 7}, "fixed<12,4>");
+  b.g.outputs = {b.softmax("sm_lossless", x, "ufixed<18,1,RND_CONV,SAT>"),
+                 b.softmax("sm_wrap", x, "fixed<14,4>", "fixed<10,3>", "fixed<20,2,RND,SAT>", 4),
+                 b.softmax("sm_sat", x, "ufixed<12,0,RND,SAT>", "ufixed<9,4,RND_CONV,SAT>", "ufixed<16,1>", 10),
+                 b.softmax("sm_neg_frac", x, "fixed<16,4>", "ufixed<4,6>", "ufixed<24,1,RND_CONV,SAT>", 6,
+                           "ufixed<14,1,RND_CONV,SAT>")};
+  check_bit_exact(b.g, "softmax_inverse", 300);
+}
+
 TEST(VitisCsim, DenseReluDenseSoftmaxLatencyIsBitExact) {
   if (!have_ap_types()) GTEST_SKIP() << "ap_types headers not found in " << FIRMNET_AP_TYPES_DIR;
   ir::Graph g = mlp(ir::Strategy::Latency, 1, "fixed<16,6>", "fixed<32,12>", "fixed<8,2>");

@@ -117,8 +117,9 @@ TEST(Cli, PredictFloatAndTrace) {
 TEST(Cli, InspectShowsLayersTypesAndMultipliers) {
   auto r = run_firmnet("inspect " + jet());
   ASSERT_EQ(r.code, 0) << r.err;
-  // 4,256 in the Dense layers (16·64 + 64·32 + 32·32 + 32·5) and 5 in the softmax (e_k · 1/sum).
-  EXPECT_NE(r.out.find("4261 multipliers"), std::string::npos) << r.out;
+  // 4,256 in the Dense layers (16·64 + 64·32 + 32·32 + 32·5) and 6 in the softmax (e_k · v, and the
+  // interpolation of the inverse once per row).
+  EXPECT_NE(r.out.find("4262 multipliers"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(dense)"), std::string::npos);
   EXPECT_NE(r.out.find("(softmax)"), std::string::npos);
   EXPECT_NE(r.out.find("accum"), std::string::npos);

@@ -132,11 +132,75 @@ TEST(KerasCases, QKerasAndHgq2EqualTheFramework) {
                 exact, y.size(), worst, top1, batch);
     if (k.ref == Ref::Exact) {
       EXPECT_EQ(exact, y.size());
-    } else {  // QKeras's float softmax vs the table softmax (NUMERICS.md: |fixed - float| <= 0.02)
-      EXPECT_GE(static_cast<double>(top1) / static_cast<double>(batch), 0.995);
-      EXPECT_LE(worst, 0.02);
+    } else {
+      // QKeras's float softmax of the same (exact) logits vs the table softmax with the interpolated inverse
+      // (docs/NUMERICS.md "Softmax", "Accuracy"): within one step of the output type on >= 99 % of the values
+      // (issue 9; measured: 500 of 500, max 4.95e-6 = 0.65 step; the 1/x table of 1,024 buckets gave 46 of
+      // 500, max 0.0030).
+      const double step = c.graph.tensor(c.graph.outputs.at(0)).type->lsb();
+      size_t within = 0;
+      for (size_t i = 0; i < y.size(); ++i) within += std::fabs(y[i] - ref[i]) <= step;
+      std::printf("[%s] %zu of %zu values within one output step (%.3g), max error %.3g steps\n", k.name, within,
+                  y.size(), step, worst / step);
+      EXPECT_GE(static_cast<double>(within), 0.99 * static_cast<double>(y.size()));
+      EXPECT_LE(worst, step);
+      EXPECT_EQ(top1, batch);
     }
   }
+}
+
+// The softmax alone (docs/NUMERICS.md "Softmax", "Accuracy of the defaults"): every Keras case with a softmax,
+// at the default types, against the float softmax of the same fixed-point logits (the emulator's own input to
+// the layer). Where a row's logits span less than R = 8 (the exp table's range) every output is within one
+// step of the output type; rows beyond clamp at e^-8 and are only counted.
+TEST(KerasCases, SoftmaxIsWithinOneStepOfTheFloatSoftmaxOfItsLogits) {
+  if (!have_cases()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  size_t layers = 0;
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(k.name);
+    const Data d = load(k);
+    const auto c = compile(k, k.forms[0]);
+    const ir::Graph& g = c.graph;
+    size_t batch = 0;
+    const auto in = driver::inputs_from_arrays(g, {d.x}, batch);
+    emulator::Options o;
+    o.trace = true;
+    const auto r = emulator::Emulator(g, o).run(in, batch);
+    for (const ir::Node& n : g.nodes) {
+      if (n.kind != ir::OpKind::Softmax) continue;
+      ++layers;
+      const ir::Tensor& xt = g.tensor(n.inputs.at(0));
+      const ir::Tensor& yt = g.tensor(n.outputs.at(0));
+      const int p = g.producer(n.inputs.at(0));
+      ASSERT_GE(p, 0);
+      const auto& xr = r.trace_raw.at(g.nodes[static_cast<size_t>(p)].name);
+      const auto& yr = r.trace_raw.at(n.name);
+      const size_t len = static_cast<size_t>(xt.shape.back());
+      const double step = yt.type->lsb();
+      size_t in_range = 0, within = 0, rows_beyond = 0, values = 0;
+      double worst = 0;
+      for (size_t row = 0; row < xr.size() / len; ++row) {
+        std::vector<double> x(len), e(len);
+        for (size_t k2 = 0; k2 < len; ++k2) x[k2] = xt.type->to_double(xr[row * len + k2]);
+        const double mx = *std::max_element(x.begin(), x.end()), mn = *std::min_element(x.begin(), x.end());
+        double sum = 0;
+        for (size_t k2 = 0; k2 < len; ++k2) sum += e[k2] = std::exp(x[k2] - mx);
+        const bool ranged = mx - mn < 8;
+        rows_beyond += !ranged;
+        for (size_t k2 = 0; k2 < len; ++k2) {
+          const double err = std::fabs(yt.type->to_double(yr[row * len + k2]) - e[k2] / sum);
+          ++values, within += err <= step;
+          if (!ranged) continue;
+          ++in_range, worst = std::max(worst, err);
+          EXPECT_LE(err, step) << "row " << row;
+        }
+      }
+      std::printf("[%s] softmax '%s': %zu of %zu values within one step (%.3g); rows spanning >= 8: %zu; max error "
+                  "in the other rows %.2f steps\n", k.name, n.name.c_str(), within, values, step, rows_beyond, worst / step);
+      EXPECT_GT(in_range, 0u);
+    }
+  }
+  EXPECT_GE(layers, 8u);  // every case but the QKeras logits/binary/conv and HGQ2 ones ends in a softmax
 }
 
 void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& in,

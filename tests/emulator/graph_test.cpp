@@ -18,13 +18,14 @@ using Raw = std::vector<int64_t>;
 // 145.04 186.24.
 const Raw kExpHi = {4, 6, 11, 17, 29, 47, 78, 128};
 const Raw kExpLo = {145, 186};
-// 1/x on [0, 4) in 16 buckets of 0.25 at their centres, ufixed<12,4> (F=8).
-const Raw kInv = {2048, 683, 410, 293, 228, 186, 158, 137, 120, 108, 98, 89, 82, 76, 71, 66};
+// The inverse of the sum's mantissa: N = 4 buckets on [1, 2), inv[j] = 4 / (4 + j) at j = 0..4, ufixed<12,1>
+// (F=11): 2048, 1638.4, 1365.33, 1170.29, 1024.
+const Raw kInv = {2048, 1638, 1365, 1170, 1024};
 
 void softmax_tables(ir::Node& n, FixedType accum) {
   n.tables["exp_hi"] = numeric::TableSpec{3, -1, 7, T("ufixed<8,1,RND_CONV>")};
   n.tables["exp_lo"] = numeric::TableSpec{1, -2, 0, T("ufixed<8,1,RND_CONV>")};
-  n.tables["inv"] = numeric::TableSpec{4, -2, 0, T("ufixed<12,4,RND_CONV>")};
+  n.tables["inv"] = numeric::TableSpec{2, -2, -4, T("ufixed<12,1,RND_CONV>")};  // [1, 2)
   n.table_data["exp_hi"] = kExpHi;
   n.table_data["exp_lo"] = kExpLo;
   n.table_data["inv"] = kInv;
@@ -36,8 +37,11 @@ void softmax_tables(ir::Node& n, FixedType accum) {
 TEST(Softmax, HandComputedTableCase) {
   // x = (1, 0.5, -1): d = (0, -0.5, -2) -> coarse idx floor(d / 0.5) + 7 = 7, 6, 3; fine idx floor(d / 0.25)
   // mod 2 = 0, 0, 0. e = Q(128*145, 78*145, 17*145 at F=14 -> F=7) = 145, 88 (88.36), 19 (19.26).
-  // sum = 252 = 1.969 -> inv idx floor(1.969 / 0.25) = 7 -> 137 (F=8)
-  // y = e * 137 at F=15 -> F=8 (TRN): 19865 >> 7 = 155, 12056 >> 7 = 94, 2603 >> 7 = 20
+  // sum = 252/128 = 1.969. accum ufixed<12,3> (F=9): raw 1008 = 0b1111110000, lead 9, j = the 2 bits after it
+  // = 0b11 = 3, r = the 7 below = 112: v = 1170 + floor((1024 - 1170) * 112 / 128) = 1170 - 128 = 1042
+  // (1/1.969 = 0.5079; 1042/2048 = 0.5088). ufixed<16,4> (F=12): raw 8064, lead 12, j = 3, r = 896 of 2^10:
+  // the same v. y = Q(e * v * 2^(F_a - lead) = e * 1042 at F=18 -> F=8, TRN): 151090 >> 10 = 147,
+  // 91696 >> 10 = 89, 19798 >> 10 = 19
   for (const char* accum : {"ufixed<12,3>", "ufixed<16,4>"}) {  // both lossless: the same result
     Builder b;
     const auto x = b.input("x", {2, 3}, T("fixed<8,4>"));
@@ -45,23 +49,49 @@ TEST(Softmax, HandComputedTableCase) {
     softmax_tables(n, T(accum));
     b.output(b.out(n));
     b.g.verify(true);
-    // second row: x = (0, 0, 0): e = 145 each, sum = 435/128 = 3.40 -> idx 13 -> 76; y = 11020 >> 7 = 86
+    // second row: x = (0, 0, 0): e = 145 each, sum = 435/128 = 3.40; F=9: raw 1740, lead 10, j = 2, r = 204 of
+    // 2^8: v = 1365 + floor(-195 * 204 / 256) = 1365 - 156 = 1209; y = 145 * 1209 * 2^-1 at F=18: 175305 >> 11
+    // = 85 (1/3 = 85.3 / 256)
     const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16, 0, 0, 0}}, 1);
-    EXPECT_EQ(r.outputs_raw[0], (Raw{155, 94, 20, 86, 86, 86})) << accum;
+    EXPECT_EQ(r.outputs_raw[0], (Raw{147, 89, 19, 85, 85, 85})) << accum;
   }
 }
 
 TEST(Softmax, NarrowAccumulatorCastsEachPartialSum) {
   // accum ufixed<3,2> (F=1, max 3.5), TRN: e = (145, 88, 19)/128: 1.13 -> 1.0; 1.0 + 0.69 -> 1.5;
-  // 1.5 + 0.15 -> 1.5. inv idx floor(1.5 / 0.25) = 6 -> 158; y = 145*158 >> 7 = 178, 88*158 >> 7 = 108,
-  // 19*158 >> 7 = 23
+  // 1.5 + 0.15 -> 1.5. raw 3 = 0b11: lead 1 < log2 N = 2, so j = 3 << 1 mod 4 = 2 and r = 0: v = inv[2] = 1365
+  // (1/1.5); y = e * 1365 * 2^(1 - 1) at F=18 -> F=8: 197925 >> 10 = 193, 120120 >> 10 = 117, 25935 >> 10 = 25
   Builder b;
   const auto x = b.input("x", {3}, T("fixed<8,4>"));
   ir::Node& n = b.node(ir::OpKind::Softmax, "sm", {x}, {3}, T("ufixed<8,0>"));
   softmax_tables(n, T("ufixed<3,2>"));
   b.output(b.out(n));
   const auto r = emulator::Emulator(b.g).run_raw({{16, 8, -16}}, 1);
-  EXPECT_EQ(r.outputs_raw[0], (Raw{178, 108, 23}));
+  EXPECT_EQ(r.outputs_raw[0], (Raw{193, 117, 25}));
+
+  // accum ufixed<1,2> (F=-1: 0 or 2), TRN: every partial sum truncates to 0, and a raw sum of 0 counts as 1
+  // (the sum 2): lead 0, j = 1 << 2 mod 4 = 0, v = 2048 (1); y = e * 2048 * 2^(-1 - 0) at F=18 = e / 2 at F=7:
+  // (145, 88, 19) at F=8
+  ir::Node& m = b.g.nodes.back();
+  m.types["accum"] = T("ufixed<1,2>");
+  const auto r0 = emulator::Emulator(b.g).run_raw({{16, 8, -16}}, 1);
+  EXPECT_EQ(r0.outputs_raw[0], (Raw{145, 88, 19}));
+}
+
+// The inverse's table has N + 1 entries (both edges of every bucket); the emulator refuses another count.
+TEST(Softmax, InverseTableNeedsBothEdges) {
+  Builder b;
+  const auto x = b.input("x", {3}, T("fixed<8,4>"));
+  ir::Node& n = b.node(ir::OpKind::Softmax, "sm", {x}, {3}, T("ufixed<8,0>"));
+  softmax_tables(n, T("ufixed<12,3>"));
+  n.table_data["inv"].pop_back();
+  b.output(b.out(n));
+  try {
+    emulator::Emulator e(b.g);
+    FAIL() << "a 4-entry inverse table was accepted";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("table 'inv' has 4 entries, its spec says 5"), std::string::npos) << err.what();
+  }
 }
 
 // x (2) -> Dense -> relu, with an input that overflows and a dense output that saturates.

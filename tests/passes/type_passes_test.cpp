@@ -208,7 +208,9 @@ TEST(InferPrecision, LosslessAccumAndIntervalResults) {
   EXPECT_EQ(b.g.tensor(b.find("fc2").param("weight")).type->str(), "fixed<2,2,RND_CONV,SAT>");
   EXPECT_EQ(b.find("fc2").types.at("accum").str(), "fixed<17,1>");
   EXPECT_EQ(b.g.tensor(d2).type->str(), "fixed<17,1>");  // 16 fractional bits as the input
-  EXPECT_EQ(b.find("sm").types.at("accum").str(), "ufixed<21,4>");  // ufixed<18,1> grown by ceil(log2 5)
+  EXPECT_EQ(b.find("sm").types.at("accum").str(), "ufixed<23,4>");  // ufixed<20,1> grown by ceil(log2 5)
+  EXPECT_EQ(b.find("sm").types.at("exp_table").str(), "ufixed<20,1,RND_CONV,SAT>");
+  EXPECT_EQ(b.find("sm").types.at("inv_table").str(), "ufixed<24,1,RND_CONV,SAT>");
   EXPECT_EQ(b.g.tensor(sm).type->str(), "ufixed<18,1,RND_CONV,SAT>");
 }
 
@@ -269,23 +271,47 @@ TEST(BuildTables, SigmoidAndSoftmaxTables) {
   EXPECT_EQ(td[1023], 65514);  // sigmoid(8 - 2^-7) * 2^16 = 65513.85
   const ir::Node& n = b.find("sm");
   // Two-level exp: coarse buckets of 2^-5 on [-8 + 2^-5, 2^-5) at their left edges, fine buckets of 2^-13
-  // on [0, 2^-5) at their centres; entries ufixed<18,1> (F=17).
+  // on [0, 2^-5) at their centres; entries ufixed<20,1> (F=19).
   const numeric::TableSpec& hi = n.tables.at("exp_hi");
   EXPECT_EQ(hi.log2_size, 8);
   EXPECT_EQ(hi.log2_step, -5);
   EXPECT_EQ(hi.offset, 255);
-  EXPECT_EQ(n.table_data.at("exp_hi")[255], 131072);  // exp(0) * 2^17
-  EXPECT_EQ(n.table_data.at("exp_hi")[254], 127039);  // exp(-2^-5) * 2^17 = 127039.4
+  EXPECT_EQ(n.table_data.at("exp_hi")[255], 524288);  // exp(0) * 2^19
+  EXPECT_EQ(n.table_data.at("exp_hi")[254], 508157);  // exp(-2^-5) * 2^19 = 508157.35
   const numeric::TableSpec& lo = n.tables.at("exp_lo");
   EXPECT_EQ(lo.log2_size, 8);
   EXPECT_EQ(lo.log2_step, -13);
   EXPECT_EQ(lo.offset, 0);
-  EXPECT_EQ(n.table_data.at("exp_lo")[0], 131080);    // exp(2^-14) * 2^17 = 131080.0002
-  EXPECT_EQ(n.table_data.at("exp_lo")[255], 135224);  // exp(255.5 * 2^-13) * 2^17 = 135224.42
+  EXPECT_EQ(n.table_data.at("exp_lo")[0], 524320);    // exp(2^-14) * 2^19 = 524320.0010
+  EXPECT_EQ(n.table_data.at("exp_lo")[255], 540898);  // exp(255.5 * 2^-13) * 2^19 = 540897.67
+  // The inverse of the sum's mantissa: 256 buckets of 2^-8 on [1, 2), 257 entries 1/(1 + j/256) at the edges,
+  // ufixed<24,1> (F=23).
   const numeric::TableSpec& inv = n.tables.at("inv");
-  EXPECT_EQ(inv.log2_step, -5);  // [0, 8) in 256 buckets
-  EXPECT_EQ(inv.offset, 0);
-  EXPECT_EQ(n.table_data.at("inv")[32], 64528);  // centre 32.5 * 2^-5: 2^16 / 1.015625 = 64527.75
+  EXPECT_EQ(inv.log2_size, 8);
+  EXPECT_EQ(inv.log2_step, -8);
+  EXPECT_EQ(inv.offset, -256);
+  EXPECT_EQ(n.table_entries("inv"), 257);
+  ASSERT_EQ(n.table_data.at("inv").size(), 257u);
+  EXPECT_EQ(n.table_data.at("inv")[0], 8388608);    // 1 * 2^23
+  EXPECT_EQ(n.table_data.at("inv")[1], 8355968);    // 2^23 * 256/257 = 8355967.502
+  EXPECT_EQ(n.table_data.at("inv")[85], 6297606);   // 2^23 * 256/341 = 6297606.006
+  EXPECT_EQ(n.table_data.at("inv")[256], 4194304);  // 1/2 * 2^23
+  // What the HLS kernel is given: inv[1] - inv[0] = -32640 is the largest step (16 signed bits); the lossless sum
+  // (accum ufixed<23,4>, F=19) of 5 entries lies in [e(0) = 524320 * 2^-19, 5 * 540898 * 2^-19]: its leading
+  // one at bits 19..21; r has 23 - 1 - 8 = 14 bits.
+  const ir::SoftmaxInverse si = ir::softmax_inverse(n, 5);
+  EXPECT_EQ(si.index_bits, 8);
+  EXPECT_EQ(si.delta_width, 16);
+  EXPECT_EQ(si.remainder_bits, 14);
+  EXPECT_EQ(si.lead_min, 19);
+  EXPECT_EQ(si.lead_max, 21);
+  // A narrower accum is not lossless: any of its bits may lead.
+  ir::Node narrow = n;
+  narrow.types["accum"] = numeric::FixedType{12, 3, false};
+  const ir::SoftmaxInverse sn = ir::softmax_inverse(narrow, 5);
+  EXPECT_EQ(sn.lead_min, 0);
+  EXPECT_EQ(sn.lead_max, 11);
+  EXPECT_EQ(sn.remainder_bits, 3);
 }
 
 TEST(Pipeline, NamesOptionsAndFullTyping) {

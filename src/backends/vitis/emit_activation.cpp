@@ -59,7 +59,8 @@ void emit_activation(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   code.types_comment = "function " + fn + (code.types_comment.empty() ? "" : ", " + code.types_comment);
 }
 
-// Stable softmax: max, exact differences, two-level exp tables, sum, inverse table, products.
+// Stable softmax: max, exact differences, two-level exp tables, sum, interpolated inverse of the sum's
+// mantissa, products.
 void emit_softmax(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   same_size(ctx, n);
   const ir::Tensor& x = input_tensor(ctx, n, 0);
@@ -82,6 +83,16 @@ void emit_softmax(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   std::string exp_hi = table_array(ctx, n, code, "exp_hi", "exp_hi_");
   std::string exp_lo = table_array(ctx, n, code, "exp_lo", "exp_lo_");
   std::string inv_table = table_array(ctx, n, code, "inv", "inv_");
+  // The interpolation's difference inv[j+1] - inv[j] in as few bits as the table needs (a narrow multiplier).
+  const ir::SoftmaxInverse inv = ir::softmax_inverse(n, x.shape.empty() ? 1 : x.shape.back());
+  if (inv.index_bits < 1 || inv.index_bits > 24)
+    throw Error(EmitContext::where(n), fmt::format("the inverse table has 2^{} buckets", inv.index_bits),
+                "use a table size between 2 and 2^24");
+  code.uint("inv_index_bits", inv.index_bits);
+  code.uint("inv_delta_width", inv.delta_width);
+  // Where the sum's leading one can be: the priority encoder and the final shift span only these positions.
+  code.value(fmt::format("static const int lead_min = {};", inv.lead_min));
+  code.value(fmt::format("static const int lead_max = {};", inv.lead_max));
   code.call = kernel_call(ctx, n, code, "softmax_stable") + fmt::format("{}, {}, {}, {}, {});", ctx.var(n.inputs[0]),
                                                                         ctx.var(n.outputs[0]), exp_hi, exp_lo, inv_table);
 }

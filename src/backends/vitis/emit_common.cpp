@@ -108,21 +108,22 @@ std::string table_array(EmitContext& ctx, const ir::Node& n, LayerCode& code, co
     throw Error(EmitContext::where(n), "lookup table '" + role + "' is missing",
                 "run passes/build_tables before writing the HLS project");
   const numeric::TableSpec& s = spec->second;
-  if (static_cast<int64_t>(data->second.size()) != s.size())
-    throw Error(EmitContext::where(n), fmt::format("table '{}' holds {} entries, its spec says 2^{} = {}", role,
-                                                   data->second.size(), s.log2_size, s.size()));
+  const int64_t entries = n.table_entries(role);
+  if (static_cast<int64_t>(data->second.size()) != entries)
+    throw Error(EmitContext::where(n), fmt::format("table '{}' holds {} entries, its spec says {}", role,
+                                                   data->second.size(), entries));
   if (s.log2_size < 0 || s.log2_size > 24)
     throw Error(EmitContext::where(n), fmt::format("table '{}' has 2^{} entries", role, s.log2_size),
                 "use a table size between 1 and 2^24");
   std::string role_name = role == "table" ? "table" : role + "_table";
   std::string type_name = add_type(ctx, n, code, role_name, s.entry, prefix + "table_t");
-  code.uint(prefix + "table_size", s.size());
+  code.uint(prefix + "table_size", entries);
   code.value(fmt::format("static const int {}table_log2_step = {};", prefix, s.log2_step));
   code.value(fmt::format("static const long long {}table_offset = {};", prefix, s.offset));
   std::string name = ctx.names().claim(n.name + "_" + role_name);
   code.arrays.push_back({name, type_name, s.entry, data->second,
                          fmt::format("{} '{}': table '{}', {} entries from {} in steps of 2^{}", ir::name(n.kind),
-                                     n.name, role, s.size(), s.lo(), s.log2_step)});
+                                     n.name, role, entries, s.lo(), s.log2_step)});
   return name;
 }
 

@@ -129,9 +129,13 @@ struct config_Softmax : firmnet_hls::softmax_config {
   static const int exp_lo_table_log2_step = -15;
   static const long long exp_lo_table_offset = 0;
   typedef Softmax_inv_table_t inv_table_t;
-  static const unsigned inv_table_size = 512;
-  static const int inv_table_log2_step = -6;
-  static const long long inv_table_offset = 0;
+  static const unsigned inv_table_size = 513;
+  static const int inv_table_log2_step = -9;
+  static const long long inv_table_offset = -512;
+  static const unsigned inv_index_bits = 9;
+  static const unsigned inv_delta_width = 2;
+  static const int lead_min = 10;
+  static const int lead_max = 12;
 };
 
 #endif

@@ -33,10 +33,10 @@ typedef ap_fixed<50,19> class_keras_layers_core_Dense_3_accum_t;  // class_keras
 typedef ap_fixed<18,3,AP_RND_CONV,AP_SAT> class_keras_layers_core_Dense_3_weight_t;  // class_keras_layers_core_Dense_3 weight
 typedef ap_fixed<18,0,AP_RND_CONV,AP_SAT> class_keras_layers_core_Dense_3_bias_t;  // class_keras_layers_core_Dense_3 bias
 typedef ap_fixed<34,18> Softmax_diff_t;  // Softmax diff
-typedef ap_ufixed<21,4> Softmax_accum_t;  // Softmax accum
-typedef ap_ufixed<18,1,AP_RND_CONV,AP_SAT> Softmax_exp_table_t;  // Softmax exp_table
-typedef ap_ufixed<18,1,AP_RND_CONV,AP_SAT> Softmax_exp_hi_table_t;  // Softmax exp_hi_table
-typedef ap_ufixed<18,1,AP_RND_CONV,AP_SAT> Softmax_exp_lo_table_t;  // Softmax exp_lo_table
-typedef ap_ufixed<18,2,AP_RND_CONV,AP_SAT> Softmax_inv_table_t;  // Softmax inv_table
+typedef ap_ufixed<23,4> Softmax_accum_t;  // Softmax accum
+typedef ap_ufixed<20,1,AP_RND_CONV,AP_SAT> Softmax_exp_table_t;  // Softmax exp_table
+typedef ap_ufixed<20,1,AP_RND_CONV,AP_SAT> Softmax_exp_hi_table_t;  // Softmax exp_hi_table
+typedef ap_ufixed<20,1,AP_RND_CONV,AP_SAT> Softmax_exp_lo_table_t;  // Softmax exp_lo_table
+typedef ap_ufixed<24,1,AP_RND_CONV,AP_SAT> Softmax_inv_table_t;  // Softmax inv_table
 
 #endif

@@ -52,6 +52,6 @@ void jet_tagger(const input_t in0[N_IN0], result_t out0[N_OUT0]) {
   firmnet_hls::dense_latency<Relu2_result_t, class_keras_layers_core_Dense_3_result_t, config_class_keras_layers_core_Dense_3>(Relu2_out, class_keras_layers_core_Dense_3_out, class_keras_layers_core_Dense_3_weight, class_keras_layers_core_Dense_3_bias);
 
   // Softmax (softmax) from Softmax 'Softmax'
-  //   class_keras_layers_core_Dense_3_out fixed<33,17> [5] -> out0 ufixed<18,1,RND_CONV,SAT> [5]; diff fixed<34,18>, accum ufixed<21,4>, exp_table ufixed<18,1,RND_CONV,SAT>, exp_hi_table ufixed<18,1,RND_CONV,SAT>, exp_lo_table ufixed<18,1,RND_CONV,SAT>, inv_table ufixed<18,2,RND_CONV,SAT>
+  //   class_keras_layers_core_Dense_3_out fixed<33,17> [5] -> out0 ufixed<18,1,RND_CONV,SAT> [5]; diff fixed<34,18>, accum ufixed<23,4>, exp_table ufixed<20,1,RND_CONV,SAT>, exp_hi_table ufixed<20,1,RND_CONV,SAT>, exp_lo_table ufixed<20,1,RND_CONV,SAT>, inv_table ufixed<24,1,RND_CONV,SAT>
   firmnet_hls::softmax_stable<class_keras_layers_core_Dense_3_result_t, result_t, config_Softmax>(class_keras_layers_core_Dense_3_out, out0, Softmax_exp_hi_table, Softmax_exp_lo_table, Softmax_inv_table);
 }

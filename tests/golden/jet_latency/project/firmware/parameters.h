@@ -113,9 +113,13 @@ struct config_Softmax : firmnet_hls::softmax_config {
   static const int exp_lo_table_log2_step = -17;
   static const long long exp_lo_table_offset = 0;
   typedef Softmax_inv_table_t inv_table_t;
-  static const unsigned inv_table_size = 1024;
-  static const int inv_table_log2_step = -7;
-  static const long long inv_table_offset = 0;
+  static const unsigned inv_table_size = 1025;
+  static const int inv_table_log2_step = -10;
+  static const long long inv_table_offset = -1024;
+  static const unsigned inv_index_bits = 10;
+  static const unsigned inv_delta_width = 14;
+  static const int lead_min = 19;
+  static const int lead_max = 21;
 };
 
 #endif

@@ -417,8 +417,9 @@ void softplus(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 // softmax
 // Softmax, implementation "stable" (docs/NUMERICS.md), per row of n_row values along the last axis:
 //   m = max x; d_k = x_k - m (exact); e_k = Q_exp(exp_hi[idx(d_k)] * exp_lo[low bits of d_k's fine bucket]);
-//   sum = e_0 + ... (cast to accum per step);
-//   inv = inv_table[idx(sum)]; y_k = Q_res(e_k * inv).
+//   sum = e_0 + ... (cast to accum per step); s = max(raw sum, 1) = 2^lead * mantissa;
+//   v = inv[j] + floor((inv[j+1] - inv[j]) * r / 2^rb) (j, r: the bits after s's leading one);
+//   y_k = Q_res(e_k * v * 2^(F_accum - lead)).
 
 namespace firmnet_hls {
 
@@ -427,20 +428,33 @@ struct softmax_config {
   static const unsigned n_row = 1;  // length of the last axis
   static const unsigned reuse_factor = 1;
   typedef ap_fixed<17, 7> diff_t;  // exact type of x - max(x)
-  typedef ap_fixed<18, 8> accum_t;
-  typedef ap_ufixed<18, 1> exp_table_t;
-  typedef ap_ufixed<18, 1> exp_hi_table_t;
-  typedef ap_ufixed<18, 1> exp_lo_table_t;
-  typedef ap_ufixed<18, 8> inv_table_t;
+  typedef ap_ufixed<23, 4> accum_t;
+  typedef ap_ufixed<20, 1> exp_table_t;
+  typedef ap_ufixed<20, 1> exp_hi_table_t;
+  typedef ap_ufixed<20, 1> exp_lo_table_t;
+  typedef ap_ufixed<24, 1> inv_table_t;
   static const unsigned exp_hi_table_size = 1;
   static const int exp_hi_table_log2_step = 0;
   static const long long exp_hi_table_offset = 0;
   static const unsigned exp_lo_table_size = 1;
   static const int exp_lo_table_log2_step = 0;
   static const long long exp_lo_table_offset = 0;
-  static const unsigned inv_table_size = 1;
-  static const int inv_table_log2_step = 0;
-  static const long long inv_table_offset = 0;
+  static const unsigned inv_table_size = 3;   // N + 1: 1/m at m = 1 + j/N, j = 0..N
+  static const unsigned inv_index_bits = 1;   // log2 N
+  static const unsigned inv_delta_width = 2;  // signed bits of every raw inv[j+1] - inv[j]
+  static const int lead_min = 0;              // the leading one of max(raw sum, 1) lies in [lead_min, lead_max]
+  static const int lead_max = 22;             // (firmnet's bound: the whole accum unless the sum is lossless)
+};
+
+// The leading one of a positive raw sum (at least bit 0), and the mantissa bits after it, normalised to the top
+// of NW >= AW bits: j = the INDEX_BITS bits after the leading one, r = the RB = NW - 1 - INDEX_BITS bits below
+// them. r / 2^RB is the docs' r / 2^rb: both are the bits below j as a fraction of their bucket.
+template <int AW, int INDEX_BITS, int SPAN>
+struct softmax_mantissa {
+  static const int NW = AW > INDEX_BITS + 1 ? AW : INDEX_BITS + 1;
+  static const int RB = NW - 1 - INDEX_BITS;
+  // bits of lead - lead_min, in [0, SPAN]
+  static const int SHIFT_BITS = SPAN < 2 ? 1 : (SPAN < 4 ? 2 : (SPAN < 8 ? 3 : (SPAN < 16 ? 4 : (SPAN < 32 ? 5 : 6))));
 };
 
 template <class data_T, class res_T, typename CONFIG_T>
@@ -450,6 +464,25 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
                     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::inv_table_size]) {
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
   typedef typename CONFIG_T::diff_t diff_t;
+  typedef typename CONFIG_T::accum_t accum_t;
+  typedef typename CONFIG_T::exp_table_t exp_t;
+  typedef typename CONFIG_T::inv_table_t inv_t;
+  static const int LMIN = CONFIG_T::lead_min;
+  static const int LMAX = CONFIG_T::lead_max;
+  static const int C = LMAX - LMIN;  // lead - LMIN in [0, C]
+  typedef softmax_mantissa<accum_t::width, CONFIG_T::inv_index_bits, C> mant;
+  static const int AW = accum_t::width;
+  static const int FA = accum_t::width - accum_t::iwidth;
+  static const int L = CONFIG_T::inv_index_bits;
+  static const int NW = mant::NW;
+  static const int RB = mant::RB;
+  // e * v on raw bits (sign-extended by one bit each), then placed C bits up in a holder whose point makes the
+  // right shift by lead - LMIN the exact e * v * 2^(FA - lead) (only zeros drop): HF = PF + C + LMIN - FA.
+  static const int PW = exp_t::width + inv_t::width + 2;
+  static const int PF = (exp_t::width - exp_t::iwidth) + (inv_t::width - inv_t::iwidth);
+  static const int HW = PW + C;
+  static const int HF = PF + C + LMIN - FA;
+  typedef ap_fixed<HW, HW - HF> scaled_t;
   for (unsigned row = 0; row < CONFIG_T::n_in / CONFIG_T::n_row; row++) {
 #pragma HLS UNROLL
     const unsigned base = row * CONFIG_T::n_row;
@@ -458,9 +491,9 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
 #pragma HLS UNROLL
       if (data[base + k] > m) m = data[base + k];
     }
-    typename CONFIG_T::exp_table_t e[CONFIG_T::n_row];
+    exp_t e[CONFIG_T::n_row];
 #pragma HLS ARRAY_PARTITION variable = e complete
-    typename CONFIG_T::accum_t sum = 0;
+    accum_t sum = 0;
     for (unsigned k = 0; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
       const diff_t d = data[base + k] - m;
@@ -470,12 +503,34 @@ void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
                                                CONFIG_T::exp_lo_table_offset, CONFIG_T::exp_lo_table_size>(d)];
       sum = sum + e[k];
     }
-    const typename CONFIG_T::inv_table_t inv =
-        inv_table[table_index<typename CONFIG_T::accum_t, CONFIG_T::inv_table_log2_step,
-                              CONFIG_T::inv_table_offset, CONFIG_T::inv_table_size>(sum)];
+    // s = max(raw sum, 1); lead = LMIN + shift, the position of its leading one (a priority encoder over the
+    // bits LMIN + 1 .. LMAX, where firmnet bounds it).
+    const ap_int<AW + 1> sum_raw = raw_bits(sum);
+    const ap_uint<NW> s = sum_raw > 0 ? ap_uint<NW>(sum_raw) : ap_uint<NW>(1);
+    ap_uint<mant::SHIFT_BITS> shift = 0;
+    for (int i = 1; i <= C; i++) {
+#pragma HLS UNROLL
+      if (s[LMIN + i]) shift = i;
+    }
+    const ap_uint<NW> norm = s << (unsigned)(NW - 1 - LMIN - shift.to_int());  // the leading one at bit NW - 1
+    const unsigned j = (unsigned)((norm >> RB) & ap_uint<NW>((1u << L) - 1)).to_uint();
+    const ap_uint<RB + 1> r = norm & ((ap_uint<NW>(1) << RB) - 1);
+    // v = inv[j] + floor((inv[j+1] - inv[j]) * r / 2^RB): between inv[j] and inv[j+1], so in inv_t's range.
+    const ap_int<inv_t::width + 1> v0 = raw_bits(inv_table[j]);
+    const ap_int<inv_t::width + 1> v1 = raw_bits(inv_table[j + 1]);
+    const ap_int<CONFIG_T::inv_delta_width> delta = v1 - v0;
+    const ap_int<CONFIG_T::inv_delta_width + RB + 1> step = delta * r;
+    const ap_int<inv_t::width + 2> v_raw = v0 + (step >> RB);  // arithmetic shift: floor
+    inv_t v;
+    v.range(inv_t::width - 1, 0) = v_raw.range(inv_t::width - 1, 0);
     for (unsigned k = 0; k < CONFIG_T::n_row; k++) {
 #pragma HLS UNROLL
-      res[base + k] = e[k] * inv;
+      const ap_int<PW> p = raw_bits(e[k]) * raw_bits(v);
+      ap_int<HW> h_raw = p;
+      h_raw = (h_raw << C) >> shift;
+      scaled_t h;
+      h.range(HW - 1, 0) = h_raw;
+      res[base + k] = h;
     }
   }
 }
