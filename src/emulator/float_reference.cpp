@@ -247,14 +247,13 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
       const bool nchw = n.has_attr("data_layout") && n.attr_str("data_layout") == "NCHW";
       const ir::Shape& xs = in_tensor(0).shape;
       const int64_t channels = xs.empty() ? 1 : (nchw ? xs.front() : xs.back());
-      const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
-      const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
+      const std::vector<double> levels = ir::threshold_levels(g, n);
       for (size_t e = 0; e < ny; ++e) {
         const int64_t ch = rows == 1 ? 0 : (nchw ? static_cast<int64_t>(e) / (static_cast<int64_t>(ny) / channels)
                                                  : static_cast<int64_t>(e) % channels);
         int64_t count = 0;
         for (int64_t k = 0; k < n_thr; ++k) count += in[0][e] >= t[static_cast<size_t>(ch * n_thr + k)];
-        y[e] = scale * static_cast<double>(count) + bias;
+        y[e] = levels[static_cast<size_t>(count)];
       }
       return;
     }

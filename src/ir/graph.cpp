@@ -48,6 +48,16 @@ const char* name(Strategy s) {
   return "?";
 }
 
+std::vector<double> threshold_levels(const Graph& g, const Node& n) {
+  const int64_t steps = g.tensor(n.param("thresholds")).shape.at(1);
+  if (n.has_attr("out_levels")) return std::get<std::vector<double>>(n.attrs.at("out_levels"));
+  const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
+  const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
+  std::vector<double> levels;
+  for (int64_t k = 0; k <= steps; ++k) levels.push_back(scale * static_cast<double>(k) + bias);
+  return levels;
+}
+
 int64_t num_elements(const Shape& s) {
   return std::accumulate(s.begin(), s.end(), int64_t{1}, [](int64_t a, int64_t b) { return a * b; });
 }

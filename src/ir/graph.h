@@ -160,4 +160,9 @@ std::string print(const Graph& g);
 // Multiplications per inference of a node (weights that are 0 or ±2^k still count: HLS decides).
 int64_t multiplier_count(const Graph& g, const Node& n);
 
+// A MultiThreshold's output value per count k = 0..T (before the cast to its output type): the attribute
+// `out_levels` when present (levels that are not evenly spaced, e.g. QKeras's powers of two), else
+// out_scale * k + out_bias (each 1 / 0 when absent).
+std::vector<double> threshold_levels(const Graph& g, const Node& n);
+
 }  // namespace firmnet::ir

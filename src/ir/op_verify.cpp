@@ -119,6 +119,16 @@ void verify_op(const Graph& g, const Node& n) {
       if (r.param("thresholds").shape.size() != 2) r.fail("thresholds must have shape [C or 1, T]");
       r.attr<double>("out_scale", "a number", false), r.attr<double>("out_bias", "a number", false);
       if (n.has_attr("data_layout")) r.one_of("data_layout", {"NHWC", "NCHW"});
+      if (n.has_attr("out_levels")) {
+        r.attr<std::vector<double>>("out_levels", "a list of numbers");
+        if (n.has_attr("out_scale") || n.has_attr("out_bias")) r.fail("has out_levels and out_scale/out_bias");
+        const auto& v = std::get<std::vector<double>>(n.attrs.at("out_levels"));
+        const int64_t steps = r.param("thresholds").shape.at(1);
+        if (static_cast<int64_t>(v.size()) != steps + 1)
+          r.fail(fmt::format("out_levels has {} values for {} thresholds (needs {})", v.size(), steps, steps + 1));
+        for (double x : v)
+          if (!std::isfinite(x)) r.fail("out_levels holds a value that is not finite");
+      }
       return;
     }
     case OpKind::Rescale: r.arity(1, 1), r.same_size(), r.per_channel("scale"), r.per_channel("pre_add", false); return;

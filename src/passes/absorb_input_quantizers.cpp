@@ -64,9 +64,7 @@ std::optional<ir::InputQuantizer> from_multithreshold(const ir::Graph& g, const 
     if (static_cast<int64_t>(s.size()) != q.count) return std::nullopt;
     for (int64_t v : s) q.strict.push_back(v ? 1 : 0);
   }
-  const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
-  const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
-  for (int64_t k = 0; k <= q.count; ++k) q.levels.push_back(scale * static_cast<double>(k) + bias);
+  q.levels = ir::threshold_levels(g, n);
   // The port type: the exact type of the levels (what infer_precision gives the MultiThreshold's output).
   const ir::Tensor& y = g.tensor(n.outputs[0]);
   if (y.type) {

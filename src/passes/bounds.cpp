@@ -161,13 +161,11 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
       return r;
     }
     case ir::OpKind::MultiThreshold: {
-      // out_scale * count + out_bias with count in [0, T]; exact at 2^-20 for the scales FINN emits.
-      const double scale = n.attr_float("out_scale"), bias = n.attr_float("out_bias");
-      const ir::Tensor& t = g.tensor(n.param("thresholds"));
-      const int64_t steps = t.shape.empty() ? 0 : t.shape.back();
-      const double a = bias, b = bias + scale * static_cast<double>(steps);
-      return {static_cast<i128>(std::floor(std::ldexp(std::min(a, b), 20))),
-              static_cast<i128>(std::ceil(std::ldexp(std::max(a, b), 20))), 20};
+      // The levels' hull (out_scale * count + out_bias with count in [0, T], or out_levels); exact at 2^-20 for
+      // the scales FINN emits, and outward-rounded otherwise.
+      const std::vector<double> levels = ir::threshold_levels(g, n);
+      const auto [a, b] = std::minmax_element(levels.begin(), levels.end());
+      return {static_cast<i128>(std::floor(std::ldexp(*a, 20))), static_cast<i128>(std::ceil(std::ldexp(*b, 20))), 20};
     }
     case ir::OpKind::Rescale: {
       Interval v = in.at(0);

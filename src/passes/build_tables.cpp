@@ -70,17 +70,14 @@ class BuildTables : public Pass {
     warn_overflows(n, role.c_str(), overflows, s, ctx);
   }
 
-  // MultiThreshold output per count k = 0..T: Q_res(out_scale * k + out_bias), computed once here (in double,
-  // exact for the scales quantized models use) for the emulator and the firmware alike, with whether the
-  // cast overflowed.
+  // MultiThreshold output per count k = 0..T: Q_res(level k) (ir::threshold_levels: out_scale * k + out_bias,
+  // or the listed out_levels), computed once here (in double, exact for the scales quantized models use) for
+  // the emulator and the firmware alike, with whether the cast overflowed.
   static void levels(const ir::Graph& g, ir::Node& n) {
-    const double scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
-    const double bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
-    const ir::Tensor& th = g.tensor(n.param("thresholds"));
     const numeric::FixedType& rt = *g.tensor(n.outputs.at(0)).type;
     std::vector<int64_t> raw, ovf;
-    for (int64_t k = 0; k <= th.shape.at(1); ++k) {
-      const numeric::Cast c = numeric::quantize_double(scale * static_cast<double>(k) + bias, rt);
+    for (double level : ir::threshold_levels(g, n)) {
+      const numeric::Cast c = numeric::quantize_double(level, rt);
       raw.push_back(c.raw);
       ovf.push_back(c.overflow ? 1 : 0);
     }

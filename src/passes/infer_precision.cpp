@@ -125,11 +125,23 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
       return bounded_type(n, v, std::max(kResultFrac, in_type(0).frac()), ctx, why);
     }
     case ir::OpKind::MultiThreshold: {
-      // The exact type of its output levels out_scale * k + out_bias, k = 0..T (bipolar: fixed<2,2>).
-      const double scale = n.attr_float("out_scale"), bias = n.attr_float("out_bias");
-      const int64_t steps = g.tensor(n.param("thresholds")).shape.at(1);
-      std::vector<double> levels;
-      for (int64_t k = 0; k <= steps; ++k) levels.push_back(scale * static_cast<double>(k) + bias);
+      // The exact type of its output levels (out_scale * k + out_bias, k = 0..T, or out_levels; bipolar: fixed<2,2>).
+      std::vector<double> levels = ir::threshold_levels(g, n);
+      if (n.has_attr("out_levels")) {
+        // Listed levels (QKeras's powers of two, candidates far beyond any input): only the counts the input
+        // type can reach, from the thresholds below its least value to those up to its largest.
+        const FixedType tx = in_type(0);
+        const double lo = tx.to_double(tx.raw_min()), hi = tx.to_double(tx.raw_max());
+        const ir::Tensor& th = g.tensor(n.param("thresholds"));
+        const int64_t steps = th.shape.at(1);
+        int64_t k_lo = steps, k_hi = 0;
+        for (int64_t r = 0; r < th.shape.at(0); ++r) {
+          const auto row = th.values.begin() + r * steps;
+          k_lo = std::min<int64_t>(k_lo, std::lower_bound(row, row + steps, lo) - row);  // thresholds < lo
+          k_hi = std::max<int64_t>(k_hi, std::upper_bound(row, row + steps, hi) - row);  // thresholds <= hi
+        }
+        levels = std::vector<double>(levels.begin() + k_lo, levels.begin() + std::max(k_lo, k_hi) + 1);
+      }
       if (const auto t = exact_type(levels, kMaxResultWidth, true)) {
         why = "auto: exact type of the levels";
         return *t;

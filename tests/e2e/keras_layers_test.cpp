@@ -17,6 +17,7 @@
 #include "emulator/emulator.h"
 #include "frontends/keras/keras_files.h"
 #include "frontends/keras/keras_frontend.h"
+#include "ir/text.h"
 
 namespace fs = std::filesystem;
 using namespace firmnet;
@@ -418,12 +419,101 @@ TEST(KerasLayers, QKerasQuantizerRefusals) {
   EXPECT_NE(e2.find("layer 'qa' (QActivation): quantizer quantized_sigmoid(bits=6,symmetric=false): use_real_sigmoid=True"),
             std::string::npos)
       << e2;
-  const auto e3 = one(R"js("quantized_relu_po2(4, 1)")js");
-  EXPECT_NE(e3.find("layer 'qa' (QActivation): the activation quantizer quantized_relu_po2(4, 1) is not supported: its "
-                    "levels are powers of two"),
+  const auto e3 = one(R"js("quantized_ulaw(8, 0, 1, 255)")js");
+  EXPECT_NE(e3.find("layer 'qa' (QActivation): the activation quantizer quantized_ulaw(8, 0, 1, 255) is not supported: its "
+                    "levels are a u-law curve"),
             std::string::npos)
       << e3;
   EXPECT_NE(e3.find("hint: quantize the activation with quantized_relu or quantized_bits"), std::string::npos) << e3;
+  const auto e4 = one(R"js({"class_name": "quantized_po2", "config": {"bits": 4, "max_value": null, "log2_rounding": "floor"}})js");
+  EXPECT_NE(e4.find("layer 'qa' (QActivation): quantizer quantized_po2(bits=4): log2_rounding='floor' on data"),
+            std::string::npos)
+      << e4;
+  EXPECT_NE(e4.find("hint: use log2_rounding='rnd'"), std::string::npos) << e4;
+  const auto e5 = one(R"js("quantized_relu_po2(5, quadratic_approximation=True)")js");
+  EXPECT_NE(e5.find("layer 'qa' (QActivation): quantizer quantized_relu_po2(5, quadratic_approximation=True): "
+                    "quadratic_approximation on data"),
+            std::string::npos)
+      << e5;
+}
+
+// quantized_po2 / quantized_relu_po2 on data (quantizers.py _clip_power_of_two), written here from QKeras's
+// definition in float32: bits with a max_value <= 1 spend no bit on the exponent's sign; quantized_po2 keeps
+// one for x's sign: effect = bits - 1 - sign_bit, exponents [-2^effect, 2^effect - 1]; quantized_relu_po2:
+// [-2^(bits - sign_bit), 2^(bits - sign_bit) - 1]; quadratic_approximation: the largest exponent even, the
+// exponent of sqrt|x| rounded, doubled (refused on data: see QKerasQuantizerRefusals). |x| < 1e-7: min_exp; |x| >= max_value: max_value; sign(0) = +1; the
+// relu form maps every x < 1e-7 (0 and the negatives) to 2^min_exp.
+double po2_ref(double xd, int bits, bool relu, double max_value, bool quadratic) {
+  const bool has_max = max_value > 0;
+  const int sign_bit = !has_max || max_value > 1 ? 1 : 0;
+  const int effect = relu ? bits - sign_bit : bits - 1 - sign_bit;
+  const float min_exp = -std::ldexp(1.0f, effect);
+  float max_exp = std::ldexp(1.0f, effect) - 1;
+  if (quadratic) max_exp = 2 * std::floor(max_exp / 2);
+  const float x = static_cast<float>(xd);
+  const float s = relu || x >= 0 ? 1.0f : -1.0f;
+  const float a = relu ? std::max(x, 0.0f) : std::fabs(x);
+  float e = min_exp;
+  if (a >= 1e-7f) {
+    float f = has_max && a >= static_cast<float>(max_value) ? static_cast<float>(max_value) : a;
+    if (quadratic) f = std::sqrt(f);
+    e = (quadratic ? 2.0f : 1.0f) * std::clamp(std::nearbyint(std::log(f) / std::log(2.0f)), min_exp, max_exp);
+  }
+  return static_cast<double>(s * std::exp2(e));
+}
+
+TEST(KerasLayers, QKerasPowerOfTwoQuantizersOnData) {
+  struct Act {
+    const char* name;
+    const char* activation;  // JSON
+    std::function<double(double)> ref;
+  };
+  const std::vector<Act> acts = {
+      {"p4", R"js("quantized_po2(4)")js", [](double x) { return po2_ref(x, 4, false, 0, false); }},
+      {"p5m1", R"js("quantized_po2(5, 1)")js", [](double x) { return po2_ref(x, 5, false, 1, false); }},
+      {"p6m4", R"js({"class_name": "quantized_po2", "config": {"bits": 6, "max_value": 4}})js",
+       [](double x) { return po2_ref(x, 6, false, 4, false); }},
+      {"rp4", R"js("quantized_relu_po2(4)")js", [](double x) { return po2_ref(x, 4, true, 0, false); }},
+      {"rp3m2", R"js("quantized_relu_po2(3, 2)")js", [](double x) { return po2_ref(x, 3, true, 2, false); }},
+  };
+  std::string layers = "[";
+  std::vector<std::string> outs;
+  for (const Act& a : acts) {
+    layers += std::string(layers.size() > 1 ? "," : "") + R"({"class_name": "QActivation", "config": {"name": ")" + a.name +
+              R"(", "activation": )" + a.activation + R"(}, "inbound_nodes": [[["x", 0, 0, {}]]]})";
+    outs.push_back(a.name);
+  }
+  const auto c = compile(functional({{"x", {64}}}, layers + "]", outs));
+  for (const auto& n : c.graph.nodes)
+    if (n.kind == ir::OpKind::MultiThreshold) EXPECT_TRUE(n.has_attr("out_levels")) << n.name;
+  // The listed levels survive the IR text form (print, parse, print).
+  const std::string text = ir::print_text(c.graph, "compiled");
+  EXPECT_EQ(ir::print_text(ir::parse_text(text, "po2.fnir").graph, "compiled"), text);
+  // Every value of the 2^-6 grid in [-8, 8): 0, the sign, each exponent's boundary 2^(e+1/2) between grid points.
+  const size_t batch = 16;
+  const auto x = grid_inputs(batch * 64, 0);
+  const auto r = emulator::Emulator(c.graph).run({x}, batch);
+  const auto rf = emulator::run_float(c.graph, {x}, batch);
+  ASSERT_EQ(r.outputs.size(), acts.size());
+  for (size_t k = 0; k < acts.size(); ++k) {
+    SCOPED_TRACE(acts[k].name);
+    size_t differ = 0, differ_float = 0;
+    std::set<double> levels;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double want = acts[k].ref(x[i]);
+      if (r.outputs[k][i] != want && differ++ < 3)
+        ADD_FAILURE() << "x " << x[i] << ": emulator " << r.outputs[k][i] << ", QKeras " << want;
+      differ_float += rf[k][i] != want;
+      levels.insert(want);
+    }
+    std::printf("[%s] emulator vs QKeras's formula: %zu of %zu values differ (%zu levels)\n", acts[k].name, differ,
+                x.size(), levels.size());
+    EXPECT_EQ(differ, 0u);
+    EXPECT_EQ(differ_float, 0u);
+    EXPECT_GE(levels.size(), 5u);
+  }
+  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
+  expect_firmware_equals_emulator(c, {x}, batch, "qkeras_po2");
 }
 
 // ------------------------------------------------------------------------------------------------------

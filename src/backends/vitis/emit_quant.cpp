@@ -30,20 +30,23 @@ void emit_multithreshold(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   code.value(fmt::format("static const bool channels_last = {};", layout == "NHWC" ? "true" : "false"));
   code.uint("reuse_factor", n.reuse_factor);
   std::string thresholds = param_array(ctx, n, code, "thresholds", "threshold_t");
-  // The output per count, Q_res(out_scale*k + out_bias), comes from passes/build_tables (table_data
-  // "levels"), the same table the emulator reads: the firmware holds no floating point.
-  const double out_scale = n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
-  const double out_bias = n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
+  // The output per count, Q_res(out_scale*k + out_bias) or Q_res(out_levels[k]), comes from passes/build_tables
+  // (table_data "levels"), the same table the emulator reads: the firmware holds no floating point.
+  const bool listed = n.has_attr("out_levels");
+  const double out_scale = !listed && n.has_attr("out_scale") ? n.attr_float("out_scale") : 1.0;
+  const double out_bias = !listed && n.has_attr("out_bias") ? n.attr_float("out_bias") : 0.0;
   const auto levels = n.table_data.find("levels");
   if (levels == n.table_data.end() || static_cast<int64_t>(levels->second.size()) != n_thresholds + 1)
     throw Error(EmitContext::where(n), "the output levels table is missing or has the wrong size",
                 "run the pass pipeline (build_tables) before writing the project");
   const numeric::FixedType& rt = ctx.type(n.outputs[0]);
   ConstArray values{ctx.names().claim(n.name + "_out_values"), ctx.type_name(n.outputs[0]), rt, levels->second,
-                    fmt::format("MultiThreshold '{}': output per count k, Q_res({} * k + {})", n.name, out_scale,
-                                out_bias)};
+                    listed ? fmt::format("MultiThreshold '{}': output per count k, Q_res(out_levels[k])", n.name)
+                           : fmt::format("MultiThreshold '{}': output per count k, Q_res({} * k + {})", n.name,
+                                         out_scale, out_bias)};
   code.arrays.push_back(values);
-  code.types_comment += fmt::format(", out_scale {}, out_bias {}, {}", out_scale, out_bias, layout);
+  code.types_comment += listed ? fmt::format(", out_levels, {}", layout)
+                               : fmt::format(", out_scale {}, out_bias {}", out_scale, out_bias) + ", " + layout;
   code.call = kernel_call(ctx, n, code, "multithreshold") +
               fmt::format("{}, {}, {}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]), thresholds, values.name);
 }

@@ -12,6 +12,7 @@
 // one). On data (QActivation) quantized_bits and quantized_relu become a Quantize node (a cast to
 // fixed<bits, integer+1, RND_CONV, SAT> / ufixed<bits, integer, RND_CONV, SAT>: exactly the quantizer), binary
 // and ternary a MultiThreshold. docs/NUMERICS.md "QKeras".
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -269,6 +270,56 @@ bool is_quantizer(const json& a) {
          positional().count(a["class_name"].get<std::string>()) != 0;
 }
 
+namespace {
+
+// quantized_po2 / quantized_relu_po2 (negative_slope 0), as QKeras computes them in float:
+//   quantized_po2: sign(x) (0 -> +1) times 2^clip(round(log2|x|), min_exp, max_exp); |x| < 1e-7 gives 2^min_exp;
+//   quantized_relu_po2: the same on relu(x), so x < 1e-7 (0 and every negative x included) gives 2^min_exp;
+//   its exponent range has bits, not bits - 1, magnitude bits. max_value clips |x| first; quadratic_approximation
+//   rounds the exponent of sqrt|x| and doubles it; log2_rounding 'floor' floors instead of rounding (half to even).
+// (QKeras returns x + (xq - x) in float32, which is xq whenever xq lies within a factor 2 of x.)
+struct Po2Q {
+  bool relu = false, has_max = false, quadratic = false, floor_log = false;
+  double max_value = 0, min_exp = 0, max_exp = 0;
+  double value(double x) const {
+    const double s = relu || x >= 0 ? 1.0 : -1.0;
+    const double a = relu ? std::max(x, 0.0) : std::fabs(x);
+    double e = min_exp;
+    if (a >= kEpsilon) {
+      double f = has_max && a >= max_value ? max_value : a;
+      const double qf = quadratic ? 2.0 : 1.0;
+      if (quadratic) f = std::sqrt(f);
+      const double lg = std::log(f) / std::log(2.0);
+      e = qf * std::clamp(floor_log ? std::floor(lg) : round_half_even(lg), min_exp, max_exp);
+    }
+    return s * std::exp2(e);
+  }
+};
+
+Po2Q po2_q(Context& ctx, const Layer& l, const QSpec& q, const std::string& role) {
+  Po2Q p;
+  p.relu = q.name == "quantized_relu_po2";
+  if (p.relu && arg_float(ctx, l, q, "negative_slope", 0.0) != 0.0)
+    ctx.fail(l, "the " + role + " quantizer " + q.text + ": a negative_slope is not supported",
+             "use quantized_relu_po2 with negative_slope=0, or quantized_po2");
+  const int64_t bits = arg_int(ctx, l, q, "bits", 8);
+  const auto mv = q.args.find("max_value");
+  p.has_max = mv != q.args.end() && !mv->second.is_null();
+  p.max_value = p.has_max ? arg_float(ctx, l, q, "max_value", 0.0) : 0.0;
+  if (bits < (p.relu ? 1 : 2) || bits > 10 || (p.has_max && !(p.max_value >= 0)))
+    ctx.fail(l, fmt::format("quantizer {}: bits {} / max_value are out of range", q.text, bits));
+  p.quadratic = arg_int(ctx, l, q, "quadratic_approximation", 0) != 0;
+  const auto lr = q.args.find("log2_rounding");
+  p.floor_log = lr != q.args.end() && lr->second.is_string() && lr->second.get<std::string>() == "floor";
+  const int64_t effect = bits - (p.relu ? 0 : 1) - ((!p.has_max || p.max_value > 1) ? 1 : 0);
+  p.min_exp = -std::ldexp(1.0, static_cast<int>(effect));
+  p.max_exp = std::ldexp(1.0, static_cast<int>(effect)) - 1;
+  if (p.quadratic) p.max_exp = 2 * std::floor(p.max_exp / 2);
+  return p;
+}
+
+}  // namespace
+
 QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, const std::string& role,
                                 const ir::Shape& shape, std::vector<double> x) {
   if (qj.is_null()) return {std::move(x), std::nullopt, {}};
@@ -363,40 +414,8 @@ QuantizedConst quantize_weights(Context& ctx, const Layer& l, const json& qj, co
     for (size_t i = 0; i < x.size(); ++i) y[i] = t[i] * s[static_cast<size_t>(ch.of(i))];
     out.type = exact_type(y);
   } else if (q.name == "quantized_po2" || q.name == "quantized_relu_po2") {
-    // quantized_po2: sign(x) (0 -> +1) times 2^clip(round(log2|x|), min_exp, max_exp); |x| < 1e-7 gives
-    // 2^min_exp. quantized_relu_po2 (negative_slope 0): the same on relu(x), so x < 1e-7 (0 and every
-    // negative x included) gives 2^min_exp; the exponent range has bits, not bits - 1, magnitude bits.
-    // (QKeras returns x + (xq - x) in float32, which is xq whenever xq lies within a factor 2 of x.)
-    const bool relu = q.name == "quantized_relu_po2";
-    if (relu && arg_float(ctx, l, q, "negative_slope", 0.0) != 0.0)
-      ctx.fail(l, "the " + role + " quantizer " + q.text + ": a negative_slope is not supported",
-               "use quantized_relu_po2 with negative_slope=0, or quantized_po2");
-    const int64_t bits = arg_int(ctx, l, q, "bits", 8);
-    const auto mv = q.args.find("max_value");
-    const bool has_max = mv != q.args.end() && !mv->second.is_null();
-    const double max_value = has_max ? arg_float(ctx, l, q, "max_value", 0.0) : 0.0;
-    if (bits < (relu ? 1 : 2) || bits > 10 || (has_max && !(max_value >= 0)))
-      ctx.fail(l, fmt::format("quantizer {}: bits {} / max_value are out of range", q.text, bits));
-    const bool quadratic = arg_int(ctx, l, q, "quadratic_approximation", 0) != 0;
-    const auto lr = q.args.find("log2_rounding");
-    const bool floor_log = lr != q.args.end() && lr->second.is_string() && lr->second.get<std::string>() == "floor";
-    const int64_t effect = bits - (relu ? 0 : 1) - ((!has_max || max_value > 1) ? 1 : 0);
-    const double min_exp = -std::ldexp(1.0, static_cast<int>(effect));
-    double max_exp = std::ldexp(1.0, static_cast<int>(effect)) - 1;
-    if (quadratic) max_exp = 2 * std::floor(max_exp / 2);
-    for (size_t i = 0; i < x.size(); ++i) {
-      const double s = relu || x[i] >= 0 ? 1.0 : -1.0;
-      const double a = relu ? std::max(x[i], 0.0) : std::fabs(x[i]);
-      double e = min_exp;
-      if (a >= kEpsilon) {
-        double f = has_max && a >= max_value ? max_value : a;
-        const double qf = quadratic ? 2.0 : 1.0;
-        if (quadratic) f = std::sqrt(f);
-        const double lg = std::log(f) / std::log(2.0);
-        e = qf * std::clamp(floor_log ? std::floor(lg) : round_half_even(lg), min_exp, max_exp);
-      }
-      y[i] = s * std::exp2(e);
-    }
+    const Po2Q p = po2_q(ctx, l, q, role);
+    for (size_t i = 0; i < x.size(); ++i) y[i] = p.value(x[i]);
     out.type = exact_type(y);
   } else {
     ctx.fail(l, "the " + role + " quantizer " + q.text + " is not supported yet",
@@ -437,6 +456,67 @@ Value emit_affine(Context& ctx, const Layer& l, const Value& x, double pre_add, 
   Value y = ctx.emit(l, ir::OpKind::Rescale, {x}, x.shape, suffix);
   ctx.param("scale", {1, 1}, {scale}, exact_type({scale}));
   ctx.param("pre_add", {1, 1}, {pre_add}, exact_type({pre_add}));
+  return y;
+}
+
+// quantized_po2 / quantized_relu_po2 on data: a staircase, non-decreasing in x, with levels ±2^e, as a
+// MultiThreshold with listed out_levels. Its steps lie at the magnitudes where the rounded exponent changes
+// (2^(e+1/2), irrational: listed as 2^(j/2)), at 1e-7 (the
+// epsilon below which QKeras takes min_exp), at max_value, and at 0 (the sign); each candidate up to 2^64 (beyond
+// every fixed-point input) is kept where the level changes. A step at a dyadic point (0, max_value) compares
+// `x >= t` or `x > t` as the level at t itself says; the others are irrational, where the two are the same.
+Value emit_po2_thresholds(Context& ctx, const Layer& l, const Value& x, const QSpec& q, const std::string& suffix,
+                          const std::string& origin) {
+  const Po2Q p = po2_q(ctx, l, q, "activation");
+  // Both move the steps onto powers of two, where the exponent is decided by the last bit of QKeras's float32
+  // log (a tie at 2^(2k+1) for quadratic_approximation, an integer for floor); elsewhere the steps are irrational.
+  if (p.floor_log)
+    ctx.fail(l, "quantizer " + q.text + ": log2_rounding='floor' on data floors QKeras's float32 log2 of x, which at "
+                    "the powers of two themselves may fall one below the exponent; firmnet cannot reproduce that exactly",
+             "use log2_rounding='rnd' (the default)");
+  if (p.quadratic)
+    ctx.fail(l, "quantizer " + q.text + ": quadratic_approximation on data rounds the exponent of sqrt|x|, a tie at every "
+                    "odd power of two that QKeras's float32 log decides by its last bit; firmnet cannot reproduce that exactly",
+             "use quadratic_approximation=False on activations");
+  std::vector<double> mags = {kEpsilon};
+  if (p.has_max && p.max_value > 0) mags.push_back(p.max_value);
+  // Below 2^-25 every magnitude is under the epsilon; above 2^64 beyond every input.
+  const int64_t j_lo = std::max<int64_t>(-50, 2 * static_cast<int64_t>(p.min_exp) - 4);
+  const int64_t j_hi = std::min<int64_t>(128, 2 * static_cast<int64_t>(p.max_exp) + 4);
+  for (int64_t j = j_lo; j <= j_hi; ++j) mags.push_back(std::exp2(static_cast<double>(j) / 2));
+  std::vector<double> pts = {0.0};
+  for (double m : mags) {
+    pts.push_back(m);
+    if (!p.relu) pts.push_back(-m);
+  }
+  std::sort(pts.begin(), pts.end());
+  pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
+  // The level on each open interval between candidates (at its midpoint; beyond the ends, at twice the end).
+  auto inside = [&](size_t i) {  // the interval below pts[i] (i = pts.size(): above the last)
+    if (i == 0) return p.value(pts[0] < 0 ? 2 * pts[0] : pts[0] - 1);
+    if (i == pts.size()) return p.value(2 * pts.back());
+    return p.value(0.5 * (pts[i - 1] + pts[i]));
+  };
+  std::vector<double> thr, levels = {inside(0)};
+  std::vector<int64_t> strict;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const double below = inside(i), above = inside(i + 1), at = p.value(pts[i]);
+    if (below == above) continue;
+    thr.push_back(pts[i]);
+    strict.push_back(at == above ? 0 : 1);
+    levels.push_back(above);
+  }
+  if (thr.empty()) ctx.fail(l, "quantizer " + q.text + " gives one level for every input", "use a constant instead");
+  Value y = ctx.emit(l, ir::OpKind::MultiThreshold, {x}, x.shape, suffix);
+  ir::Node& node = ctx.graph.nodes.back();
+  node.attrs["out_levels"] = levels;
+  node.attrs["data_layout"] = std::string("NHWC");
+  if (std::any_of(strict.begin(), strict.end(), [](int64_t v) { return v != 0; })) node.attrs["strict"] = strict;
+  node.attrs["lowering"] = std::string("thresholds");
+  node.attrs["lowering_why"] = fmt::format("{}: levels ±2^e, {} comparison(s) per element", q.text, thr.size());
+  const auto n = static_cast<int64_t>(thr.size());
+  ctx.param("thresholds", {1, n}, std::move(thr));
+  ctx.graph.tensor(y.id).origin = origin;
   return y;
 }
 
@@ -532,10 +612,10 @@ Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const js
     return emit_level_quantize(ctx, l, u, -b, symmetric ? 1 : 0, m - 1, t, !symmetric, suffix, origin,
                                q.text + " of (x + 1) / 2");
   }
-  if (q.name == "quantized_relu_po2" || q.name == "quantized_po2" || q.name == "quantized_ulaw")
-    ctx.fail(l, "the activation quantizer " + q.text + " is not supported: its levels are " +
-                    (q.name == "quantized_ulaw" ? std::string("a u-law curve") : std::string("powers of two")) +
-                    ", which no fixed-point cast or threshold op of firmnet produces exactly",
+  if (q.name == "quantized_relu_po2" || q.name == "quantized_po2") return emit_po2_thresholds(ctx, l, x, q, suffix, origin);
+  if (q.name == "quantized_ulaw")
+    ctx.fail(l, "the activation quantizer " + q.text + " is not supported: its levels are a u-law curve, which no "
+                    "fixed-point cast or threshold op of firmnet produces exactly",
              "quantize the activation with quantized_relu or quantized_bits");
   if (q.name == "quantized_bits" || q.name == "quantized_relu") {
     int64_t bits, qmin, qmax;
