@@ -192,7 +192,7 @@ PrecisionChoice LayerConfig::precision(const ir::Node& n, const std::string& var
   return {"auto", "default", false, false};
 }
 
-void LayerConfig::validate(const ir::Graph& g) const {
+void LayerConfig::validate(const ir::Graph& g, std::vector<Warning>* warnings) const {
   std::vector<std::string> names;
   for (const auto& n : g.nodes) {
     names.push_back(n.name);
@@ -203,6 +203,12 @@ void LayerConfig::validate(const ir::Graph& g) const {
     for (const auto& n : g.nodes)
       if (n.name == key || std::find(n.aliases.begin(), n.aliases.end(), key) != n.aliases.end()) match = &n;
     const std::string path = "HLSConfig.LayerName." + key;
+    const std::string suffix = "_linear";
+    if (!match && warnings && key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      warnings->push_back({path, "names no layer: hls4ml's linear activation layer of a layer '" +
+                                     key.substr(0, key.size() - suffix.size()) + "', which this model does not have; ignored"});
+      continue;
+    }
     if (!match) {
       const std::string guess = config::nearest(key, names);
       std::vector<std::string> shown(names.begin(), names.begin() + std::min<size_t>(names.size(), 12));

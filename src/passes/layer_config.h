@@ -47,7 +47,9 @@ class LayerConfig {
 
   // Checks every LayerName refers to a node (name or alias) and every level names only variables the
   // layers it applies to have; throws firmnet::Error with the nearest names / the valid variables.
-  void validate(const ir::Graph& g) const;
+  // `warnings`: where a LayerName '<X>_linear' names no layer (hls4ml's name of a linear activation layer, which
+  // firmnet folds into its layer; the layer X is absent too) it is reported there instead of refused.
+  void validate(const ir::Graph& g, std::vector<Warning>* warnings = nullptr) const;
 
   const config::Config& config() const { return cfg_; }
 

@@ -118,7 +118,7 @@ class ResolveTypes : public Pass {
 
   bool run(ir::Graph& g, PassContext& ctx) override {
     const LayerConfig lc(ctx.config);
-    lc.validate(g);
+    lc.validate(g, &ctx.warnings);
     ranges_ = &ctx.input_ranges;
     std::vector<int> typed_by(g.tensors.size(), -1);  // which node typed a constant (shared constants)
     for (size_t i = 0; i < g.nodes.size(); ++i) {
