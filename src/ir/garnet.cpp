@@ -74,7 +74,12 @@ GarNetAttrs GarNetAttrs::of(const Graph& g, const Node& n) {
   return a;
 }
 
-void verify_garnet(const Graph& g, const Node& n) { (void)GarNetAttrs::of(g, n); }
+void verify_garnet(const Graph& g, const Node& n) {
+  const GarNetAttrs a = GarNetAttrs::of(g, n);
+  // The firmware's vertex loop runs ReuseFactor iterations of V / ReuseFactor vertices.
+  if (n.reuse_factor < 1 || a.vertices % n.reuse_factor != 0)
+    fail(n, fmt::format("reuse factor {} does not divide its {} vertices", n.reuse_factor, a.vertices));
+}
 
 double garnet_edge_weight(double d) { return std::exp(-d * d); }
 

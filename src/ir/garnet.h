@@ -32,7 +32,8 @@ struct GarNetAttrs {
   static GarNetAttrs of(const Graph& g, const Node& n);
 };
 
-// Structural rules (called by verify_op): inputs, output shape, parameter shapes, the collapse attribute.
+// Structural rules (called by verify_op): inputs, output shape, parameter shapes, the collapse attribute, a reuse
+// factor that divides V.
 void verify_garnet(const Graph& g, const Node& n);
 
 // exp(-d^2): the edge weight the table samples and the float reference computes.

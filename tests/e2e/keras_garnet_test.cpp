@@ -122,6 +122,17 @@ TEST(KerasGarNet, OneLayerConvertsToOneGarNetNode) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("collapse 'median' is not one of none, mean, sum, max"), std::string::npos) << e.what();
   }
+  // So is a reuse factor that does not divide the vertices (the firmware's vertex loop would miss some).
+  std::string bad_reuse = text;
+  const size_t r16 = bad_reuse.find("  reuse 16\n");
+  ASSERT_NE(r16, std::string::npos);
+  bad_reuse.replace(r16, std::string("  reuse 16\n").size(), "  reuse 3\n");
+  try {
+    ir::parse_text(bad_reuse, "bad.fnir");
+    ADD_FAILURE() << "reuse 3 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("reuse factor 3 does not divide its 128 vertices"), std::string::npos) << e.what();
+  }
 }
 
 // The float reference computes the layer as Keras writes it (per-vertex FLR, exp(-d^2), means over the 128
