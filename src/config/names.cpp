@@ -77,12 +77,11 @@ constexpr TypeAlias kLayerTypes[] = {
     {"GRU", "GRU"},
     {"SimpleRNN", "SimpleRNN"},
     {"RNN", "SimpleRNN"},
+    {"GarNet", "GarNet"},
+    {"GarNetStack", "GarNetStack"},
     // and one per activation function (ir/activations.def: ReLU, LeakyReLU, ...)
 };
 
-// hls4ml layer types firmnet has no converter for: a configuration may name them (hls4ml's example configs
-// do), and the model's layers of that class are refused by the frontend, naming the layer.
-constexpr const char* kUnconvertedTypes[] = {"GarNet", "GarNetStack"};
 
 }  // namespace
 
@@ -91,7 +90,9 @@ const std::vector<std::string>& precision_variables() {
                                              "table",  "exp_table", "inv_table", "param", "default",
                                              // recurrent layers
                                              "recurrent_accum", "recurrent_weight", "recurrent_bias", "state",
-                                             "cell_state", "recurrent_table"};
+                                             "cell_state", "recurrent_table",
+                                             // GarNet
+                                             "distance", "edge_weight", "edge_weight_aggr", "aggr"};
   return v;
 }
 
@@ -100,7 +101,6 @@ const std::vector<std::string>& layer_type_names() {
     std::vector<std::string> r;
     for (const auto& t : kLayerTypes) r.push_back(t.alias);
     for (ir::ActivationFn f : ir::all_activations()) r.push_back(ir::layer_type(f));
-    for (const char* t : kUnconvertedTypes) r.push_back(t);
     return r;
   }();
   return v;
@@ -112,8 +112,6 @@ std::optional<std::string> canonical_layer_type(const std::string& name) {
     if (lower(t.alias) == l) return std::string(t.canonical);
   for (ir::ActivationFn f : ir::all_activations())
     if (lower(ir::layer_type(f)) == l) return std::string(ir::layer_type(f));
-  for (const char* t : kUnconvertedTypes)
-    if (lower(t) == l) return std::string(t);
   return std::nullopt;
 }
 

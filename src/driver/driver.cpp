@@ -139,8 +139,28 @@ Compiled compile(const std::string& model_path, const std::string& config_path, 
   return compile(model_path, load_config(config_path), opts, weights);
 }
 
-std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,
+std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays_in,
                                                     size_t& batch) {
+  std::vector<support::Array> arrays = arrays_in;
+  // One file for several inputs: each row holds every input's values in turn (hls4ml's tb_input_features.dat).
+  if (arrays.size() == 1 && g.inputs.size() > 1 && arrays[0].shape.size() == 2) {
+    int64_t total = 0;
+    for (ir::TensorId t : g.inputs) total += g.tensor(t).size();
+    const support::Array& a = arrays[0];
+    if (a.shape[1] == total) {
+      std::vector<support::Array> split(g.inputs.size());
+      for (size_t k = 0; k < split.size(); ++k) split[k].shape = {a.shape[0], g.tensor(g.inputs[k]).size()};
+      for (int64_t r = 0; r < a.shape[0]; ++r) {
+        int64_t at = r * total;
+        for (size_t k = 0; k < split.size(); ++k) {
+          const int64_t m = g.tensor(g.inputs[k]).size();
+          split[k].data.insert(split[k].data.end(), a.data.begin() + at, a.data.begin() + at + m);
+          at += m;
+        }
+      }
+      arrays = std::move(split);
+    }
+  }
   if (arrays.size() != g.inputs.size())
     throw Error("inputs", fmt::format("the model has {} input(s), {} data file(s) given", g.inputs.size(), arrays.size()),
                 "pass one --input per model input, in order");

@@ -52,7 +52,8 @@ estimate::Target estimate_target(const config::Config& cfg);
 estimate::Estimate estimate(const Compiled& c);
 
 // Sample data ↔ graph inputs/outputs. An array for an input of n elements may be [N, n], [N, ...shape] or
-// [n] (one sample). Errors name the input, the expected and the given shape.
+// [n] (one sample). Errors name the input, the expected and the given shape. One array [N, n_0 + n_1 + ...] for a
+// model of several inputs holds each sample's inputs one after another on its row (hls4ml's tb_input_features.dat).
 std::vector<std::vector<double>> inputs_from_arrays(const ir::Graph& g, const std::vector<support::Array>& arrays,
                                                     size_t& batch);
 // A graph output's values as an array [batch, ...] in the model's order and shape.

@@ -235,6 +235,7 @@ std::unique_ptr<Kernel> make_kernel(const NodeContext& c) {
     case ir::OpKind::Upsample: return make_upsample(c);
     case ir::OpKind::Slice: return make_slice(c);
     case ir::OpKind::Recurrent: return make_recurrent(c);
+    case ir::OpKind::GarNet: return make_garnet(c);
   }
   c.fail("unknown op kind");
 }

@@ -6,6 +6,7 @@
 
 #include "emulator/emulator.h"
 #include "ir/activations.h"
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 #include "ir/spatial.h"
 #include "numeric/qonnx_input.h"
@@ -115,6 +116,63 @@ void eval(const FloatNode& c, const std::vector<const double*>& in, double* y) {
           }
           y[p * ch + k] = a.mode == ir::PoolMode::Max ? acc : acc / static_cast<double>(a.divisor(p));
         }
+      return;
+    }
+    case ir::OpKind::GarNet: {  // Keras's GarNet (simplified) as written: per-vertex features, then the means
+      const ir::GarNetAttrs a = ir::GarNetAttrs::of(g, n);
+      const int64_t V = a.vertices, Fi = a.in_features, A = a.aggregators, P = a.propagate, Fo = a.out_features;
+      const auto& fw = c.values("flr_weight");
+      const auto& fb = c.values("flr_bias");
+      const auto& sw = c.values("s_weight");
+      const auto& sb = c.values("s_bias");
+      const auto& ow = c.values("fout_weight");
+      const auto& ob = c.values("fout_bias");
+      // Keras: vertex v is valid when v < int(n) (a cast toward zero; n >= 0 in practice).
+      const double nv = std::trunc(in[1][0]);
+      auto at = [](const std::vector<double>& v, int64_t k) { return v[static_cast<size_t>(k)]; };
+      std::vector<double> f(static_cast<size_t>(V * P)), ew(static_cast<size_t>(V * A)), agg(static_cast<size_t>(A * P), 0.0);
+      for (int64_t v = 0; v < V; ++v) {
+        const double mask = static_cast<double>(v) < nv ? 1.0 : 0.0;
+        for (int64_t p = 0; p < P; ++p) {
+          double s = at(fb, p);
+          for (int64_t i = 0; i < Fi; ++i) s += in[0][v * Fi + i] * at(fw, i * P + p);
+          f[static_cast<size_t>(v * P + p)] = s;
+        }
+        for (int64_t ia = 0; ia < A; ++ia) {
+          double d = at(sb, ia);
+          for (int64_t i = 0; i < Fi; ++i) d += in[0][v * Fi + i] * at(sw, i * A + ia);
+          ew[static_cast<size_t>(v * A + ia)] = mask * ir::garnet_edge_weight(d);
+        }
+      }
+      for (int64_t ia = 0; ia < A; ++ia)
+        for (int64_t p = 0; p < P; ++p) {
+          double s = 0;
+          for (int64_t v = 0; v < V; ++v) s += ew[static_cast<size_t>(v * A + ia)] * f[static_cast<size_t>(v * P + p)];
+          agg[static_cast<size_t>(ia * P + p)] = s / static_cast<double>(V);
+        }
+      std::vector<double> rows(static_cast<size_t>(V * Fo));
+      for (int64_t v = 0; v < V; ++v) {
+        const double mask = static_cast<double>(v) < nv ? 1.0 : 0.0;
+        for (int64_t o = 0; o < Fo; ++o) {
+          double s = at(ob, o);
+          for (int64_t ia = 0; ia < A; ++ia)
+            for (int64_t p = 0; p < P; ++p)
+              s += ew[static_cast<size_t>(v * A + ia)] * agg[static_cast<size_t>(ia * P + p)] * at(ow, (ia * P + p) * Fo + o);
+          rows[static_cast<size_t>(v * Fo + o)] = mask * s;
+        }
+      }
+      for (int64_t o = 0; o < Fo; ++o) {
+        double s = 0, mx = -INFINITY;
+        for (int64_t v = 0; v < V; ++v) s += rows[static_cast<size_t>(v * Fo + o)], mx = std::max(mx, rows[static_cast<size_t>(v * Fo + o)]);
+        switch (a.collapse) {
+          case ir::GarNetCollapse::None:
+            for (int64_t v = 0; v < V; ++v) y[v * Fo + o] = rows[static_cast<size_t>(v * Fo + o)];
+            break;
+          case ir::GarNetCollapse::Mean: y[o] = s / static_cast<double>(V); break;
+          case ir::GarNetCollapse::Sum: y[o] = s; break;
+          case ir::GarNetCollapse::Max: y[o] = mx; break;
+        }
+      }
       return;
     }
     case ir::OpKind::Recurrent: {  // the cell in double with the float functions the tables sample

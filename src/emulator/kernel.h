@@ -82,6 +82,7 @@ struct DenseOperands {
 std::unique_ptr<Kernel> make_dense_product(const NodeContext& c, const DenseOperands& d);
 std::unique_ptr<Kernel> make_conv(const NodeContext& c);
 std::unique_ptr<Kernel> make_recurrent(const NodeContext& c);
+std::unique_ptr<Kernel> make_garnet(const NodeContext& c);
 std::unique_ptr<Kernel> make_pool(const NodeContext& c);
 std::unique_ptr<Kernel> make_transpose(const NodeContext& c);
 std::unique_ptr<Kernel> make_upsample(const NodeContext& c);

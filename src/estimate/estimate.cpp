@@ -22,6 +22,7 @@ Row estimate_layer(const Context& c, const ir::Node& n) {
     case ir::OpKind::Conv: return estimate_conv(c, n);
     case ir::OpKind::Pool: return estimate_pool(c, n);
     case ir::OpKind::Recurrent: return estimate_recurrent(c, n);
+    case ir::OpKind::GarNet: return estimate_garnet(c, n);
     case ir::OpKind::Input:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:

@@ -106,6 +106,7 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
 Row estimate_dense(const Context& c, const ir::Node& n);
 Row estimate_conv(const Context& c, const ir::Node& n);
 Row estimate_recurrent(const Context& c, const ir::Node& n);
+Row estimate_garnet(const Context& c, const ir::Node& n);
 Row estimate_pool(const Context& c, const ir::Node& n);
 Row estimate_activation(const Context& c, const ir::Node& n);
 Row estimate_softmax(const Context& c, const ir::Node& n);

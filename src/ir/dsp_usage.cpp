@@ -3,6 +3,7 @@
 #include "ir/dsp_usage.h"
 
 #include "ir/activations.h"
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 #include "ir/spatial.h"
 
@@ -66,6 +67,21 @@ DspProducts dsp_products(const Graph& g, const Node& n) {
       };
       add(d, copies * r.features * r.gate_width(), x, param_type(g, n, "weight"));
       add(d, copies * r.units * r.gate_width(), internal("state"), param_type(g, n, "recurrent_weight"));
+      break;
+    }
+    case OpKind::GarNet: {  // the products of docs/NUMERICS.md "GarNet" with their operand types
+      const GarNetAttrs a = GarNetAttrs::of(g, n);
+      auto internal = [&](const char* k) {
+        auto it = n.types.find(k);
+        return it == n.types.end() ? std::nullopt : std::optional<numeric::FixedType>(it->second);
+      };
+      // The vertex loop runs V / ReuseFactor vertices per iteration: their products exist once each.
+      const int64_t lanes = std::max<int64_t>(1, a.vertices / std::max(1, n.reuse_factor));
+      add(d, lanes * a.in_features * a.aggregators, x, param_type(g, n, "s_weight"));
+      add(d, lanes * a.in_features * a.aggregators, x, internal("edge_weight"));
+      if (a.per_vertex_output()) add(d, lanes * a.aggregators * a.out_features, internal("edge_weight"), internal("aggr"));
+      add(d, a.aggregators * a.propagate * (a.in_features + 1), internal("aggr"), param_type(g, n, "flr_weight"));
+      add(d, a.out_features * a.aggregators * a.propagate, internal("aggr"), param_type(g, n, "fout_weight"));
       break;
     }
     case OpKind::Elementwise:

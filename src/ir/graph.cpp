@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 #include "ir/spatial.h"
 
@@ -376,6 +377,14 @@ int64_t multiplier_count(const Graph& g, const Node& n) {
       const RecurrentAttrs r = RecurrentAttrs::of(g, n);
       const int64_t cell = r.cell == CellKind::RNN ? 0 : 3 * r.units;
       return r.steps * ((r.features + r.units) * r.gate_width() + cell);
+    }
+    case OpKind::GarNet: {  // the kernel's products (docs/NUMERICS.md "GarNet")
+      const GarNetAttrs a = GarNetAttrs::of(g, n);
+      const int64_t per_vertex = 2 * a.in_features * a.aggregators + (a.per_vertex_output() ? a.aggregators * a.out_features : 0);
+      const int64_t once = a.aggregators * (a.in_features + 1) + a.aggregators * a.propagate * (a.in_features + 1) +
+                           a.out_features * a.aggregators * a.propagate +
+                           (a.per_vertex_output() ? 0 : a.out_features * (a.aggregators + 2));
+      return a.vertices * per_vertex + once;
     }
     case OpKind::Elementwise:
       return n.has_attr("op") && n.attr_str("op") == "mul" ? g.tensor(n.outputs.at(0)).size() : 0;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ir/activations.h"
+#include "ir/garnet.h"
 #include "ir/graph.h"
 #include "ir/recurrent.h"
 #include "ir/spatial.h"
@@ -149,6 +150,7 @@ void verify_op(const Graph& g, const Node& n) {
     case OpKind::Conv: verify_conv(g, n); return;
     case OpKind::Pool: verify_pool(g, n); return;
     case OpKind::Recurrent: verify_recurrent(g, n); return;
+    case OpKind::GarNet: verify_garnet(g, n); return;
     case OpKind::Upsample:
       r.arity(1, 1);
       r.attr<std::vector<int64_t>>("scales", "a list of integers");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/garnet.h"
 #include "ir/graph.h"
 #include "passes/internal.h"
 #include "passes/interval.h"
@@ -129,6 +130,23 @@ Interval node_bounds(const ir::Graph& g, const ir::Node& n, const std::vector<In
       return dense_bounds(g, n, in.at(0));
     case ir::OpKind::Pool: return pool_bounds(g, n, in.at(0));
     case ir::OpKind::Recurrent: return Interval::of_type(n.types.at("state"));  // y is a state h
+    case ir::OpKind::GarNet: {
+      // A vertex's row: fout_bias + sum over the aggregators of edge_weight * aggr (and 0 for invalid vertices);
+      // mean: at most V of them times the reciprocal; sum: V of them.
+      const ir::GarNetAttrs a = ir::GarNetAttrs::of(g, n);
+      Interval row = const_bounds(g, n, "fout_bias");
+      const Interval term = mul(Interval::of_type(n.types.at("edge_weight")), Interval::of_type(n.types.at("aggr")), where);
+      for (int64_t k = 0; k < a.aggregators; ++k) row = add(row, term, where);
+      row = hull(row, zero(), where);
+      const Interval all = mul(row, Interval::point(a.vertices, 0), where);
+      switch (a.collapse) {
+        case ir::GarNetCollapse::None:
+        case ir::GarNetCollapse::Max: return row;
+        case ir::GarNetCollapse::Sum: return all;
+        case ir::GarNetCollapse::Mean: return mul(all, const_bounds(g, n, "reciprocal"), where);
+      }
+      return row;
+    }
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
     case ir::OpKind::Slice: return in.at(0);

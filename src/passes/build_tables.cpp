@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 #include "passes/internal.h"
 
@@ -45,6 +46,15 @@ class BuildTables : public Pass {
         if (a.has_recurrent_activation())
           function_table(n, "recurrent_table", ir::cell_function(n, a.recurrent_activation, true), ctx);
         changed = true;
+      } else if (n.kind == ir::OpKind::GarNet) {
+        // exp(-d^2) on [-4, 4) (docs/NUMERICS.md "GarNet"): beyond, the clamped end entries (exp(-16) ~ 1e-7).
+        ir::TableFunction f;
+        f.f = ir::garnet_edge_weight;
+        f.lo = -4.0;
+        f.log2_range = 3;
+        f.entry = n.types.at("edge_weight");
+        function_table(n, "edge", f, ctx, "edge_weight");
+        changed = true;
       } else if (const auto f = table_function(n)) {
         const int log2_size = log2_exact(table_size_of(n), n);
         const numeric::TableSpec s =
@@ -61,9 +71,11 @@ class BuildTables : public Pass {
 
  private:
   // Table `role` of function f with entry type types[role] (a recurrent cell's tables).
-  static void function_table(ir::Node& n, const std::string& role, const ir::TableFunction& f, PassContext& ctx) {
+  static void function_table(ir::Node& n, const std::string& role, const ir::TableFunction& f, PassContext& ctx,
+                             const std::string& type_key = {}) {
     const int log2_size = log2_exact(table_size_of(n), n);
-    const numeric::TableSpec s = numeric::make_table_spec(f.lo, log2_size, f.log2_range - log2_size, n.types.at(role));
+    const numeric::TableSpec s = numeric::make_table_spec(f.lo, log2_size, f.log2_range - log2_size,
+                                                          n.types.at(type_key.empty() ? role : type_key));
     int64_t overflows = 0;
     n.table_data[role] = numeric::build_table(f.f, s, &overflows);
     n.tables[role] = s;

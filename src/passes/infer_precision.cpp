@@ -101,6 +101,7 @@ FixedType result_type(const ir::Graph& g, const ir::Node& n, const Interval& v, 
     case ir::OpKind::Slice:
     case ir::OpKind::Transpose: why = "auto: as the input"; return in_type(0);
     case ir::OpKind::Recurrent: why = "auto: the state type"; return n.types.at("state");
+    case ir::OpKind::GarNet: return bounded_type(n, v, kResultFrac, ctx, why);
     case ir::OpKind::Pool:
       if (!avg_pool(n)) {
         why = "auto: as the input (a maximum)";

@@ -31,6 +31,7 @@ std::string kind_type(ir::OpKind k) {
     case ir::OpKind::Upsample: return "Resize";
     case ir::OpKind::Slice: return "Slice";
     case ir::OpKind::Recurrent: return "Recurrent";
+    case ir::OpKind::GarNet: return "GarNet";
   }
   return "";
 }
@@ -72,6 +73,10 @@ std::vector<std::string> layer_types_of(const ir::Node& n) {
     const std::string& c = n.attr_str("cell");
     v.push_back(c == "lstm" ? "LSTM" : c == "gru" ? "GRU" : "SimpleRNN");
   }
+  // A GarNetStack's sublayers (one node each) also answer to hls4ml's GarNetStack type.
+  if (n.kind == ir::OpKind::GarNet && n.has_attr("stack") && std::holds_alternative<int64_t>(n.attrs.at("stack")) &&
+      n.attr_int("stack") != 0)
+    v.push_back("GarNetStack");
   v.push_back(kind_type(n.kind));
   return v;
 }
@@ -117,6 +122,9 @@ std::vector<std::string> variables_of(const ir::Graph& g, const ir::Node& n) {
       if (n.has_attr("recurrent_activation")) v.push_back("recurrent_table");
       break;
     }
+    case ir::OpKind::GarNet:
+      v.insert(v.end(), {"weight", "bias", "distance", "edge_weight", "edge_weight_aggr", "aggr"});
+      break;
     case ir::OpKind::Input:
     case ir::OpKind::Reshape:
     case ir::OpKind::Transpose:
@@ -142,6 +150,8 @@ std::vector<std::string> variables_of_type(const std::string& t) {
     v.push_back("default");
     return v;
   }
+  if (t == "GarNet" || t == "GarNetStack")
+    return {"result", "weight", "bias", "distance", "edge_weight", "edge_weight_aggr", "aggr", "default"};
   if (t == "AveragePooling1D" || t == "AveragePooling2D") return {"result", "accum", "default"};
   if (t == "BatchNormalization") return {"result", "scale", "bias", "default"};
   if (t == "Softmax") return {"result", "accum", "exp_table", "inv_table", "default"};
@@ -159,6 +169,11 @@ std::string variable_of_param(const ir::Node& n, const std::string& key) {
   if ((n.kind == ir::OpKind::Dense || n.kind == ir::OpKind::Conv) && (key == "weight" || key == "bias")) return key;
   if (n.kind == ir::OpKind::BatchNorm && (key == "scale" || key == "bias")) return key;
   if (n.kind == ir::OpKind::Rescale && key == "scale") return key;
+  if (n.kind == ir::OpKind::GarNet) {  // flr_weight, s_weight, fout_weight; flr_bias, s_bias, fout_bias
+    if (key.size() > 7 && key.substr(key.size() - 7) == "_weight") return "weight";
+    if (key.size() > 5 && key.substr(key.size() - 5) == "_bias") return "bias";
+    return "param";  // reciprocal: typed by resolve_types
+  }
   if (n.kind == ir::OpKind::Recurrent) return key;  // weight, recurrent_weight, bias, recurrent_bias
   return "param";
 }
@@ -180,10 +195,11 @@ std::vector<Level> LayerConfig::levels(const ir::Node& n) const {
   return v;
 }
 
-PrecisionChoice LayerConfig::precision(const ir::Node& n, const std::string& var) const {
+PrecisionChoice LayerConfig::precision(const ir::Node& n, const std::string& var, bool with_default) const {
   for (const Level& l : levels(n)) {
     const auto& p = l.settings->precision;
     for (const std::string& key : {var, std::string("default")}) {
+      if (key != var && !with_default) continue;
       auto it = p.find(key);
       if (it == p.end()) continue;
       return {it->second, key == var ? l.label : l.label + " (default)", l.kind == Level::LayerName, true};
@@ -192,7 +208,7 @@ PrecisionChoice LayerConfig::precision(const ir::Node& n, const std::string& var
   return {"auto", "default", false, false};
 }
 
-void LayerConfig::validate(const ir::Graph& g) const {
+void LayerConfig::validate(const ir::Graph& g, std::vector<Warning>* warnings) const {
   std::vector<std::string> names;
   for (const auto& n : g.nodes) {
     names.push_back(n.name);
@@ -203,6 +219,12 @@ void LayerConfig::validate(const ir::Graph& g) const {
     for (const auto& n : g.nodes)
       if (n.name == key || std::find(n.aliases.begin(), n.aliases.end(), key) != n.aliases.end()) match = &n;
     const std::string path = "HLSConfig.LayerName." + key;
+    const std::string suffix = "_linear";
+    if (!match && warnings && key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      warnings->push_back({path, "names no layer: hls4ml's linear activation layer of a layer '" +
+                                     key.substr(0, key.size() - suffix.size()) + "', which this model does not have; ignored"});
+      continue;
+    }
     if (!match) {
       const std::string guess = config::nearest(key, names);
       std::vector<std::string> shown(names.begin(), names.begin() + std::min<size_t>(names.size(), 12));

@@ -43,11 +43,15 @@ class LayerConfig {
   // Levels applying to n, most specific first.
   std::vector<Level> levels(const ir::Node& n) const;
   // LayerName -> LayerType -> Model, per variable then "default" at each level.
-  PrecisionChoice precision(const ir::Node& n, const std::string& var) const;
+  // with_default false: only `var` itself counts, not a level's `default` (GarNet's internal types: hls4ml's
+  // default precision of a GarNet layer is its weights', docs/NUMERICS.md "GarNet").
+  PrecisionChoice precision(const ir::Node& n, const std::string& var, bool with_default = true) const;
 
   // Checks every LayerName refers to a node (name or alias) and every level names only variables the
   // layers it applies to have; throws firmnet::Error with the nearest names / the valid variables.
-  void validate(const ir::Graph& g) const;
+  // `warnings`: where a LayerName '<X>_linear' names no layer (hls4ml's name of a linear activation layer, which
+  // firmnet folds into its layer; the layer X is absent too) it is reported there instead of refused.
+  void validate(const ir::Graph& g, std::vector<Warning>* warnings = nullptr) const;
 
   const config::Config& config() const { return cfg_; }
 

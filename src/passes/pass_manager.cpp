@@ -87,10 +87,16 @@ void run_pipeline(ir::Graph& g, PassContext& ctx, const PipelineOptions& opts) {
             if (!n.types.count(k))
               throw Error("node '" + n.name + "'", "has no '" + k + "' type", "resolve_types and infer_precision set it");
         }
+        if (n.kind == ir::OpKind::GarNet)
+          for (const char* k : {"distance", "edge_weight", "edge_weight_aggr", "aggr"})
+            if (!n.types.count(k))
+              throw Error("node '" + n.name + "'", std::string("has no '") + k + "' type", "resolve_types sets it");
         if (start < tables_from) continue;
         std::vector<std::string> roles;
         if (n.kind == ir::OpKind::Softmax) roles = {"exp_hi", "exp_lo", "inv"};
         else if (table_function(n)) roles = {"table"};
+        else if (n.kind == ir::OpKind::GarNet)
+          roles = {"edge"};
         else if (n.kind == ir::OpKind::Recurrent)
           roles = n.has_attr("recurrent_activation") ? std::vector<std::string>{"table", "recurrent_table"}
                                                      : std::vector<std::string>{"table"};

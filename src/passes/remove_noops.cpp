@@ -44,6 +44,7 @@ bool shape_independent(const ir::Graph& g, const ir::Node& c, const ir::Shape& f
     case ir::OpKind::Conv:
     case ir::OpKind::Pool:
     case ir::OpKind::Recurrent:
+    case ir::OpKind::GarNet:
     case ir::OpKind::Transpose:
     case ir::OpKind::Upsample:
     case ir::OpKind::Slice:

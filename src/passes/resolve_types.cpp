@@ -8,6 +8,7 @@
 
 #include "passes/internal.h"
 #include "passes/layer_config.h"
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 
 namespace firmnet::passes {
@@ -87,6 +88,18 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
     n.reuse_factor = r;
     n.attrs["recurrent_reuse_factor"] = static_cast<int64_t>(rr);
     n.attrs["static"] = static_cast<int64_t>(setting(levels, &config::LayerSettings::is_static).value_or(true) ? 1 : 0);
+  } else if (n.kind == ir::OpKind::GarNet) {
+    // The vertex loop: V / ReuseFactor vertices per pipelined iteration (docs/BACKEND_VITIS.md "GarNet").
+    const int64_t V = ir::GarNetAttrs::of(g, n).vertices;
+    const int r = rf.value_or(1);
+    if (r < 1 || V % r != 0) {
+      std::vector<int64_t> valid;
+      for (int64_t d = 1; d <= V; ++d)
+        if (V % d == 0) valid.push_back(d);
+      throw Error(layer_where(n) + " (" + describe(g, n) + ")", fmt::format("ReuseFactor {} is invalid", r),
+                  "valid values divide the vertex count " + std::to_string(V) + ": " + valid_list(valid));
+    }
+    n.reuse_factor = r;
   } else {
     // The Model-level ReuseFactor is meant for the layers that reuse multipliers (Dense, Conv); an explicit
     // per-layer one elsewhere is an error rather than silently ignored.
@@ -109,7 +122,8 @@ void apply_settings(const ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
     throw Error(layer_where(n), "static and recurrent_reuse_factor apply to recurrent layers only",
                 "remove them from this layer");
   // A recurrent cell's table errors compound over its time steps: its tables default to twice the entries.
-  if (n.kind == ir::OpKind::Softmax || n.kind == ir::OpKind::Recurrent || table_function(n))
+  if (n.kind == ir::OpKind::Softmax || n.kind == ir::OpKind::Recurrent || n.kind == ir::OpKind::GarNet ||
+      table_function(n))
     n.attrs["table_size"] = static_cast<int64_t>(setting(levels, &config::LayerSettings::table_size)
                                                      .value_or(n.kind == ir::OpKind::Recurrent ? kDefaultRecurrentTableSize
                                                                                                : kDefaultTableSize));
@@ -121,7 +135,7 @@ class ResolveTypes : public Pass {
 
   bool run(ir::Graph& g, PassContext& ctx) override {
     const LayerConfig lc(ctx.config);
-    lc.validate(g);
+    lc.validate(g, &ctx.warnings);
     ranges_ = &ctx.input_ranges;
     std::vector<int> typed_by(g.tensors.size(), -1);  // which node typed a constant (shared constants)
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -141,6 +155,7 @@ class ResolveTypes : public Pass {
       }
       for (const char* var : {"accum", "table", "exp_table", "inv_table"}) set_internal(n, var, lc);
       if (n.kind == ir::OpKind::Recurrent) set_recurrent_internals(g, n, lc);
+      if (n.kind == ir::OpKind::GarNet) set_garnet_internals(g, n, lc);
     }
     // Graph inputs without an Input node still need the input precision.
     for (ir::TensorId t : g.inputs)
@@ -232,6 +247,24 @@ class ResolveTypes : public Pass {
       else if (def) n.types[var] = *def;
       else n.types.erase(var);
     }
+  }
+
+  // GarNet: the internal types only from their own keys (a level's `default` is the weights' precision, as in
+  // hls4ml), else firmnet's defaults; the reciprocal 1/V exact for a power of two, else 18 bits
+  // (docs/NUMERICS.md "GarNet").
+  static void set_garnet_internals(ir::Graph& g, ir::Node& n, const LayerConfig& lc) {
+    for (const char* var : {"distance", "edge_weight", "edge_weight_aggr", "aggr"}) {
+      const PrecisionChoice c = lc.precision(n, var, false);
+      if (n.types.count(var) && !c.from_layer_name) continue;
+      n.types[var] = c.text != "auto" ? parse(c, n, var) : ir::garnet_default_type(var);
+    }
+    ir::Tensor& r = g.tensor(n.param("reciprocal"));
+    const auto exact = exact_type(r.values, kConstantWidth, true);
+    r.type = exact ? *exact : numeric::make_type(kConstantWidth, 1 - ceil_log2(static_cast<int>(std::llround(1.0 / r.values.at(0)))), false,
+                                                 numeric::Rounding::RND_CONV, numeric::Overflow::SAT);
+    r.type->rounding = numeric::Rounding::RND_CONV;
+    r.type->overflow = numeric::Overflow::SAT;
+    r.origin = exact ? "1/V, exact" : "1/V, 18 bits";
   }
 
   static void set_internal(ir::Node& n, const std::string& var, const LayerConfig& lc) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
+#include "ir/garnet.h"
 #include "ir/recurrent.h"
 #include "ir/spatial.h"
 #include "numeric/quantizer.h"
@@ -310,6 +312,69 @@ struct Ref {
           for (int64_t j = 0; j < H; ++j) y[static_cast<size_t>(j)] = q(h[static_cast<size_t>(j)], rt);
         break;
       }
+      case ir::OpKind::GarNet: {  // docs/NUMERICS.md "GarNet", vertex by vertex on exact values
+        const ir::GarNetAttrs a = ir::GarNetAttrs::of(g, n);
+        const int64_t NV = a.vertices, F = a.in_features, A = a.aggregators, P = a.propagate, O = a.out_features;
+        const FixedType& td = n.types.at("distance");
+        const FixedType& tea = n.types.at("edge_weight_aggr");
+        const FixedType& tg = n.types.at("aggr");
+        const FixedType& tn = *g.tensor(n.inputs[1]).type;
+        const i128 fl = numeric::shift_floor(val.at(n.inputs[1]).at(0), tn.frac());
+        const int64_t nv = static_cast<int64_t>(std::clamp<i128>(fl, 0, NV));
+        const numeric::TableSpec& s = n.tables.at("edge");
+        auto at2 = [&](int64_t v, int64_t i) { return at(x, static_cast<size_t>(v * F + i)); };
+        auto pr = [&](const char* k, int64_t i) { return param(n, k, static_cast<size_t>(i)); };
+        std::vector<V> e(static_cast<size_t>(NV * A), V{0, 0}), se(static_cast<size_t>(A), V{0, 0}),
+            sx(static_cast<size_t>(A * F), V{0, 0});
+        for (int64_t v = 0; v < nv; ++v)
+          for (int64_t ia = 0; ia < A; ++ia) {
+            V d = pr("s_bias", ia);
+            for (int64_t i = 0; i < F; ++i) d = add(d, mul(at2(v, i), pr("s_weight", i * A + ia)));
+            const int64_t dq = q(d, td);
+            const i128 idx = std::clamp<i128>(numeric::shift_floor(dq, td.frac() + s.log2_step) + s.offset, 0, s.size() - 1);
+            e[static_cast<size_t>(v * A + ia)] = V{n.table_data.at("edge").at(static_cast<size_t>(idx)), s.entry.frac()};
+          }
+        for (int64_t v = 0; v < NV; ++v)
+          for (int64_t ia = 0; ia < A; ++ia) {
+            const V ev = e[static_cast<size_t>(v * A + ia)];
+            se[static_cast<size_t>(ia)] = add(se[static_cast<size_t>(ia)], ev);
+            for (int64_t i = 0; i < F; ++i) sx[static_cast<size_t>(ia * F + i)] = add(sx[static_cast<size_t>(ia * F + i)], mul(ev, at2(v, i)));
+          }
+        const V r = pr("reciprocal", 0);
+        std::vector<V> agg(static_cast<size_t>(A * P)), base(static_cast<size_t>(O * A));
+        for (int64_t ia = 0; ia < A; ++ia)
+          for (int64_t p = 0; p < P; ++p) {
+            V acc = mul(pr("flr_bias", p), V{q(mul(se[static_cast<size_t>(ia)], r), tea), tea.frac()});
+            for (int64_t i = 0; i < F; ++i)
+              acc = add(acc, mul(pr("flr_weight", i * P + p), V{q(mul(sx[static_cast<size_t>(ia * F + i)], r), tg), tg.frac()}));
+            agg[static_cast<size_t>(ia * P + p)] = V{q(acc, tg), tg.frac()};
+          }
+        for (int64_t o = 0; o < O; ++o)
+          for (int64_t ia = 0; ia < A; ++ia) {
+            V acc{0, 0};
+            for (int64_t p = 0; p < P; ++p)
+              acc = add(acc, mul(agg[static_cast<size_t>(ia * P + p)], pr("fout_weight", (ia * P + p) * O + o)));
+            base[static_cast<size_t>(o * A + ia)] = V{q(acc, tg), tg.frac()};
+          }
+        for (int64_t o = 0; o < O; ++o) {
+          if (a.per_vertex_output()) {
+            std::optional<int64_t> best;
+            for (int64_t v = 0; v < NV; ++v) {
+              V acc = pr("fout_bias", o);
+              for (int64_t ia = 0; ia < A; ++ia) acc = add(acc, mul(e[static_cast<size_t>(v * A + ia)], base[static_cast<size_t>(o * A + ia)]));
+              const int64_t row = v < nv ? q(acc, rt) : 0;
+              if (a.collapse == ir::GarNetCollapse::None) y[static_cast<size_t>(v * O + o)] = row;
+              else best = best ? std::max(*best, row) : row;
+            }
+            if (best) y[static_cast<size_t>(o)] = *best;
+          } else {
+            V acc = mul(pr("fout_bias", o), V{nv, 0});
+            for (int64_t ia = 0; ia < A; ++ia) acc = add(acc, mul(se[static_cast<size_t>(ia)], base[static_cast<size_t>(o * A + ia)]));
+            y[static_cast<size_t>(o)] = q(a.collapse == ir::GarNetCollapse::Mean ? mul(acc, r) : acc, rt);
+          }
+        }
+        break;
+      }
       case ir::OpKind::Upsample: {  // output coordinate o reads input coordinate o / scale on every axis
         const ir::Shape& xs = g.tensor(x).shape;
         const ir::Shape& ys = g.tensor(out).shape;
@@ -559,4 +624,35 @@ ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cf
   return driver::compile_graph(std::move(t.graph), t.stage, cfg).graph;
 }
 
+}  // namespace firmnet::testing
+
+namespace firmnet::testing {
+ir::Graph garnet_layer(const GarNetLayer& l, const std::string& n_type) {
+  GraphBuilder b;
+  const ir::TensorId x = b.input("x", {l.V, l.F}, "fixed<10,3,RND,SAT>");
+  const ir::TensorId nv = b.input("nv", {1}, n_type);
+  const bool collapsed = std::string(l.collapse) != "none";
+  const ir::TensorId y = b.act("y", collapsed ? ir::Shape{l.O} : ir::Shape{l.V, l.O}, "fixed<12,4,TRN,WRAP>");
+  const ir::TensorId fw = b.random_constant("fw", {l.F, l.P}, -1.5, 1.5, "fixed<8,2,RND>");
+  const ir::TensorId fb = b.random_constant("fb", {l.P}, -1, 1, "fixed<8,2,RND>");
+  const ir::TensorId sw = b.random_constant("sw", {l.F, l.A}, -0.8, 0.8, "fixed<8,1,RND>");
+  const ir::TensorId sb = b.random_constant("sb", {l.A}, -0.5, 0.5, "fixed<8,1,RND>");
+  const ir::TensorId ow = b.random_constant("ow", {l.A * l.P, l.O}, -1.5, 1.5, "fixed<8,2,RND>");
+  const ir::TensorId ob = b.random_constant("ob", {l.O}, -1, 1, "fixed<8,2,RND>");
+  const ir::TensorId r = b.constant("r", {1}, {1.0 / static_cast<double>(l.V)}, "ufixed<12,-2,RND_CONV,SAT>");
+  ir::Node& n = b.node("gar", ir::OpKind::GarNet, {x, nv}, y);
+  n.params = {{"flr_weight", fw}, {"flr_bias", fb}, {"s_weight", sw}, {"s_bias", sb},
+              {"fout_weight", ow}, {"fout_bias", ob}, {"reciprocal", r}};
+  n.attrs["collapse"] = std::string(l.collapse);
+  n.reuse_factor = l.rf;
+  n.types["distance"] = fx("fixed<12,3,RND,SAT>");
+  n.types["edge_weight"] = fx("ufixed<10,1,RND_CONV,SAT>");
+  n.types["edge_weight_aggr"] = fx("ufixed<12,1,TRN,SAT>");
+  n.types["aggr"] = fx("fixed<14,3,RND,WRAP>");
+  n.tables["edge"] = numeric::make_table_spec(-4, 9, -6, n.types["edge_weight"]);
+  n.table_data["edge"] = numeric::build_table(ir::garnet_edge_weight, n.tables["edge"]);
+  b.g.outputs = {y};
+  b.g.verify(true);
+  return b.g;
+}
 }  // namespace firmnet::testing

@@ -220,4 +220,13 @@ namespace firmnet::testing {
 // every layer; `resource_reuse` > 1: Strategy Resource, the LSTM at ReuseFactor 2*resource_reuse and
 // recurrent_reuse_factor 2, the GRU at ReuseFactor 3.
 ir::Graph recurrent_chain(bool is_static, int resource_reuse, config::Config* cfg_out = nullptr, bool io_stream = false);
+
+// One GarNet layer with narrow types (rounding, saturating and wrapping casts inside it): x [V, F] fixed<10,3,RND,SAT>
+// and n_vertices of type `n_type`, random weights, 1/V in ufixed<12,-2>, the exp(-d^2) table of 512 entries.
+struct GarNetLayer {
+  const char* collapse;
+  int64_t V, F, A, P, O;
+  int rf;
+};
+ir::Graph garnet_layer(const GarNetLayer& l, const std::string& n_type);
 }  // namespace firmnet::testing

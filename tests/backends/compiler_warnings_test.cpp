@@ -78,6 +78,13 @@ TEST(GeneratedFirmware, RecurrentFirmwareCompilesWithoutWarningsInCxx11WithGccAn
   expect_no_warnings(u, cfg, "warnings_recurrent_unrolled");
 }
 
+// The GarNet kernel (kernels/firmnet_garnet.h): per-vertex rows (collapse none) and a mean over the vertices.
+TEST(GeneratedFirmware, GarNetFirmwareCompilesWithoutWarningsInCxx11WithGccAndClang) {
+  if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";
+  expect_no_warnings(garnet_layer({"none", 8, 3, 2, 2, 3, 2}, "ufixed<5,5,TRN,SAT>"), config::Config::defaults(), "warnings_garnet_none");
+  expect_no_warnings(garnet_layer({"mean", 12, 3, 2, 3, 2, 3}, "fixed<8,6,TRN,SAT>"), config::Config::defaults(), "warnings_garnet_mean");
+}
+
 // io_stream: hls::stream ports and FIFOs, the process functions and the line-buffer kernels.
 TEST(GeneratedFirmware, StreamFirmwareCompilesWithoutWarningsInCxx11WithGccAndClang) {
   if (!fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h")) GTEST_SKIP() << "ap_types headers not found";

@@ -482,3 +482,33 @@ TEST(Cli, ConvertFitsInputTypesToTheData) {
   ASSERT_EQ(p.code, 0) << p.err;
   EXPECT_EQ(slurp(work_dir() / "y_fit.npy"), slurp(work_dir() / "y_fit_csim.npy"));
 }
+
+namespace firmnet_cli_garnet {
+
+// hls4ml's GarNet example (two inputs: the vertices and their count): predict --float on the one-file
+// tb_input_features-style .dat (each row: x then n_vertices) writes the model's outputs within what the files'
+// 6-decimal print allows; convert reads the model from the configuration's KerasJson/KerasH5 or from json + --weights.
+TEST(Cli, GarNetPredictFloatAndConvert) {
+  const fs::path dir = fs::path(FIRMNET_SHARED_MODELS) / "keras";
+  if (!fs::exists(dir / "garnet_1layer.json")) GTEST_SKIP() << "../shared/models/keras/garnet_1layer.json is absent";
+  const std::string out = (work_dir() / "garnet_y.dat").string();
+  const auto r = run_firmnet("predict " + (dir / "garnet_1layer.json").string() + " --weights " +
+                             (dir / "garnet_1layer_weights.h5").string() + " --float --input " +
+                             (dir / "garnet_1layer_input.dat").string() + " --output " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const firmnet::support::Array y = firmnet::support::read_text(out);
+  const firmnet::support::Array ref = firmnet::support::read_text((dir / "garnet_1layer_output.dat").string());
+  ASSERT_EQ(y.data.size(), 256u);
+  ASSERT_EQ(ref.data.size(), 256u);
+  double worst = 0;
+  for (size_t i = 0; i < y.data.size(); ++i) worst = std::max(worst, std::fabs(y.data[i] - ref.data[i]));
+  EXPECT_LE(worst, 2e-6);  // the data files' 6-decimal print is the limit (tests/e2e/keras_garnet_test.cpp)
+  const auto c = run_firmnet("convert -c " + (dir / "garnet_1layer_config.yml").string() + " -o " +
+                             (work_dir() / "garnet_prj").string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(fs::exists(work_dir() / "garnet_prj" / "firmware" / "firmnet" / "firmnet_garnet.h"));
+  const std::string top = slurp(work_dir() / "garnet_prj" / "firmware" / "myproject.cpp");
+  EXPECT_NE(top.find("firmnet_hls::garnet<"), std::string::npos);
+}
+
+}  // namespace firmnet_cli_garnet

@@ -121,7 +121,8 @@ TEST(Config, Hls4mlQKerasConfigFile) {
 }
 
 // Every example-models configuration file loads: hls4ml's Strategy: Stable on a softmax chooses the
-// implementation, and LayerType may name hls4ml types firmnet has no converter for (GarNet).
+// implementation, and LayerType names hls4ml's GarNet (its ReuseFactor configures the GarNet layer:
+// tests/e2e/keras_garnet_test.cpp).
 TEST(Config, EveryHls4mlExampleConfigLoads) {
   const std::filesystem::path dir = std::filesystem::path(FIRMNET_SHARED_MODELS) / "keras";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared models not found at " << dir;

@@ -394,7 +394,7 @@ TEST(KerasCases, HgqProxyModels) {
   expect_firmware_equals_emulator(m, {xm}, 10, "hgq_mnist_homogeneous");
 }
 
-// The example-models Keras files firmnet reads (the BinaryNet ones have their own test; not the GarNet custom layers, nor
+// The example-models Keras files firmnet reads (the BinaryNet ones and the GarNet custom layers have their own tests; not
 // quantized_po2) load from their .json with the weights found beside them.
 TEST(KerasCases, ExampleModelsLoad) {
   if (!fs::exists(kExamples)) GTEST_SKIP() << "../shared/models/keras is absent";

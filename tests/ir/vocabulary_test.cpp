@@ -85,6 +85,16 @@ std::string op_text(ir::OpKind k) {
                                "  param recurrent_bias %5\n  attr cell string \"lstm\"\n"
                                "  attr direction string \"forward\"\n  attr activation string \"tanh\"\n"
                                "  attr recurrent_activation string \"sigmoid\"\n");
+    case ir::OpKind::GarNet:  // 4 vertices of 2 features and their count, 2 aggregators, 2 propagated, 2 out, mean
+      return std::string(kHead) + "inputs %0 %2\noutputs %1\ntensor %0 \"x\" activation [4,2]\n" +
+             "tensor %1 \"y\" activation [2]\ntensor %2 \"nv\" activation [1]\n" +
+             "tensor %3 \"fw\" constant [2,2]\n  values 0.5 -0.25 1 0.75\ntensor %4 \"fb\" constant [2]\n  values 0.1 -0.2\n" +
+             "tensor %5 \"sw\" constant [2,2]\n  values -1 0.5 0.25 -0.5\ntensor %6 \"sb\" constant [2]\n  values 0 0.5\n" +
+             "tensor %7 \"ow\" constant [4,2]\n  values 0.3 -0.2 0.1 0.4 -0.5 0.6 0.2 -0.1\n" +
+             "tensor %8 \"ob\" constant [2]\n  values 0.25 -0.125\ntensor %9 \"r\" constant [1]\n  values 0.25\n" +
+             "node \"n\" garnet\n  inputs %0 %2\n  outputs %1\n  param flr_weight %3\n  param flr_bias %4\n"
+             "  param s_weight %5\n  param s_bias %6\n  param fout_weight %7\n  param fout_bias %8\n"
+             "  param reciprocal %9\n  attr collapse string \"mean\"\n";
   }
   return "";
 }

@@ -127,6 +127,7 @@ void emit_transpose(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_upsample(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_slice(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 void emit_recurrent(EmitContext& ctx, const ir::Node& n, LayerCode& code);
+void emit_garnet(EmitContext& ctx, const ir::Node& n, LayerCode& code);
 
 // Dispatch over every op kind (no default: a new op in ops.def must be handled here).
 // Returns false for ops that generate no code (Input).

@@ -162,6 +162,7 @@ bool emit_layer(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
     case ir::OpKind::Upsample: emit_upsample(ctx, n, code); return true;
     case ir::OpKind::Slice: emit_slice(ctx, n, code); return true;
     case ir::OpKind::Recurrent: emit_recurrent(ctx, n, code); return true;
+    case ir::OpKind::GarNet: emit_garnet(ctx, n, code); return true;
   }
   throw Error(EmitContext::where(n), "unknown op kind");
 }

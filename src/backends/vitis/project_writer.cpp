@@ -362,10 +362,13 @@ void write_vitis_project(const ir::Graph& g, const config::Config& cfg, const st
   for (const Layer& l : layers)
     for (const ConstArray& a : l.code.arrays)
       files[fw + "weights/" + a.name + ".h"] = const_array_header(a, EmitContext::where(*l.node));
-  bool recurrent = false;  // firmnet_rnn.h only where a layer uses it (the other projects stay as they were)
+  // firmnet_rnn.h and firmnet_garnet.h only where a layer uses them (the other projects stay as they were)
+  bool recurrent = false, garnet = false;
   for (const Layer& l : layers) recurrent = recurrent || l.code.kernel_header == "firmnet_rnn.h";
+  for (const Layer& l : layers) garnet = garnet || l.code.kernel_header == "firmnet_garnet.h";
   for (const auto& [name, content] : embedded_kernel_files())
-    if ((stream || name != "firmnet_stream.h") && (recurrent || name != "firmnet_rnn.h"))
+    if ((stream || name != "firmnet_stream.h") && (recurrent || name != "firmnet_rnn.h") &&
+        (garnet || name != "firmnet_garnet.h"))
       files[fw + "firmnet/" + std::string(name)] = content;
   files["tb/" + p.name + "_test.cpp"] = testbench_cpp(p);
   if (tv) {

@@ -82,6 +82,7 @@ StreamMode stream_mode(const ir::Graph& g, const ir::Node& n) {
     case ir::OpKind::ArgMax: return row_if(row_length(g.tensor(n.outputs.at(0))) == 1);
     case ir::OpKind::Dense:      // over a map: the flattened map
     case ir::OpKind::Recurrent:  // reads the whole sequence: the io_parallel kernel on it
+    case ir::OpKind::GarNet:     // refused by its emitter under io_stream
     case ir::OpKind::Transpose:  // moves values between elements
     case ir::OpKind::Upsample:   // each input row feeds several output rows: the io_parallel kernel on the map
     case ir::OpKind::Slice:      // a window of the map: the io_parallel kernel on the map

@@ -1,6 +1,7 @@
 // Context: config access, weights, IR building and Keras's built-in activations (keras_context.h).
 #include "frontends/keras/keras_context.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -231,7 +232,18 @@ Value Context::activation(const Layer& l, const Value& x, const std::string& fn_
     graph.nodes.back().attrs["function"] = std::string(ir_fn);
     return y;
   };
-  if (fn == "linear" || fn == "identity") return x;
+  if (fn == "linear" || fn == "identity") {
+    // hls4ml makes a layer's linear activation a layer of its own, '<layer>_linear', which configurations name
+    // (hls4ml's GarNet examples: regression_linear): here it is the layer itself, so that name is its alias.
+    if (!suffix.empty() && !graph.nodes.empty()) {
+      ir::Node& producer = graph.nodes.back();
+      const std::string alias = l.name + "_" + suffix;
+      if (producer.outputs.size() == 1 && producer.outputs[0] == x.id && producer.name != alias &&
+          std::find(producer.aliases.begin(), producer.aliases.end(), alias) == producer.aliases.end())
+        producer.aliases.push_back(alias);
+    }
+    return x;
+  }
   if (fn == "relu") return unary("relu");
   if (fn == "sigmoid") return unary("sigmoid");
   if (fn == "tanh") return unary("tanh");

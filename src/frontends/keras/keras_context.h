@@ -135,6 +135,7 @@ std::vector<Value> convert_dot(Context&, const Layer&, const std::vector<Value>&
 std::vector<Value> convert_qactivation(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_recurrent(Context&, const Layer&, const std::vector<Value>&);
 std::vector<Value> convert_bidirectional(Context&, const Layer&, const std::vector<Value>&);
+std::vector<Value> convert_garnet(Context&, const Layer&, const std::vector<Value>&);
 
 // The quantizers applied by a layer (QKeras kernel_quantizer etc.), nullptr-safe: the values as the
 // framework computes them and, when they lie on a power-of-two grid, their exact type.

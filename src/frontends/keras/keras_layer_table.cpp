@@ -85,6 +85,8 @@ const std::map<std::string, Converter>& table() {
       {"QGRU", convert_recurrent},
       {"QSimpleRNN", convert_recurrent},
       {"Bidirectional", convert_bidirectional},
+      {"GarNet", convert_garnet},       // hls4ml's contrib GarNet layers, keras_layers_garnet.cpp
+      {"GarNetStack", convert_garnet},
   };
   return t;
 }
