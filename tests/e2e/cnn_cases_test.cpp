@@ -14,12 +14,14 @@
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
+#include "firmware_check.h"
 #include "emulator/emulator.h"
 #include "support/data_io.h"
 #include "support/error.h"
 
 namespace fs = std::filesystem;
 using namespace firmnet;
+using e2e::expect_firmware_equals_emulator;
 
 namespace {
 
@@ -136,24 +138,6 @@ TEST(CnnCases, QonnxPowerOfTwoCnnsReproduceQonnx) {
   }
 }
 
-void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& in, size_t batch,
-                                     const std::string& label) {
-  const auto r = emulator::Emulator(c.graph).run(in, batch);
-  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("cnn_" + label);
-  fs::remove_all(dir);
-  backends::write_vitis_project(c.graph, c.config, dir);
-  backends::CsimOptions co;
-  co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
-  const auto fw = backends::run_csim(dir, in, batch, co);
-  ASSERT_EQ(fw.size(), r.outputs.size());
-  for (size_t k = 0; k < fw.size(); ++k) {
-    ASSERT_EQ(fw[k].size(), r.outputs[k].size());
-    size_t mismatches = 0;
-    for (size_t i = 0; i < fw[k].size(); ++i) mismatches += std::memcmp(&fw[k][i], &r.outputs[k][i], sizeof(double)) != 0;
-    EXPECT_EQ(mismatches, 0u) << label << ": output " << k << " (" << fw[k].size() << " values)";
-    std::printf("[%s] firmware vs emulator: %zu mismatches in %zu values\n", label.c_str(), mismatches, fw[k].size());
-  }
-}
 
 void firmware_equals_emulator_at_default_and_fixed16_6(const std::string& io_type) {
   const std::string io = "IOType: " + io_type + "\n";

@@ -16,12 +16,14 @@
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
+#include "firmware_check.h"
 #include "emulator/emulator.h"
 #include "frontends/keras/keras_files.h"
 #include "support/data_io.h"
 
 namespace fs = std::filesystem;
 using namespace firmnet;
+using e2e::expect_firmware_equals_emulator;
 
 namespace {
 
@@ -203,26 +205,6 @@ TEST(KerasCases, SoftmaxIsWithinOneStepOfTheFloatSoftmaxOfItsLogits) {
   EXPECT_GE(layers, 8u);  // every case but the QKeras logits/binary/conv and HGQ2 ones ends in a softmax
 }
 
-void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& in,
-                                     size_t batch, const std::string& label, std::vector<std::vector<double>>* fw_out = nullptr) {
-  const auto r = emulator::Emulator(c.graph).run(in, batch);
-  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("keras_" + label);
-  fs::remove_all(dir);
-  backends::write_vitis_project(c.graph, c.config, dir);
-  backends::CsimOptions co;
-  co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
-  const auto fw = backends::run_csim(dir, in, batch, co);
-  ASSERT_EQ(fw.size(), r.outputs.size());
-  for (size_t k = 0; k < fw.size(); ++k) {
-    ASSERT_EQ(fw[k].size(), r.outputs[k].size());
-    size_t mismatches = 0;
-    for (size_t i = 0; i < fw[k].size(); ++i) mismatches += std::memcmp(&fw[k][i], &r.outputs[k][i], sizeof(double)) != 0;
-    EXPECT_EQ(mismatches, 0u) << label << ": output " << k << " (" << fw[k].size() << " values)";
-    std::printf("[%s] firmware vs emulator: output %zu, %zu of %zu values differ\n", label.c_str(), k, mismatches,
-                fw[k].size());
-  }
-  if (fw_out) *fw_out = fw;
-}
 
 bool have_ap_types() { return fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h"); }
 
@@ -262,9 +244,8 @@ TEST(KerasCases, Keras3layerJsonEqualsItsOnnxTwin) {
   for (size_t i = 0; i < yk.size(); ++i) differ += yk[i] != yo[i];
   EXPECT_EQ(differ, 0u) << "emulator outputs of the Keras json and the ONNX model";
   if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
-  std::vector<std::vector<double>> fk, fo;
-  expect_firmware_equals_emulator(k, {x}, batch, "three_layer_json", &fk);
-  expect_firmware_equals_emulator(o, {x}, batch, "three_layer_onnx", &fo);
+  const auto fk = expect_firmware_equals_emulator(k, {x}, batch, "three_layer_json");
+  const auto fo = expect_firmware_equals_emulator(o, {x}, batch, "three_layer_onnx");
   ASSERT_EQ(fk.size(), 1u);
   ASSERT_EQ(fo.size(), 1u);
   EXPECT_EQ(fk[0], fo[0]) << "firmware outputs of the Keras json and the ONNX model";

@@ -14,6 +14,7 @@
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
+#include "firmware_check.h"
 #include "emulator/emulator.h"
 #include "frontends/keras/keras_files.h"
 #include "frontends/keras/keras_frontend.h"
@@ -21,6 +22,7 @@
 
 namespace fs = std::filesystem;
 using namespace firmnet;
+using e2e::expect_firmware_equals_emulator;
 using nlohmann::json;
 
 namespace {
@@ -90,24 +92,6 @@ std::string error_of(const frontends::keras::KerasFile& f) {
 
 bool have_ap_types() { return fs::exists(fs::path(FIRMNET_AP_TYPES_DIR) / "ap_fixed.h"); }
 
-void expect_firmware_equals_emulator(const driver::Compiled& c, const std::vector<std::vector<double>>& x, size_t batch,
-                                     const std::string& label) {
-  const auto r = emulator::Emulator(c.graph).run(x, batch);
-  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("keras_layers_" + label);
-  fs::remove_all(dir);
-  backends::write_vitis_project(c.graph, c.config, dir);
-  backends::CsimOptions co;
-  co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
-  const auto fw = backends::run_csim(dir, x, batch, co);
-  ASSERT_EQ(fw.size(), r.outputs.size());
-  for (size_t k = 0; k < fw.size(); ++k) {
-    ASSERT_EQ(fw[k].size(), r.outputs[k].size());
-    size_t mismatches = 0;
-    for (size_t i = 0; i < fw[k].size(); ++i) mismatches += std::memcmp(&fw[k][i], &r.outputs[k][i], sizeof(double)) != 0;
-    EXPECT_EQ(mismatches, 0u) << label << ": output " << k << " (" << fw[k].size() << " values)";
-    std::printf("[%s] firmware vs emulator: %zu of %zu values differ\n", label.c_str(), mismatches, fw[k].size());
-  }
-}
 
 // Inputs on the 2^-6 grid in [-8, 8): exact in the default fixed<16,6> input type.
 std::vector<double> grid_inputs(size_t n, uint64_t seed) {
@@ -331,12 +315,52 @@ double quantized_sigmoid_ref(double xd, int bits, bool symmetric) {
   return std::clamp(std::nearbyint(p * m) / m, (symmetric ? 1.0f : 0.0f) / m, 1.0f - 1.0f / m);
 }
 
+// One QActivation per entry, all reading the same input of 64 values, run on every value of the 2^-6 grid in
+// [-8, 8) (each level boundary and each rounding tie among them): the emulator and the float reference must equal
+// the entry's formula on every value, with at least min_levels levels, and the firmware the emulator. Returns
+// the compiled model.
+struct QAct {
+  const char* name;
+  const char* activation;  // JSON
+  std::function<double(double)> ref;
+};
+driver::Compiled check_activations_on_grid(const std::vector<QAct>& acts, const std::string& label, size_t min_levels) {
+  std::string layers = "[";
+  std::vector<std::string> outs;
+  for (const QAct& a : acts) {
+    layers += std::string(layers.size() > 1 ? "," : "") + R"({"class_name": "QActivation", "config": {"name": ")" + a.name +
+              R"(", "activation": )" + a.activation + R"(}, "inbound_nodes": [[["x", 0, 0, {}]]]})";
+    outs.push_back(a.name);
+  }
+  const auto c = compile(functional({{"x", {64}}}, layers + "]", outs));
+  const size_t batch = 16;
+  const auto x = grid_inputs(batch * 64, 0);
+  const auto r = emulator::Emulator(c.graph).run({x}, batch);
+  const auto rf = emulator::run_float(c.graph, {x}, batch);
+  EXPECT_EQ(r.outputs.size(), acts.size());
+  for (size_t k = 0; k < acts.size() && k < r.outputs.size(); ++k) {
+    SCOPED_TRACE(acts[k].name);
+    size_t differ = 0, differ_float = 0;
+    std::set<double> levels;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double want = acts[k].ref(x[i]);
+      if (r.outputs[k][i] != want && differ++ < 3)
+        ADD_FAILURE() << "x " << x[i] << ": emulator " << r.outputs[k][i] << ", QKeras " << want;
+      differ_float += rf[k][i] != want;
+      levels.insert(want);
+    }
+    std::printf("[%s] emulator vs QKeras's formula: %zu of %zu values differ (%zu levels)\n", acts[k].name, differ,
+                x.size(), levels.size());
+    EXPECT_EQ(differ, 0u);
+    EXPECT_EQ(differ_float, 0u);
+    EXPECT_GE(levels.size(), min_levels);
+  }
+  if (have_ap_types()) expect_firmware_equals_emulator(c, {x}, batch, label);
+  return c;
+}
+
 TEST(KerasLayers, QKerasTanhSigmoidQuantizersAndFunctions) {
-  struct Act {
-    const char* name;
-    const char* activation;  // JSON
-    std::function<double(double)> ref;
-  };
+  using Act = QAct;
   const std::vector<Act> acts = {
       {"qt4", R"js("quantized_tanh(4)")js", [](double x) { return quantized_tanh_ref(x, 4, false); }},
       {"qt3s", R"js({"class_name": "quantized_tanh", "config": {"bits": 3, "symmetric": true, "use_stochastic_rounding": false,
@@ -352,37 +376,7 @@ TEST(KerasLayers, QKerasTanhSigmoidQuantizersAndFunctions) {
        [](double x) { return static_cast<double>(2.0f * std::clamp(0.1875f * static_cast<float>(x) + 0.5f, 0.0f, 1.0f) - 1.0f); }},
       {"bs", R"("binary_sigmoid")", [](double x) { return static_cast<double>(std::nearbyint(hard_sigmoid_f(static_cast<float>(x)))); }},
   };
-  std::string layers = "[";
-  std::vector<std::string> outs;
-  for (const Act& a : acts) {
-    layers += std::string(layers.size() > 1 ? "," : "") + R"({"class_name": "QActivation", "config": {"name": ")" + a.name +
-              R"(", "activation": )" + a.activation + R"(}, "inbound_nodes": [[["x", 0, 0, {}]]]})";
-    outs.push_back(a.name);
-  }
-  const auto c = compile(functional({{"x", {64}}}, layers + "]", outs));
-  // Every value of the 2^-6 grid in [-8, 8): each level boundary (and each tie of the rounding) is among them.
-  const size_t batch = 16;
-  const auto x = grid_inputs(batch * 64, 0);
-  const auto r = emulator::Emulator(c.graph).run({x}, batch);
-  const auto rf = emulator::run_float(c.graph, {x}, batch);
-  ASSERT_EQ(r.outputs.size(), acts.size());
-  for (size_t k = 0; k < acts.size(); ++k) {
-    SCOPED_TRACE(acts[k].name);
-    size_t differ = 0, differ_float = 0;
-    std::set<double> levels;
-    for (size_t i = 0; i < x.size(); ++i) {
-      const double want = acts[k].ref(x[i]);
-      differ += r.outputs[k][i] != want;
-      differ_float += rf[k][i] != want;
-      levels.insert(want);
-    }
-    std::printf("[%s] emulator vs QKeras's formula: %zu of %zu values differ (%zu levels)\n", acts[k].name, differ,
-                x.size(), levels.size());
-    EXPECT_EQ(differ, 0u);
-    EXPECT_EQ(differ_float, 0u);
-  }
-  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
-  expect_firmware_equals_emulator(c, {x}, batch, "qkeras_tanh_sigmoid");
+  check_activations_on_grid(acts, "qkeras_tanh_sigmoid", 2);
 }
 
 // A Q layer's activation string resolves through QKeras first: QDense(activation='hard_sigmoid') is QKeras's
@@ -440,80 +434,45 @@ TEST(KerasLayers, QKerasQuantizerRefusals) {
 // quantized_po2 / quantized_relu_po2 on data (quantizers.py _clip_power_of_two), written here from QKeras's
 // definition in float32: bits with a max_value <= 1 spend no bit on the exponent's sign; quantized_po2 keeps
 // one for x's sign: effect = bits - 1 - sign_bit, exponents [-2^effect, 2^effect - 1]; quantized_relu_po2:
-// [-2^(bits - sign_bit), 2^(bits - sign_bit) - 1]; quadratic_approximation: the largest exponent even, the
-// exponent of sqrt|x| rounded, doubled (refused on data: see QKerasQuantizerRefusals). |x| < 1e-7: min_exp; |x| >= max_value: max_value; sign(0) = +1; the
+// [-2^(bits - sign_bit), 2^(bits - sign_bit) - 1] (quadratic_approximation is refused on data: see
+// QKerasQuantizerRefusals). |x| < 1e-7: min_exp; |x| >= max_value: max_value; sign(0) = +1; the
 // relu form maps every x < 1e-7 (0 and the negatives) to 2^min_exp.
-double po2_ref(double xd, int bits, bool relu, double max_value, bool quadratic) {
+double po2_ref(double xd, int bits, bool relu, double max_value) {
   const bool has_max = max_value > 0;
   const int sign_bit = !has_max || max_value > 1 ? 1 : 0;
   const int effect = relu ? bits - sign_bit : bits - 1 - sign_bit;
   const float min_exp = -std::ldexp(1.0f, effect);
-  float max_exp = std::ldexp(1.0f, effect) - 1;
-  if (quadratic) max_exp = 2 * std::floor(max_exp / 2);
+  const float max_exp = std::ldexp(1.0f, effect) - 1;
   const float x = static_cast<float>(xd);
   const float s = relu || x >= 0 ? 1.0f : -1.0f;
   const float a = relu ? std::max(x, 0.0f) : std::fabs(x);
   float e = min_exp;
   if (a >= 1e-7f) {
-    float f = has_max && a >= static_cast<float>(max_value) ? static_cast<float>(max_value) : a;
-    if (quadratic) f = std::sqrt(f);
-    e = (quadratic ? 2.0f : 1.0f) * std::clamp(std::nearbyint(std::log(f) / std::log(2.0f)), min_exp, max_exp);
+    const float f = has_max && a >= static_cast<float>(max_value) ? static_cast<float>(max_value) : a;
+    e = std::clamp(std::nearbyint(std::log(f) / std::log(2.0f)), min_exp, max_exp);
   }
   return static_cast<double>(s * std::exp2(e));
 }
 
 TEST(KerasLayers, QKerasPowerOfTwoQuantizersOnData) {
-  struct Act {
-    const char* name;
-    const char* activation;  // JSON
-    std::function<double(double)> ref;
-  };
+  using Act = QAct;
   const std::vector<Act> acts = {
-      {"p4", R"js("quantized_po2(4)")js", [](double x) { return po2_ref(x, 4, false, 0, false); }},
-      {"p5m1", R"js("quantized_po2(5, 1)")js", [](double x) { return po2_ref(x, 5, false, 1, false); }},
+      {"p4", R"js("quantized_po2(4)")js", [](double x) { return po2_ref(x, 4, false, 0); }},
+      {"p5m1", R"js("quantized_po2(5, 1)")js", [](double x) { return po2_ref(x, 5, false, 1); }},
       {"p6m4", R"js({"class_name": "quantized_po2", "config": {"bits": 6, "max_value": 4}})js",
-       [](double x) { return po2_ref(x, 6, false, 4, false); }},
-      {"rp4", R"js("quantized_relu_po2(4)")js", [](double x) { return po2_ref(x, 4, true, 0, false); }},
-      {"rp3m2", R"js("quantized_relu_po2(3, 2)")js", [](double x) { return po2_ref(x, 3, true, 2, false); }},
+       [](double x) { return po2_ref(x, 6, false, 4); }},
+      {"rp4", R"js("quantized_relu_po2(4)")js", [](double x) { return po2_ref(x, 4, true, 0); }},
+      {"rp3m2", R"js("quantized_relu_po2(3, 2)")js", [](double x) { return po2_ref(x, 3, true, 2); }},
   };
-  std::string layers = "[";
-  std::vector<std::string> outs;
-  for (const Act& a : acts) {
-    layers += std::string(layers.size() > 1 ? "," : "") + R"({"class_name": "QActivation", "config": {"name": ")" + a.name +
-              R"(", "activation": )" + a.activation + R"(}, "inbound_nodes": [[["x", 0, 0, {}]]]})";
-    outs.push_back(a.name);
-  }
-  const auto c = compile(functional({{"x", {64}}}, layers + "]", outs));
+  // 0, the sign and every exponent's boundary 2^(e+1/2) lie between grid points.
+  const auto c = check_activations_on_grid(acts, "qkeras_po2", 5);
   for (const auto& n : c.graph.nodes)
-    if (n.kind == ir::OpKind::MultiThreshold) EXPECT_TRUE(n.has_attr("out_levels")) << n.name;
+    if (n.kind == ir::OpKind::MultiThreshold) {
+      EXPECT_TRUE(n.has_attr("out_levels")) << n.name;
+    }
   // The listed levels survive the IR text form (print, parse, print).
   const std::string text = ir::print_text(c.graph, "compiled");
   EXPECT_EQ(ir::print_text(ir::parse_text(text, "po2.fnir").graph, "compiled"), text);
-  // Every value of the 2^-6 grid in [-8, 8): 0, the sign, each exponent's boundary 2^(e+1/2) between grid points.
-  const size_t batch = 16;
-  const auto x = grid_inputs(batch * 64, 0);
-  const auto r = emulator::Emulator(c.graph).run({x}, batch);
-  const auto rf = emulator::run_float(c.graph, {x}, batch);
-  ASSERT_EQ(r.outputs.size(), acts.size());
-  for (size_t k = 0; k < acts.size(); ++k) {
-    SCOPED_TRACE(acts[k].name);
-    size_t differ = 0, differ_float = 0;
-    std::set<double> levels;
-    for (size_t i = 0; i < x.size(); ++i) {
-      const double want = acts[k].ref(x[i]);
-      if (r.outputs[k][i] != want && differ++ < 3)
-        ADD_FAILURE() << "x " << x[i] << ": emulator " << r.outputs[k][i] << ", QKeras " << want;
-      differ_float += rf[k][i] != want;
-      levels.insert(want);
-    }
-    std::printf("[%s] emulator vs QKeras's formula: %zu of %zu values differ (%zu levels)\n", acts[k].name, differ,
-                x.size(), levels.size());
-    EXPECT_EQ(differ, 0u);
-    EXPECT_EQ(differ_float, 0u);
-    EXPECT_GE(levels.size(), 5u);
-  }
-  if (!have_ap_types()) GTEST_SKIP() << "ap_types headers absent (scripts/setup.sh)";
-  expect_firmware_equals_emulator(c, {x}, batch, "qkeras_po2");
 }
 
 // ------------------------------------------------------------------------------------------------------

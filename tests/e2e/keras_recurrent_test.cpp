@@ -22,6 +22,7 @@
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
+#include "firmware_check.h"
 #include "emulator/emulator.h"
 #include "support/data_io.h"
 
@@ -121,19 +122,7 @@ TEST(KerasRecurrentCases, FirmwareEqualsEmulatorStaticAndUnrolled) {
       auto in = driver::inputs_from_arrays(c.graph, {x}, batch);
       batch = std::min<size_t>(batch, 50);
       in[0].resize(batch * static_cast<size_t>(c.graph.tensor(c.graph.inputs[0]).size()));
-      const auto r = emulator::Emulator(c.graph).run(in, batch);
-      const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("keras_" + label);
-      fs::remove_all(dir);
-      backends::write_vitis_project(c.graph, c.config, dir);
-      backends::CsimOptions co;
-      co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
-      const auto fw = backends::run_csim(dir, in, batch, co);
-      ASSERT_EQ(fw.size(), 1u);
-      ASSERT_EQ(fw[0].size(), r.outputs[0].size());
-      size_t differ = 0;
-      for (size_t i = 0; i < fw[0].size(); ++i) differ += std::memcmp(&fw[0][i], &r.outputs[0][i], sizeof(double)) != 0;
-      EXPECT_EQ(differ, 0u);
-      std::printf("[%s] firmware vs emulator: %zu of %zu values differ\n", label.c_str(), differ, fw[0].size());
+      e2e::expect_firmware_equals_emulator(c, in, batch, label);
     }
   }
 }

@@ -12,6 +12,7 @@
 
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
+#include "firmware_check.h"
 #include "emulator/emulator.h"
 #include "frontends/keras/keras_files.h"
 #include "frontends/keras/keras_frontend.h"
@@ -58,18 +59,7 @@ void check(const driver::Compiled& c, const std::vector<double>& x, size_t batch
   std::printf("[%s] %zu values: float reference = ONNX formula, max |fixed - float| %.3g\n", label.c_str(), batch * n,
               worst);
   if (!have_ap_types()) return;
-  const fs::path dir = fs::path(FIRMNET_BINARY_DIR) / "test_projects" / ("prelu_" + label);
-  fs::remove_all(dir);
-  backends::write_vitis_project(c.graph, c.config, dir);
-  backends::CsimOptions co;
-  co.ap_types_dir = FIRMNET_AP_TYPES_DIR;
-  const auto fw = backends::run_csim(dir, {x}, batch, co);
-  ASSERT_EQ(fw.size(), 1u);
-  ASSERT_EQ(fw[0].size(), r.outputs[0].size());
-  size_t mismatches = 0;
-  for (size_t i = 0; i < fw[0].size(); ++i) mismatches += std::memcmp(&fw[0][i], &r.outputs[0][i], sizeof(double)) != 0;
-  EXPECT_EQ(mismatches, 0u) << label;
-  std::printf("[%s] firmware vs emulator: %zu of %zu values differ\n", label.c_str(), mismatches, fw[0].size());
+  e2e::expect_firmware_equals_emulator(c, {x}, batch, label);
 }
 
 TEST(PRelu, OnnxPerFeatureAndScalarSlopesOnVectors) {

@@ -459,6 +459,24 @@ Value emit_affine(Context& ctx, const Layer& l, const Value& x, double pre_add, 
   return y;
 }
 
+// A MultiThreshold on x with one row of thresholds shared by every element (ascending; strict[i] != 0: x > t
+// instead of x >= t), its output per count given by `levels` (out_scale/out_bias, or out_levels).
+Value emit_shared_thresholds(Context& ctx, const Layer& l, const Value& x, std::vector<double> thr,
+                             const std::vector<int64_t>& strict, const std::map<std::string, ir::AttrValue>& levels,
+                             const std::string& why, const std::string& suffix, const std::string& origin) {
+  Value y = ctx.emit(l, ir::OpKind::MultiThreshold, {x}, x.shape, suffix);
+  ir::Node& node = ctx.graph.nodes.back();
+  for (const auto& [k, v] : levels) node.attrs[k] = v;
+  node.attrs["data_layout"] = std::string("NHWC");
+  if (std::any_of(strict.begin(), strict.end(), [](int64_t v) { return v != 0; })) node.attrs["strict"] = strict;
+  node.attrs["lowering"] = std::string("thresholds");
+  node.attrs["lowering_why"] = why;
+  const auto n = static_cast<int64_t>(thr.size());
+  ctx.param("thresholds", {1, n}, std::move(thr));
+  ctx.graph.tensor(y.id).origin = origin;
+  return y;
+}
+
 // quantized_po2 / quantized_relu_po2 on data: a staircase, non-decreasing in x, with levels ±2^e, as a
 // MultiThreshold with listed out_levels. Its steps lie at the magnitudes where the rounded exponent changes
 // (2^(e+1/2), irrational: listed as 2^(j/2)), at 1e-7 (the
@@ -507,17 +525,8 @@ Value emit_po2_thresholds(Context& ctx, const Layer& l, const Value& x, const QS
     levels.push_back(above);
   }
   if (thr.empty()) ctx.fail(l, "quantizer " + q.text + " gives one level for every input", "use a constant instead");
-  Value y = ctx.emit(l, ir::OpKind::MultiThreshold, {x}, x.shape, suffix);
-  ir::Node& node = ctx.graph.nodes.back();
-  node.attrs["out_levels"] = levels;
-  node.attrs["data_layout"] = std::string("NHWC");
-  if (std::any_of(strict.begin(), strict.end(), [](int64_t v) { return v != 0; })) node.attrs["strict"] = strict;
-  node.attrs["lowering"] = std::string("thresholds");
-  node.attrs["lowering_why"] = fmt::format("{}: levels ±2^e, {} comparison(s) per element", q.text, thr.size());
-  const auto n = static_cast<int64_t>(thr.size());
-  ctx.param("thresholds", {1, n}, std::move(thr));
-  ctx.graph.tensor(y.id).origin = origin;
-  return y;
+  const std::string why = fmt::format("{}: levels ±2^e, {} comparison(s) per element", q.text, thr.size());
+  return emit_shared_thresholds(ctx, l, x, std::move(thr), strict, {{"out_levels", levels}}, why, suffix, origin);
 }
 
 // QKeras's own activation functions (qkeras/quantizers.py), which a QActivation or a Q layer's activation
@@ -682,18 +691,9 @@ Value quantize_activation(Context& ctx, const Layer& l, const Value& x, const js
       thr = {-t, t}, strict = {1, 0};  // level 0 above -t (x > -t), level 1 from t on (x >= t)
       out_scale = s, out_bias = -s;
     }
-    Value y = ctx.emit(l, ir::OpKind::MultiThreshold, {x}, x.shape, suffix);
-    ir::Node& node = ctx.graph.nodes.back();
-    node.attrs["out_scale"] = out_scale;
-    node.attrs["out_bias"] = out_bias;
-    node.attrs["data_layout"] = std::string("NHWC");
-    if (strict.size() > 1 || strict[0]) node.attrs["strict"] = strict;
-    node.attrs["lowering"] = std::string("thresholds");
-    node.attrs["lowering_why"] = fmt::format("{}: {} comparison(s) per element", q.text, thr.size());
-    const auto n = static_cast<int64_t>(thr.size());
-    ctx.param("thresholds", {1, n}, std::move(thr));
-    ctx.graph.tensor(y.id).origin = origin;
-    return y;
+    const std::string why = fmt::format("{}: {} comparison(s) per element", q.text, thr.size());
+    return emit_shared_thresholds(ctx, l, x, std::move(thr), strict, {{"out_scale", out_scale}, {"out_bias", out_bias}},
+                                  why, suffix, origin);
   }
   ctx.fail(l, "the activation quantizer " + q.text + " is not supported yet",
            "supported on data: quantized_bits, quantized_relu, quantized_tanh, quantized_sigmoid, binary, ternary");
