@@ -286,6 +286,14 @@ void BM_Emulate_KerasConv1d_defaults(benchmark::State& st) {
 }
 BENCHMARK(BM_Emulate_KerasConv1d_defaults)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Its generated project at fixed<16,6> (Latency) built by g++ for C simulation (hls4ml's: 11 minutes, 5.8 GB);
+// issue 9's target: <= 60 s.
+void BM_GxxCompile_KerasConv1d_fixed16_6(benchmark::State& st) {
+  if (!fs::exists(keras_conv1d())) return st.SkipWithError(("missing " + keras_conv1d()).c_str());
+  gxx_compile(st, keras_conv1d(), fixed16_6(), "keras_conv1d");
+}
+BENCHMARK(BM_GxxCompile_KerasConv1d_fixed16_6)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
 // The same at hls4ml's usual `Model: {Precision: fixed<16,6>}` (accum fixed<16,6> too: each product
 // truncated, the sum wrapping): the int16 step plan. hls4ml: 6 samples/s.
 void BM_Emulate_KerasConv1d_fixed16_6(benchmark::State& st) {
