@@ -96,6 +96,20 @@ TEST(HlsVendor, CosimWithoutTracesAndReadmeNamesBothLaunchers) {
   EXPECT_TRUE(has(readme, "`vitis-run --mode hls --tcl build_prj.tcl`")) << readme;
 }
 
+// io_parallel keeps every layer output as a local array: over a million values, C simulation overflows an
+// 8 MiB stack (a 512x512 map did); the README says so and how to raise it. Small models get no such section.
+TEST(HlsVendor, ReadmeWarnsAboutTheCsimStackOnlyForHugeIoParallelModels) {
+  const std::string small = read(write(mlp(ir::Strategy::Latency, 1), "stack_small") / "README.md");
+  EXPECT_FALSE(has(small, "## Stack")) << small;
+  const ir::Graph wide = mlp(ir::Strategy::Resource, 64, 16, 1'000'000);  // fc1 and relu1 local: 2 M values
+  const std::string readme = read(write(wide, "stack_wide") / "README.md");
+  EXPECT_TRUE(has(readme, "The layer outputs are 2000000 values held as local arrays")) << readme;
+  EXPECT_TRUE(has(readme, "`ulimit -s unlimited`")) << readme;
+  config::Config stream;
+  stream.io_type = "io_stream";
+  EXPECT_FALSE(has(read(write(wide, "stack_stream", stream) / "README.md"), "## Stack"));
+}
+
 TEST(HlsVivadoSynth, AddsRomDataFilesAndReadsTheClockBeforeSynthesis) {
   const fs::path dir = write(mlp(ir::Strategy::Resource, 4), "vsynth");
   const std::string tcl = read(dir / "vivado_synth.tcl");

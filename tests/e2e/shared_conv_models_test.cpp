@@ -32,6 +32,7 @@ TEST(SharedConvModels, ConvertAndEmulateCloseToTheFloatReference) {
       {"qonnx/espcn_nn_resize_float.onnx", 1e-3},    {"qonnx/espcn_nn_resize_quant.onnx", 1e-2},
       {"qonnx/eltwise_chanlast_quant.onnx", 1e-3},   {"onnx/separable_conv_model_ch_last.onnx", 0.0},
       {"onnx/branched_model_ch_last.onnx", 0.0},     {"onnx/tiny_unet_ch_last.onnx", 0.0},
+      {"onnx/conv1d_small_keras.onnx", 1e-3},        {"onnx/conv2d_small_keras.onnx", 1e-3},
   };
   for (const Model& m : models) {
     SCOPED_TRACE(m.path);

@@ -1,10 +1,12 @@
 // run_csim: compiles the generated firmware and testbench with g++ (reusing the binary while the
 // sources and the command are unchanged) and maps inputs to outputs through it.
 #include <fmt/format.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -146,11 +148,22 @@ std::vector<std::vector<double>> run_csim(const std::filesystem::path& project_d
     if (!in) throw Error(in_file.string(), "cannot write the csim inputs");
   }
   fs::remove(out_file);
-  const std::string run = quote(binary.string()) + " " + quote(in_file.string()) + " " + quote(out_file.string()) +
+  // io_parallel keeps every layer's output array on the top function's stack (as HLS C simulation does): a
+  // 512x512 feature map alone needs more than the usual 8 MiB. The testbench runs with the stack limit raised
+  // as far as the hard limit allows.
+  const std::string run = "ulimit -s unlimited 2>/dev/null || ulimit -s \"$(ulimit -H -s)\" 2>/dev/null; exec " +
+                          quote(binary.string()) + " " + quote(in_file.string()) + " " + quote(out_file.string()) +
                           " > " + quote(log.string()) + " 2>&1";
-  if (std::system(run.c_str()) != 0)
-    throw Error("csim", "the compiled testbench failed:\n" + first_errors(read_text(log), 12),
-                "its output is in " + log.string());
+  const int status = std::system(run.c_str());
+  if (status != 0) {
+    std::string what = first_errors(read_text(log), 12);
+    if (status > 0 && WIFSIGNALED(status))
+      what += fmt::format("{}killed by signal {} ({})", what.empty() ? "" : "\n", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    throw Error("csim", "the compiled testbench failed:\n" + what,
+                "its output is in " + log.string() +
+                    "; a segmentation fault without a message can be the stack (io_parallel keeps every layer's "
+                    "output as a local array; the stack limit was raised to the hard limit, `ulimit -H -s`)");
+  }
 
   std::vector<std::vector<double>> outputs(p.outputs.size());
   std::ifstream out(out_file);

@@ -230,6 +230,19 @@ std::string readme_md(const ProjectInterface& p, const ir::Graph& g, const confi
       "| `{2}` | marks the directory as a firmnet project (firmnet replaces it on rewrite) |\n",
       p.name, v.tool, kMarkerFile,
       v.unified_tool.empty() ? "" : " (or, with the unified Vitis launcher, `" + v.unified_tool + " --tcl build_prj.tcl`)");
+  // io_parallel: every layer's output is a local array of the top function, on the stack in C simulation. Over
+  // a million values (2 to 8 bytes each in ap_types) pass the usual 8 MiB stack limit: csim then crashes.
+  if (cfg.io_type == "io_parallel") {
+    int64_t values = 0;
+    for (const ir::Node& n : g.nodes)
+      if (!(n.kind == ir::OpKind::Input && n.inputs.empty()) && !writes_port_directly(g, n.outputs.at(0)))
+        values += g.tensor(n.outputs[0]).size();  // as the top function declares them
+    if (values > 1'000'000)
+      s += fmt::format(
+          "\n## Stack\n\nThe layer outputs are {} values held as local arrays of the top function: C simulation "
+          "needs a stack larger than the usual 8 MiB. Raise it before running `./csim` or `{}` (`ulimit -s "
+          "unlimited`); `firmnet csim` does.\n", values, v.tool);
+  }
   return s;
 }
 

@@ -32,6 +32,9 @@
 #include "support/error.h"
 #include "support/parse.h"
 
+// Present only in sanitizer builds (weak: null otherwise).
+extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
+
 namespace firmnet::frontends::keras {
 
 namespace {
@@ -462,6 +465,11 @@ int hdf5_timeout_s() {
 [[noreturn]] void h5_child(int fd, const std::string& bytes, const std::string& where, bool want_config) {
   // Sanitizer reports of libhdf5's own faults would only be noise here: the parent reports the failure.
   if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
+  // A fault of libhdf5 ends this process and nothing else: the default actions, not the handlers inherited from
+  // the parent (a libFuzzer parent's would record the child's death as a crash of firmnet's and write a crash-*
+  // file; a sanitizer's report would call the fuzzer's death callback).
+  for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) std::signal(sig, SIG_DFL);
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(nullptr);
   Packer p;
   try {
     H5Reader h5(bytes, where);
