@@ -25,6 +25,23 @@ struct Model {
   double max_mean_rel_err;
 };
 
+// The values of a graph's inputs: uniform over [-0.5, 1.5) (within every input type), optionally snapped to
+// each input type's grid (so that the emulator and the float reference see the same numbers).
+std::vector<std::vector<double>> random_inputs(const ir::Graph& g, size_t batch, bool on_grid) {
+  support::Rng rng{42};
+  std::vector<std::vector<double>> in;
+  for (ir::TensorId id : g.inputs) {
+    const double lsb = g.tensor(id).type->lsb();
+    std::vector<double> v(static_cast<size_t>(g.tensor(id).size()) * batch);
+    for (double& x : v) {
+      x = rng.uniform() * 2.0 - 0.5;
+      if (on_grid) x = std::round(x / lsb) * lsb;
+    }
+    in.push_back(std::move(v));
+  }
+  return in;
+}
+
 TEST(SharedConvModels, ConvertAndEmulateCloseToTheFloatReference) {
   if (!fs::exists(kModels / "qonnx")) GTEST_SKIP() << "../shared/models is absent";
   const Model models[] = {
@@ -37,14 +54,8 @@ TEST(SharedConvModels, ConvertAndEmulateCloseToTheFloatReference) {
   for (const Model& m : models) {
     SCOPED_TRACE(m.path);
     const auto c = driver::compile((kModels / m.path).string(), config::Config::defaults());
-    support::Rng rng{42};
     const size_t batch = 1;
-    std::vector<std::vector<double>> in;
-    for (ir::TensorId id : c.graph.inputs) {
-      std::vector<double> v(static_cast<size_t>(c.graph.tensor(id).size()) * batch);
-      for (double& x : v) x = rng.uniform() * 2.0 - 0.5;  // within every input type's range
-      in.push_back(std::move(v));
-    }
+    const auto in = random_inputs(c.graph, batch, false);
     const auto f = emulator::run_float(c.graph, in, batch);
     const auto e = emulator::Emulator(c.graph).run(in, batch);
     double err = 0, mag = 0;
@@ -55,6 +66,47 @@ TEST(SharedConvModels, ConvertAndEmulateCloseToTheFloatReference) {
     EXPECT_LE(err / mag, m.max_mean_rel_err);
     std::printf("[%s] %zu nodes; default types vs float: mean relative error %.2e\n", m.path, c.graph.nodes.size(),
                 err / mag);
+  }
+}
+
+// The QONNX conv models whose quantizers have float (not power-of-two) scales: within one step of the output
+// Quant's levels of the reference on >= 99.9 % of the values (issue 8), on inputs that lie on the input type's
+// grid, when weights, biases and scales are held precisely (48 bits). At the 18-bit default constants the
+// 4-bit Quants in espcn_nn_resize_quant amplify the constants' rounding (at most 2.8e-4 after its first conv):
+// 155 of 1,048,576 levels of its second Quant flip, and by the output 7.3 % of the values lie on another level,
+// 0.69 % more than one step away (measured; docs/NUMERICS.md "Accuracy"): bounded here at 1 %.
+// eltwise_chanlast_quant has one Quant and stays within a step even then.
+TEST(SharedConvModels, FloatScaleQonnxModelsReproduceTheReferenceWithinOneOutputStep) {
+  if (!fs::exists(kModels / "qonnx")) GTEST_SKIP() << "../shared/models is absent";
+  struct StepCase {
+    const char* path;
+    double out_step;  // the spacing of the output Quant's levels (its scale)
+  };
+  const config::Config precise = config::Config::parse(
+      "HLSConfig:\n  Model:\n    Precision:\n      weight: fixed<48,8>\n      bias: fixed<48,8>\n      scale: fixed<48,8>\n",
+      "precise.yml");
+  const config::Config defaults = config::Config::defaults();
+  for (const StepCase& k : {StepCase{"qonnx/espcn_nn_resize_quant.onnx", 1.0 / 255},
+                            StepCase{"qonnx/eltwise_chanlast_quant.onnx", 1.0}}) {
+    for (const config::Config* cfg : {&precise, &defaults}) {
+      const bool is_precise = cfg == &precise;
+      SCOPED_TRACE(std::string(k.path) + (is_precise ? " (48-bit constants)" : " (default types)"));
+      const auto c = driver::compile((kModels / k.path).string(), *cfg);
+      const auto in = random_inputs(c.graph, 1, true);
+      const auto f = emulator::run_float(c.graph, in, 1);
+      const auto e = emulator::Emulator(c.graph).run(in, 1);
+      size_t within = 0, equal = 0, n = 0;
+      for (size_t o = 0; o < f.size(); ++o)
+        for (size_t i = 0; i < f[o].size(); ++i, ++n) {
+          const double d = std::fabs(e.outputs[o][i] - f[o][i]);
+          within += d <= k.out_step * (1 + 1e-6);
+          equal += d <= k.out_step * 1e-3;
+        }
+      std::printf("[%s] %s: %zu of %zu values within one output step (%.4g) of the float reference, %zu on the "
+                  "same level\n", k.path, is_precise ? "48-bit constants" : "default types", within, n, k.out_step,
+                  equal);
+      EXPECT_GE(static_cast<double>(within), (is_precise ? 0.999 : 0.99) * static_cast<double>(n)) << within << " of " << n;
+    }
   }
 }
 
