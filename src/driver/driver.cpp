@@ -12,6 +12,7 @@
 
 #include "frontends/keras/keras_frontend.h"
 #include "frontends/onnx/onnx_frontend.h"
+#include "ir/hardware.h"
 #include "ir/text.h"
 
 namespace firmnet::driver {
@@ -128,6 +129,9 @@ Compiled compile_graph(ir::Graph graph, const std::string& stage, const config::
                                      "already in it and are not applied again (its project, part, clock and "
                                      "IOType are)"});
   passes::run_pipeline(c.graph, ctx, popts);
+  // What the firmware builds, recorded once on the graph for the emitter, the feasibility check and the
+  // estimator (ir/hardware.h).
+  c.graph.hardware = std::make_shared<const ir::HardwarePlan>(ir::plan_hardware(c.graph, backends::hardware_target(c.config)));
   // The HLS limits, reported at conversion (and by inspect/predict) rather than hours into synthesis.
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config))
     c.warnings.push_back({f.where, "HLS: " + f.what + " (fix: " + f.hint + ")"});
@@ -225,31 +229,8 @@ estimate::Target estimate_target(const config::Config& cfg) {
 
 estimate::Estimate estimate(const Compiled& c) {
   const estimate::Target target = estimate_target(c.config);
-  // io_stream: the backend's plan of the DATAFLOW region (the processes and FIFOs its writer emits).
-  std::optional<estimate::StreamPlan> plan;
-  if (target.io_type == "io_stream") {
-    plan.emplace();
-    for (const backends::StreamProcess& p : backends::stream_processes(c.graph)) {
-      estimate::StreamPlan::Process q;
-      q.node = p.node;
-      switch (p.mode) {
-        case backends::StreamMode::Row: q.mode = estimate::StreamPlan::Mode::Row; break;
-        case backends::StreamMode::Whole: q.mode = estimate::StreamPlan::Mode::Whole; break;
-        case backends::StreamMode::Window: q.mode = estimate::StreamPlan::Mode::Window; break;
-      }
-      const backends::StreamWindow& w = p.window;
-      q.window = {w.span_h, w.span_w, w.ext_h, w.ext_w, w.channels, w.in_h, w.in_w, w.out_h, w.out_w, w.pad_top, w.pad_left,
-                  w.in_dil_h, w.in_dil_w};
-      plan->processes.push_back(q);
-    }
-    for (const backends::StreamFifo& f : backends::stream_fifos(c.graph))
-      plan->fifos.push_back({f.tensor, f.producer, f.consumer, f.elements, f.element_bits, f.depth});
-  }
-  // io_parallel: the backend's schedule choices (which pools are unrolled).
-  estimate::ParallelPlan parallel;
-  for (size_t i = 0; i < c.graph.nodes.size(); ++i)
-    if (backends::pool_unrolled(c.graph, c.graph.nodes[i], c.config)) parallel.unrolled_pools.push_back(static_cast<int>(i));
-  estimate::Estimate e = estimate::estimate(c.graph, target, plan ? &*plan : nullptr, &parallel);
+  const auto hw = ir::hardware_plan(c.graph, backends::hardware_target(c.config));
+  estimate::Estimate e = estimate::estimate(c.graph, target, *hw);
   // The HLS limits: the backend's own check (the one compile() warns about), ahead of the capacity.
   std::vector<estimate::Finding> limits;
   for (const backends::FeasibilityFinding& f : backends::check_feasibility(c.graph, c.config)) {

@@ -3,7 +3,7 @@
 // gathers its window from the partitioned input map. So a conv costs one pixel's arithmetic (the Dense model
 // over the window's actual weights) plus the gather — every window value a mux over the input positions it
 // takes across the output pixels — and takes out_pixels × II cycles. A Pool is the same when its pixel loop is
-// pipelined; unrolled (the backend's choice, ParallelPlan) it is every pixel's compares or sums at once.
+// pipelined; unrolled (the hardware plan's choice) it is every pixel's compares or sums at once.
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -82,12 +82,7 @@ Row pool_window(const Context& c, const ir::Node& n) {
 
 namespace {
 
-bool unrolled_pool(const Context& c, const ir::Node& n) {
-  if (!c.parallel || c.g.nodes.empty()) return false;
-  const int index = static_cast<int>(&n - c.g.nodes.data());
-  const auto& u = c.parallel->unrolled_pools;
-  return std::find(u.begin(), u.end(), index) != u.end();
-}
+bool unrolled_pool(const Context& c, const ir::Node& n) { return c.hw.layer(c.g, n).pool_unrolled; }
 
 // Every output pixel at once (kernels/firmnet_conv.h pool_pixels<true>): each pixel's taps are constant
 // positions (wires, no gather), padding taps drop out, and an average's reciprocal is the pixel's constant.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "estimate/model.h"
+#include "ir/hardware.h"
 
 namespace firmnet::estimate {
 Row estimate_dense(const Context& c, const ir::Node& n) {
@@ -71,7 +72,9 @@ Row estimate_dense(const Context& c, const ir::Node& n) {
     // the weights from a reshaped array, so every weight takes a multiplier slot.
     const bool resource = n.strategy == ir::Strategy::Resource;
     const int64_t products = resource ? n_in * n_out : dsps + luts;
-    const int64_t n_mult = (products + R - 1) / R;
+    // Resource: the multipliers dense_resource instantiates (the hardware plan's schedule, ir/hardware.h: one
+    // ROM word of weights per iteration, padded where R does not divide n_in).
+    const int64_t n_mult = resource ? ir::dense_schedule(n_in, n_out, R, n.strategy).n_mult : (products + R - 1) / R;
     const Product p = variable_product(xt.width, w.type ? w.type->width : 18, e2);
     row.res.dsp = n_mult * p.dsp;
     row.res.lut = n_mult * (p.lut + mux_lut(R, xt.width)) + cast;  // each multiplier selects its input

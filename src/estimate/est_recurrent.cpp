@@ -42,7 +42,7 @@ Row estimate_recurrent(const Context& c, const ir::Node& n) {
   d.types["accum"] = n.types.at("recurrent_accum");
   d.reuse_factor = n.has_attr("recurrent_reuse_factor") ? static_cast<int>(n.attr_int("recurrent_reuse_factor")) : n.reuse_factor;
   d.strategy = n.strategy;
-  const Context rc{rg, c.target, c.part, c.chain};
+  const Context rc{rg, c.target, c.part, c.chain, c.rows, c.hw};  // estimate_dense reads no plan entry
   const int64_t rr_start = c.chain.cycles();
   const Row rr = estimate_dense(rc, d);
   const int64_t rr_cycles = c.chain.cycles() - rr_start;

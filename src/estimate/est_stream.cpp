@@ -1,6 +1,6 @@
 // io_stream (docs/ESTIMATE.md "io_stream"): the top function is a DATAFLOW region of one process per layer
-// (backends/vitis/stream_writer.cpp, kernels/firmnet_stream.h) with FIFOs between them. The backend's plan
-// (StreamPlan: each layer's mode, the line-buffer geometry, the FIFOs with their depths) says what is built;
+// (backends/vitis/stream_writer.cpp, kernels/firmnet_stream.h) with FIFOs between them. The hardware plan
+// (ir/hardware.h: each layer's mode, the line-buffer geometry, the FIFOs with their depths) says what is built;
 // this file costs it: each process is the layer's io_parallel kernel on its own schedule (one Chain per
 // process) for one stream element, one whole tensor or one window, inside its element or position loop;
 // the region's latency follows the elements through the processes, its interval is the slowest process's.
@@ -30,8 +30,8 @@ inline constexpr int64_t kRegSliceLut = 8;
 inline constexpr int64_t kTopFF = 16;
 inline constexpr int64_t kTopLut = 8;
 
-int64_t row_length(const ir::Tensor& t) { return t.shape.empty() || t.shape.back() < 1 ? 1 : t.shape.back(); }
-int64_t row_count(const ir::Tensor& t) { return std::max<int64_t>(1, t.size() / row_length(t)); }
+using ir::row_count;
+using ir::row_length;
 
 // A loop counter of `trips` iterations (its register and its increment-compare).
 Resources counter(int64_t trips) {
@@ -50,7 +50,7 @@ struct Flow {
 
 }  // namespace
 
-void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& plan, Estimate& e) {
+void estimate_dataflow(const ir::Graph& g, const Target& t, const ir::HardwarePlan& plan, Estimate& e) {
   const bool slow = e.part_info && !e.part_info->dsp48e2;
   const bool vitis = t.backend == "Vitis";
   e.total.name = g.name;
@@ -58,7 +58,7 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
   std::map<ir::TensorId, Flow> flow;
   for (ir::TensorId id : g.inputs) flow[id] = {0, row_count(g.tensor(id)) - 1};  // the port: one per cycle
   std::map<std::string, int64_t> cloned_readers;  // tensor -> readers of its clone
-  for (const StreamPlan::Fifo& f : plan.fifos)
+  for (const ir::StreamFifo& f : plan.fifos)
     if (f.producer == "clone") ++cloned_readers[f.tensor];
   auto arrival = [&](ir::TensorId id) {  // through a clone process: one cycle later
     Flow fl = flow.at(id);
@@ -67,8 +67,10 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
   };
 
   int64_t slowest = 1;
-  for (const StreamPlan::Process& p : plan.processes) {
-    const ir::Node& n = g.nodes.at(static_cast<size_t>(p.node));
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::LayerHardware& p = plan.layers[i];
+    if (!p.process) continue;
+    const ir::Node& n = g.nodes[i];
     if (n.outputs.size() != 1) continue;  // the writer refuses it
     const ir::Tensor& yt = g.tensor(n.outputs[0]);
     Flow in{0, 0};
@@ -82,13 +84,13 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
       rows_in += row_count(g.tensor(id));
     }
     Chain chain(t.budget_ns(), slow ? kSlowFamily : 1.0);
-    Context c{g, t, e.part_info, chain};
+    Context c{g, t, e.part_info, chain, 1, plan};
     const int64_t rows_out = row_count(yt);
     Row row;
     Flow out;
     int64_t busy = 0;  // the process's cycles per sample: its interval
     switch (p.mode) {
-      case StreamPlan::Mode::Row: {
+      case ir::StreamMode::Row: {
         // for each element: PIPELINE II=reuse_factor { read, the kernel on one row, write }; a Resource Dense
         // keeps its own pipelined loop, so its elements follow each other.
         c.rows = rows_out;
@@ -106,7 +108,7 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
         row.detail += fmt::format("{}per element: {} x II {}", row.detail.empty() ? "" : "; ", rows_out, ii);
         break;
       }
-      case StreamPlan::Mode::Whole: {
+      case ir::StreamMode::Whole: {
         // Every element read into a partitioned array (II 1), the kernel once, every element written (II 1).
         row = estimate_layer(c, n);
         const int64_t k = row.latency_max;
@@ -127,10 +129,10 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
                                   rows_out);
         break;
       }
-      case StreamPlan::Mode::Window: {
+      case ir::StreamMode::Window: {
         // One loop iteration per position of the padded map (PIPELINE II=reuse_factor; a Resource conv runs
         // dense_resource's loop per complete window); the window's arithmetic is io_parallel's for one pixel.
-        const StreamPlan::Window& w = p.window;
+        const ir::StreamWindow& w = p.window;
         row = n.kind == ir::OpKind::Conv ? estimate_dense(c, n) : pool_window(c, n);
         const int64_t lat = row.latency_max + kLineBufferCycles;
         const int64_t ii = std::max<int64_t>(1, n.reuse_factor);
@@ -180,7 +182,7 @@ void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& pl
 
   // The FIFOs the backend sized, and the clone processes.
   Resources fifos;
-  for (const StreamPlan::Fifo& f : plan.fifos) fifos += fifo(f.depth, f.bits);
+  for (const ir::StreamFifo& f : plan.fifos) fifos += fifo(f.depth, f.element_bits);
   for (const auto& [tensor, readers] : cloned_readers) {
     (void)tensor;
     fifos.ff += kProcessFF;

@@ -44,26 +44,25 @@ inline constexpr int64_t kControlLut = 8;
 
 }  // namespace
 
-Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream, const ParallelPlan* parallel) {
+Estimate estimate(const ir::Graph& g, const Target& t, const ir::HardwarePlan& hw) {
   if (t.io_type != "io_parallel" && t.io_type != "io_stream")
     throw Error("estimate", "IOType '" + t.io_type + "' is not modelled", "use IOType io_parallel or io_stream");
-  if (t.io_type == "io_stream" && !stream)
-    throw Error("estimate", "an io_stream estimate needs the backend's stream plan",
-                "call driver::estimate (it hands estimate() backends::stream_processes and stream_fifos)");
+  if (hw.target.io_type != t.io_type || hw.layers.size() != g.nodes.size())
+    throw Error("estimate", "the hardware plan was made for IOType " + hw.target.io_type + " or another graph, not for this " + t.io_type + " estimate",
+                "call driver::estimate (it plans the graph for its configuration)");
   g.verify(true);
   Estimate e;
   e.part = t.part;
   e.part_info = find_part(t.part);
   e.clock_ns = t.clock_ns;
-  if (stream) {
-    estimate_dataflow(g, t, *stream, e);
+  if (t.io_type == "io_stream") {
+    estimate_dataflow(g, t, hw, e);
     check_capacity(e, e.feasibility);
     return e;
   }
   const bool slow = e.part_info && !e.part_info->dsp48e2;  // 7-series fabric
   Chain chain(t.budget_ns(), slow ? kSlowFamily : 1.0);
-  Context c{g, t, e.part_info, chain};
-  c.parallel = parallel;
+  Context c{g, t, e.part_info, chain, 1, hw};
   e.total.name = g.name;
   e.total.op = "total";
   for (const ir::Node& n : g.nodes) {

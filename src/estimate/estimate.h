@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/hardware.h"
 
 namespace firmnet::estimate {
 
@@ -75,43 +76,11 @@ struct Estimate {
   std::vector<Finding> feasibility;
 };
 
-// io_stream: the backend's plan of the DATAFLOW region (backends::stream_processes and stream_fifos), handed
-// in by driver::estimate, so that the estimate costs the processes, line buffers and FIFOs firmnet writes
-// (the estimate stage depends on ir only; docs/ESTIMATE.md "io_stream").
-struct StreamPlan {
-  enum class Mode { Row, Whole, Window };  // per element, whole tensor, line buffer
-  struct Window {                          // the line-buffer kernel's geometry (a 1-D map as one row)
-    int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
-    int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0;
-    int64_t in_dil_h = 1, in_dil_w = 1;  // a transposed convolution's input dilation
-  };
-  struct Process {
-    int node = -1;  // index into g.nodes
-    Mode mode = Mode::Row;
-    Window window;
-  };
-  struct Fifo {
-    std::string tensor, producer, consumer;  // producer/consumer: a layer name or "clone"
-    int64_t elements = 0;                    // per sample
-    int64_t bits = 0;                        // of one element
-    int64_t depth = 0;
-  };
-  std::vector<Process> processes;  // every layer's process, in graph order
-  std::vector<Fifo> fifos;
-};
-
-// io_parallel: the backend's schedule choices the estimate costs (handed in by driver::estimate from
-// backends::pool_unrolled): the Pools whose output pixels are all computed at once (else their pixel loop is
-// pipelined).
-struct ParallelPlan {
-  std::vector<int> unrolled_pools;  // indices into g.nodes
-};
-
-// Throws firmnet::Error for an io type the estimator does not model, and for io_stream without its plan.
-// `feasibility` holds the part's capacity findings; driver::estimate adds the backend's HLS-limit findings
-// in front.
-Estimate estimate(const ir::Graph& g, const Target& t, const StreamPlan* stream = nullptr,
-                  const ParallelPlan* parallel = nullptr);
+// Costs what the hardware plan says the firmware builds (ir/hardware.h: per layer its mode over its streams,
+// line buffers, FIFO depths, unrolled pools; driver::compile records it on the graph). Throws firmnet::Error
+// for an io type the estimator does not model, and for a plan made for another io type. `feasibility` holds
+// the part's capacity findings; driver::estimate adds the backend's HLS-limit findings in front.
+Estimate estimate(const ir::Graph& g, const Target& t, const ir::HardwarePlan& hw);
 
 // Utilisation in percent of the part's capacity, per key ("dsp", "lut", ...); empty without a part.
 std::vector<std::pair<std::string, double>> utilisation(const Estimate& e);

@@ -89,7 +89,7 @@ struct Context {
   // io_stream per-element process: the kernel handles one of `rows` stream elements at a time, so a layer
   // costs elements / rows values (elements() below); 1 for io_parallel and whole-tensor processes.
   int64_t rows = 1;
-  const ParallelPlan* parallel = nullptr;  // io_parallel: the backend's schedule choices (may be null)
+  const ir::HardwarePlan& hw;  // what the firmware builds
   bool dsp48e2() const { return part ? part->dsp48e2 : true; }
 };
 // One layer through its op family's estimator (estimate.cpp).
@@ -102,7 +102,7 @@ Rom ram(int64_t depth, int width);
 // A FIFO of `depth` elements of `bits`: shift registers (SRL) when shallow, else a RAM; plus its pointers.
 Resources fifo(int64_t depth, int64_t bits);
 // io_stream: the DATAFLOW region of the plan (est_stream.cpp): fills e's layers and total.
-void estimate_dataflow(const ir::Graph& g, const Target& t, const StreamPlan& plan, Estimate& e);
+void estimate_dataflow(const ir::Graph& g, const Target& t, const ir::HardwarePlan& plan, Estimate& e);
 Row estimate_dense(const Context& c, const ir::Node& n);
 Row estimate_conv(const Context& c, const ir::Node& n);
 Row estimate_recurrent(const Context& c, const ir::Node& n);

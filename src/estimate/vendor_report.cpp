@@ -55,7 +55,8 @@ int64_t to_int(const std::string& s, const std::string& file, const std::string&
   if (s == "-" || s.empty()) return 0;
   const auto v = support::parse_leading_double(s);
   if (!v) throw Error(file, "cannot read " + what + " from '" + s + "'");
-  if (!(*v >= 0 && *v < 9.0e15)) throw Error(file, what + " '" + s + "' is not a plausible count");
+  // The message starts with firmnet's words, not with `what` (a row label quoted from the report).
+  if (!(*v >= 0 && *v < 9.0e15)) throw Error(file, "the value '" + s + "' of " + what + " is not a plausible count");
   return static_cast<int64_t>(*v);
 }
 

@@ -7,6 +7,7 @@
 // their raw integers in that type.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -120,6 +121,8 @@ struct SoftmaxInverse {
 };
 SoftmaxInverse softmax_inverse(const Node& n, int64_t row_length);
 
+struct HardwarePlan;  // ir/hardware.h
+
 class Graph {
  public:
   std::string name = "myproject";
@@ -127,6 +130,9 @@ class Graph {
   std::vector<Node> nodes;  // topological order
   std::vector<TensorId> inputs;
   std::vector<TensorId> outputs;
+  // What the firmware builds (ir/hardware.h), recorded by driver::compile after the passes; not part of the IR
+  // text. Readers go through ir::hardware_plan, which recomputes it when missing or stale.
+  std::shared_ptr<const HardwarePlan> hardware;
 
   TensorId add_tensor(Tensor t);
   Tensor& tensor(TensorId id) { return tensors.at(static_cast<size_t>(id)); }

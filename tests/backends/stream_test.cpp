@@ -10,6 +10,7 @@
 #include "backend_test_util.h"
 #include "backends/vitis/vitis_backend.h"
 #include "emulator/emulator.h"
+#include "ir/hardware.h"
 
 namespace firmnet::testing {
 namespace {
@@ -43,6 +44,32 @@ ir::Graph residual() {
   h = b.pool("pool", y, false, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, "fixed<16,7>");
   b.g.outputs = {b.dense("fc", h, 3, "fixed<16,6>", "fixed<32,12>")};
   return b.g;
+}
+
+// The writer writes the hardware plan recorded on the graph (ir/hardware.h), not a plan of its own: a depth
+// changed in the recorded plan is the depth in the project. A plan for another io type, or a graph changed
+// since it was planned, is replanned.
+TEST(HlsStream, WritesTheRecordedHardwarePlan) {
+  ir::Graph g = residual();
+  ir::HardwareTarget stream;
+  stream.io_type = "io_stream";
+  auto plan = std::make_shared<ir::HardwarePlan>(ir::plan_hardware(g, stream));
+  ASSERT_FALSE(plan->fifos.empty());
+  const int64_t modelled = plan->fifos[0].depth;
+  plan->fifos[0].depth = 777;
+  const std::string var = plan->fifos[0].producer == "clone" ? "in0_to_" + plan->fifos[0].consumer
+                                                             : plan->fifos[0].producer + "_out";
+  g.hardware = plan;
+  const fs::path dir = scratch_dir("stream_recorded_plan") / "prj";
+  backends::write_vitis_project(g, stream_config(), dir);
+  EXPECT_TRUE(has(read(dir / "firmware/myproject.cpp"), "#pragma HLS STREAM variable=" + var + " depth=777")) << var;
+  // The graph changed after planning (a reuse factor): the recorded plan is stale and the writer replans.
+  g.nodes.back().reuse_factor = 3;
+  const fs::path dir2 = scratch_dir("stream_stale_plan") / "prj";
+  backends::write_vitis_project(g, stream_config(), dir2);
+  const std::string top = read(dir2 / "firmware/myproject.cpp");
+  EXPECT_FALSE(has(top, "depth=777"));
+  EXPECT_TRUE(has(top, "#pragma HLS STREAM variable=" + var + " depth=" + std::to_string(modelled))) << var;
 }
 
 TEST(HlsStream, TopIsADataflowRegionOfStreamProcessesWithFifoDepths) {

@@ -7,6 +7,7 @@
 
 #include "common/model_builder.h"
 #include "driver/driver.h"
+#include "ir/hardware.h"
 #include "estimate/estimate.h"
 #include "estimate/model.h"
 #include "support/error.h"
@@ -317,15 +318,35 @@ TEST(EstimateStream, MlpProcessesFifosAndInterval) {
   EXPECT_LT(r4.total.res.dsp, viv.total.res.dsp / 2);
 }
 
-TEST(EstimateStream, RefusedWithoutThePlan) {
+// The estimate costs the hardware plan it is given; one made for another io type is refused.
+TEST(EstimateStream, RefusesAPlanForAnotherIoType) {
   const auto path = tmp_model("stream_plain.onnx", 4, {{2, ""}});
   auto c = compile(path, "IOType: io_stream\n");
+  ir::HardwareTarget parallel;
+  parallel.io_type = "io_parallel";
   try {
-    (void)estimate::estimate(c.graph, driver::estimate_target(c.config));
+    (void)estimate::estimate(c.graph, driver::estimate_target(c.config), ir::plan_hardware(c.graph, parallel));
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs the backend's stream plan"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the hardware plan was made for IOType io_parallel"), std::string::npos) << e.what();
   }
+}
+
+// The estimate reads the FIFO depths from the plan recorded on the graph (driver::compile), not from a model
+// of its own: a deeper FIFO in the plan costs more.
+TEST(EstimateStream, CostsTheRecordedPlansFifos) {
+  const auto path = tmp_model("stream_fifo.onnx", 4, {{8, "Relu"}, {2, ""}});
+  auto c = compile(path, "IOType: io_stream\n");
+  ASSERT_TRUE(c.graph.hardware);
+  ASSERT_FALSE(c.graph.hardware->fifos.empty());
+  const Estimate before = driver::estimate(c);
+  auto deeper = std::make_shared<ir::HardwarePlan>(*c.graph.hardware);
+  for (ir::StreamFifo& f : deeper->fifos) f.depth = 4096;
+  c.graph.hardware = deeper;
+  const Estimate after = driver::estimate(c);
+  // Shallow FIFOs are shift registers; 4096 elements need block RAM.
+  EXPECT_EQ(row_named(before, "fifos").res.bram_18k, 0);
+  EXPECT_GT(row_named(after, "fifos").res.bram_18k, 0);
 }
 
 // The SVHN CNN under io_stream: line-buffer convs and pools (no gather), per-element BatchNorm/ReLU over the

@@ -76,6 +76,19 @@ TEST(FuzzFindings, EstimateJsonCountThatIsNotAnIntegerIsAnError) {
   }
 }
 
+// fuzz_report (2026-12-06, 10 min in): a vivado_synth.rpt row labelled "internal error..." with a negative
+// count. The message began with the row label, so it read as firmnet's own "internal error"; it now starts with
+// firmnet's words and names the file, the value and the row.
+TEST(FuzzFindings, ImplausibleVivadoCountNamesValueAndRowAfterItsOwnWords) {
+  try {
+    parse_vivado_synth("| internal error | 5 | 0 | 5 | -06400 | 1 |\n", "vivado_synth.rpt");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), "vivado_synth.rpt");
+    EXPECT_EQ(e.message(), "the value '-06400' of internal error is not a plausible count");
+  }
+}
+
 TEST(FuzzFindings, MalformedEstimateJsonIsAnError) {
   for (const std::string& text : {std::string(), std::string("{"), std::string("[]"), std::string("{\"total\": 1}"), std::string(10000, '['),
                                   std::string("{\"total\": {\"latency_min\": \"x\"}}")}) {

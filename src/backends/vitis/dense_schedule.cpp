@@ -1,4 +1,4 @@
-// The Dense schedule of the HLS kernels and the proof obligation of product_cast (dense_schedule.h).
+// The Dense kernels' weight order and the proof obligation of product_cast (dense_schedule.h).
 #include "backends/vitis/dense_schedule.h"
 
 #include <algorithm>
@@ -7,42 +7,6 @@
 #include <fmt/format.h>
 
 namespace firmnet::backends::vitis {
-
-namespace {
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-}  // namespace
-
-DenseSchedule dense_schedule(int64_t n_in, int64_t n_out, int reuse_factor, ir::Strategy strategy) {
-  DenseSchedule s;
-  s.n_in = n_in;
-  s.n_out = n_out;
-  s.reuse_factor = std::max(1, reuse_factor);
-  s.resource = strategy == ir::Strategy::Resource && s.reuse_factor > 1;
-  if (!s.resource) {
-    s.n_mult = ceil_div(n_in * n_out, s.reuse_factor);
-    s.n_weights = n_in * n_out;
-    s.in_per_iter = n_in;
-    s.out_per_chunk = n_out;
-    return s;
-  }
-  if (s.reuse_factor <= n_in) {
-    // One block of all outputs; iteration r takes in_per_iter consecutive inputs.
-    s.in_per_iter = ceil_div(n_in, s.reuse_factor);
-    s.n_iters = ceil_div(n_in, s.in_per_iter);
-    s.out_per_chunk = n_out;
-    s.n_chunks = 1;
-  } else {
-    // More iterations than inputs: blocks of outputs, one input per iteration.
-    const int64_t blocks = std::min(n_out, s.reuse_factor / n_in);
-    s.in_per_iter = 1;
-    s.n_iters = n_in;
-    s.out_per_chunk = ceil_div(n_out, blocks);
-    s.n_chunks = ceil_div(n_out, s.out_per_chunk);
-  }
-  s.n_mult = s.in_per_iter * s.out_per_chunk;
-  s.n_weights = s.rom_words() * s.n_mult;
-  return s;
-}
 
 int64_t stored_weight_index(const DenseSchedule& s, int64_t i, int64_t j) {
   if (!s.resource) return i * s.n_out + j;

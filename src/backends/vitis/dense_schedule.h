@@ -1,27 +1,20 @@
 #pragma once
-// The schedule of one Dense layer in the HLS kernels (kernels/firmnet_hls.h, docs/BACKEND_VITIS.md):
-// which kernel, how many multipliers, how the Resource strategy cuts the work into pipelined iterations,
-// and how the products are accumulated. Shared by the emitter and the feasibility check.
+// The Dense kernels' weight order (kernels/firmnet_hls.h, docs/BACKEND_VITIS.md) for the schedule of the
+// hardware plan, and how the products are accumulated. Shared by the emitter and the feasibility check.
 #include <cstdint>
 #include <vector>
 #include <string>
 
 #include "ir/graph.h"
+#include "ir/hardware.h"
 #include "numeric/fixed.h"
 
 namespace firmnet::backends::vitis {
 
-struct DenseSchedule {
-  bool resource = false;      // dense_resource (Resource strategy with reuse_factor > 1), else dense_latency
-  int64_t n_in = 0, n_out = 0, reuse_factor = 1;
-  int64_t n_mult = 0;         // multipliers (dense_resource: weights per ROM word)
-  int64_t n_weights = 0;      // stored weights (dense_resource: padded to n_chunks * n_iters * n_mult)
-  // dense_resource: n_chunks output blocks of out_per_chunk, n_iters iterations of in_per_iter inputs.
-  int64_t n_chunks = 1, n_iters = 1, in_per_iter = 1, out_per_chunk = 1;
-  int64_t rom_words() const { return n_chunks * n_iters; }
-};
-
-DenseSchedule dense_schedule(int64_t n_in, int64_t n_out, int reuse_factor, ir::Strategy strategy);
+// The schedule itself is part of the hardware plan (ir/hardware.h); the ROM order and the product-cast proof
+// below are this backend's.
+using ir::DenseSchedule;
+using ir::dense_schedule;
 
 // Index in the stored weight array (kernel order) of W[i][j] (model order i*n_out + j).
 int64_t stored_weight_index(const DenseSchedule& s, int64_t i, int64_t j);

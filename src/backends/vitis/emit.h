@@ -2,6 +2,7 @@
 // Shared state of the per-op emitters: names of every array and type, and what one layer contributes
 // to the project (a config struct, constant arrays, the call in the top function).
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "backends/vitis/names.h"
 #include "config/config.h"
 #include "ir/graph.h"
+#include "ir/hardware.h"
 #include "numeric/fixed.h"
 
 namespace firmnet::backends::vitis {
@@ -65,6 +67,10 @@ class EmitContext {
   // The configuration the project is written for (schedules that depend on the tool's limits read it).
   const config::Config& config() const { return *config_; }
   void set_config(const config::Config& c) { config_ = &c; }
+  // What the firmware builds (the graph's recorded hardware plan, or one made for this configuration).
+  const ir::HardwarePlan& hardware() const { return *hardware_; }
+  const ir::LayerHardware& hardware(const ir::Node& n) const { return hardware_->layer(g_, n); }
+  void set_hardware(std::shared_ptr<const ir::HardwarePlan> h) { hardware_ = std::move(h); }
   void set_row_view(const ir::Node& n);
   void clear_views() { views_.clear(); }
   const ir::Tensor& tensor(ir::TensorId id) const;  // the view when set, else the graph's tensor
@@ -75,6 +81,7 @@ class EmitContext {
   std::map<ir::TensorId, std::pair<std::string, std::string>> tensor_names_;
   bool stream_ = false;
   const config::Config* config_ = nullptr;
+  std::shared_ptr<const ir::HardwarePlan> hardware_;
   std::map<ir::TensorId, ir::Tensor> views_;
 };
 

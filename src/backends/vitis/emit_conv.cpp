@@ -79,7 +79,7 @@ void emit_pool(EmitContext& ctx, const ir::Node& n, LayerCode& code) {
   window_fields(n, code, a.win, a.channels);
   code.uint("reuse_factor", n.reuse_factor);
   if (ctx.stream()) code.kernel_header = "firmnet_stream.h";
-  else if (pool_unrolled(ctx.graph(), n, ctx.config())) code.value("static const bool unrolled = true;");
+  else if (ctx.hardware(n).pool_unrolled) code.value("static const bool unrolled = true;");
   if (a.mode == ir::PoolMode::Max) {
     code.call = kernel_call(ctx, n, code, ctx.stream() ? "pool_max_stream" : "pool_max") +
                 fmt::format("{}, {});", ctx.var(n.inputs[0]), ctx.var(n.outputs[0]));

@@ -102,7 +102,7 @@ void check_dense(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
 
 // Recurrent (kernels/firmnet_rnn.h): the input product [F x G*H] and the recurrent product [H x G*H] are Dense
 // products (one set in a static layer, one per step unrolled). Under io_stream the layer's process reads the whole
-// sequence from its stream, runs the same kernel and writes the result (stream_plan: Whole).
+// sequence from its stream, runs the same kernel and writes the result (hardware plan: Whole).
 void check_recurrent(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::vector<FeasibilityFinding>& out) {
   const ir::RecurrentAttrs a = ir::RecurrentAttrs::of(g, n);
   check_product(n, fmt::format("the input product {}x{} ({} strategy, ReuseFactor {})", a.features, a.gate_width(),
@@ -235,8 +235,8 @@ void check_whole(const ir::Graph& g, const ir::Node& n, const Limits& lim, std::
 }
 
 // io_stream: each stream element (a pixel, all its channels; a vector) is one aggregated word on a port or FIFO.
-void check_stream_elements(const ir::Graph& g, std::vector<FeasibilityFinding>& out) {
-  for (const TensorStreams& s : stream_wiring(g)) {
+void check_stream_elements(const ir::Graph& g, const ir::HardwarePlan& hw, std::vector<FeasibilityFinding>& out) {
+  for (const TensorStreams& s : hw.wiring) {
     const ir::Tensor& t = g.tensor(s.tensor);
     const int64_t values = row_length(t), width = t.type ? t.type->width : 16;
     const int64_t bits = values * width;
@@ -260,23 +260,18 @@ void check_stream_elements(const ir::Graph& g, std::vector<FeasibilityFinding>& 
 
 }  // namespace
 
-bool pool_unrolled(const ir::Graph& g, const ir::Node& n, const config::Config& cfg) {
-  if (n.kind != ir::OpKind::Pool || cfg.io_type == "io_stream" || n.strategy != ir::Strategy::Latency) return false;
-  ir::PoolAttrs a;
-  try {
-    a = ir::PoolAttrs::of(g, n);
-  } catch (const std::exception&) {
-    return false;
-  }
-  const Limits lim = limits_of(cfg);
-  const int64_t ops = a.win.out_pixels() * a.channels * a.win.taps();
-  return ops <= kUnrollLimit && a.win.in_pixels() * a.channels <= lim.partition &&
-         a.win.out_pixels() * a.channels <= lim.partition;
+ir::HardwareTarget hardware_target(const config::Config& cfg) {
+  ir::HardwareTarget t;
+  t.io_type = cfg.io_type;
+  t.partition_limit = limits_of(cfg).partition;
+  t.unroll_limit = kUnrollLimit;
+  return t;
 }
 
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg) {
   const Limits lim = limits_of(cfg);
   const bool io_stream = cfg.io_type == "io_stream";
+  const auto hw = ir::hardware_plan(g, hardware_target(cfg));
   std::vector<FeasibilityFinding> out;
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::OpKind::Dense) check_dense(g, n, lim, out);
@@ -294,11 +289,11 @@ std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const conf
         if (f.what.rfind("output", 0) != 0) out.push_back(f);
     }
     if (!(n.kind == ir::OpKind::Input && n.inputs.empty()) && n.outputs.size() == 1 &&
-        stream_mode(g, n) == StreamMode::Whole)
+        hw->layer(g, n).mode == StreamMode::Whole)
       check_whole(g, n, lim, out);
   }
   if (io_stream) {
-    check_stream_elements(g, out);
+    check_stream_elements(g, *hw, out);
     return out;  // the input ports are streams (checked above), not reshaped words
   }
   // The input ports are one reshaped word each.

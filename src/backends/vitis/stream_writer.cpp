@@ -145,7 +145,7 @@ void clone_function(CodeWriter& w, const ir::Graph& g, const TensorStreams& s, c
 StreamNames name_streams(EmitContext& ctx, const ProjectInterface& p) {
   const ir::Graph& g = ctx.graph();
   StreamNames sn;
-  sn.wiring = stream_wiring(g);
+  sn.wiring = ctx.hardware().wiring;
   for (const TensorStreams& s : sn.wiring) {
     const std::string& tn = ctx.type_name(s.tensor);
     const std::string stem = tn.size() > 2 && tn.compare(tn.size() - 2, 2, "_t") == 0 ? tn.substr(0, tn.size() - 2) : tn;
@@ -173,7 +173,7 @@ std::string stream_top_cpp(const ProjectInterface& p, EmitContext& ctx, const st
                            const StreamNames& sn, const VendorSpelling& v) {
   const ir::Graph& g = ctx.graph();
   std::map<std::pair<ir::TensorId, int>, int64_t> depth;  // (tensor, reader or -1) -> FIFO depth
-  for (const StreamFifo& f : stream_fifos(g)) depth[{f.tensor_id, f.reader}] = f.depth;
+  for (const StreamFifo& f : ctx.hardware().fifos) depth[{f.tensor_id, f.reader}] = f.depth;
   size_t max_inputs = 1;
   for (const StreamLayer& l : layers) max_inputs = std::max(max_inputs, l.node->inputs.size());
   for (const auto& [id, targets] : sn.clone_targets) max_inputs = std::max(max_inputs, targets.size());

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "ir/graph.h"
+#include "ir/hardware.h"
 
 namespace firmnet::backends {
 
@@ -35,61 +36,21 @@ struct FeasibilityFinding {
 // finding; driver::compile adds them to its warnings.
 std::vector<FeasibilityFinding> check_feasibility(const ir::Graph& g, const config::Config& cfg);
 
+// The hardware plan's target for this configuration: its io type and the configured tool's limits (Vivado HLS
+// partitions at most kVivadoPartitionLimit elements completely, Vitis kVitisPartitionLimit).
+ir::HardwareTarget hardware_target(const config::Config& cfg);
+
+// Views of the hardware plan (ir/hardware.h) for `inspect` and the tests; the plan recorded on the graph when
+// there is one for this target.
 // io_parallel Pool (kernels/firmnet_conv.h): whether its output pixels are unrolled — all computed at once in
 // one function pipelined at II = reuse factor, as every other Latency layer — rather than a loop pipelined over
-// them (II = reuse factor per pixel). Unrolled under io_parallel with the Latency strategy when its compares or
-// additions (output pixels x channels x taps) fit the unroll limit and its input and output maps the partition
-// limit of the configured tool; the pipelined loop beyond (and under the Resource strategy).
+// them (II = reuse factor per pixel).
 bool pool_unrolled(const ir::Graph& g, const ir::Node& n, const config::Config& cfg);
-
-// io_stream: one FIFO of the top function's DATAFLOW region (docs/BACKEND_VITIS.md "io_stream"). A tensor
-// read by one layer has one FIFO; a tensor read by several (or also a graph output) has the producer's FIFO
-// into a clone process and one FIFO per reading layer. Depths come from a model of each layer's schedule:
-// when each element is produced and consumed with every process running as early as its inputs allow.
-struct StreamFifo {
-  std::string tensor;      // the tensor's name
-  std::string producer;    // layer name, "clone"
-  std::string consumer;    // layer name, "clone"
-  int64_t elements = 0;    // stream elements per sample
-  int64_t element_values = 0;
-  int64_t element_bits = 0;
-  int64_t peak = 0;        // most elements waiting in the FIFO in the schedule model
-  int64_t depth = 0;       // written into the project: #pragma HLS STREAM depth
-  ir::TensorId tensor_id = -1;
-  int reader = -1;         // -1: the producer's FIFO; else the index of the reader its clone feeds
-};
+// io_stream: every FIFO of the DATAFLOW region with its depth.
+using ir::StreamFifo;
+using ir::StreamMode;
+using ir::StreamWindow;
 std::vector<StreamFifo> stream_fifos(const ir::Graph& g);
-
-// io_stream: how a layer runs over its streams (backends/vitis/stream_plan.cpp).
-enum class StreamMode {
-  Row,     // the io_parallel kernel once per element (every tensor of the layer has the same element count)
-  Whole,   // all input elements read into arrays, the io_parallel kernel once, the output written element-wise
-  Window,  // Conv / Pool over a line buffer (kernels/firmnet_stream.h)
-};
-// The line-buffer kernel's geometry (firmnet_stream.h stream_window; a 1-D map as one row): the window spans
-// span_h x span_w positions, the loop visits ext_h x ext_w positions of the padded map, the line buffer holds
-// (span_h - 1) rows of ext_w positions of `channels` values.
-struct StreamWindow {
-  int64_t span_h = 1, span_w = 1, ext_h = 1, ext_w = 1, channels = 1;
-  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, pad_top = 0, pad_left = 0, stride_h = 1, stride_w = 1;
-  int64_t in_dil_h = 1, in_dil_w = 1;  // a transposed convolution's input dilation
-  // The input as the window sees it, in_dil - 1 zeros between pixels.
-  int64_t stretched_h() const { return (in_h - 1) * in_dil_h + 1; }
-  int64_t stretched_w() const { return (in_w - 1) * in_dil_w + 1; }
-  // Whether padded position (ph, pw) reads an input element (else the kernel shifts in zeros).
-  bool reads(int64_t ph, int64_t pw) const {
-    const int64_t qh = ph - pad_top, qw = pw - pad_left;
-    return qh >= 0 && qh < stretched_h() && qw >= 0 && qw < stretched_w() && qh % in_dil_h == 0 && qw % in_dil_w == 0;
-  }
-};
-// One layer of the DATAFLOW region: its mode, and for a Window layer its geometry.
-struct StreamProcess {
-  int node = -1;  // index into g.nodes
-  StreamMode mode = StreamMode::Row;
-  StreamWindow window;
-};
-// Every layer's process, in graph order (graph inputs' Input nodes have none).
-std::vector<StreamProcess> stream_processes(const ir::Graph& g);
 // The FIFOs as the table `firmnet inspect` prints for an io_stream configuration.
 std::string stream_fifo_table(const ir::Graph& g);
 
