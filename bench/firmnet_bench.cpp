@@ -14,6 +14,7 @@
 #include "common/model_builder.h"
 #include "driver/driver.h"
 #include "emulator/emulator.h"
+#include "ir/hardware.h"
 #include "ir/text.h"
 #include <fmt/format.h>
 
@@ -235,6 +236,18 @@ void BM_Convert_Svhn(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(driver::compile(svhn(), config::Config::defaults()));
 }
 BENCHMARK(BM_Convert_Svhn)->Unit(benchmark::kMillisecond);
+
+// The hardware plan alone (ir::plan_hardware, part of every driver::compile since issue 7 item 5): what the
+// plan adds to the conversion. Arg 0: io_parallel; 1: io_stream (stream modes, wiring, the FIFO schedule model).
+void BM_PlanHardware_Svhn(benchmark::State& st) {
+  if (!fs::exists(svhn())) return st.SkipWithError(("missing " + svhn()).c_str());
+  config::Config cfg;
+  cfg.io_type = st.range(0) ? "io_stream" : "io_parallel";
+  const auto c = driver::compile(svhn(), cfg);
+  const ir::HardwareTarget t = backends::hardware_target(cfg);
+  for (auto _ : st) benchmark::DoNotOptimize(ir::plan_hardware(c.graph, t));
+}
+BENCHMARK(BM_PlanHardware_Svhn)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_Emulate_Svhn_defaults(benchmark::State& st) {
   if (!fs::exists(svhn())) return st.SkipWithError(("missing " + svhn()).c_str());
