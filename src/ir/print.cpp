@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ir/dsp_usage.h"
+#include "ir/hardware.h"
 #include "ir/graph.h"
 
 namespace firmnet::ir {
@@ -29,6 +30,28 @@ std::string attr_str(const AttrValue& v) {
     }
   };
   return std::visit(V{}, v);
+}
+
+}  // namespace
+
+namespace {
+
+// What the recorded hardware plan builds for n (driver::compile records it): the kernel's multipliers after
+// reuse and its II; under io_stream how the layer runs over its streams.
+std::string hardware_line(const Graph& g, const Node& n) {
+  if (!g.hardware || g.hardware->layers.size() != g.nodes.size()) return "";
+  const LayerHardware& l = g.hardware->layer(g, n);
+  if (!l.process) return "";
+  std::string s;
+  if (l.multipliers > 0) s += fmt::format("; builds {} multipliers at II {}", l.multipliers, l.ii);
+  if (l.pool_unrolled) s += "; every output pixel at once";
+  if (g.hardware->target.io_type == "io_stream") {
+    s += fmt::format("; io_stream: {}", name(l.mode));
+    if (l.mode == StreamMode::Window)
+      s += fmt::format(" ({} x {} window, buffer of {} x {} positions)", l.window.span_h, l.window.span_w,
+                       l.window.span_h - 1, l.window.ext_w);
+  }
+  return s;
 }
 
 }  // namespace
@@ -61,12 +84,12 @@ std::string print(const Graph& g) {
     for (const auto& [k, v] : n.attrs)
       if (!(n.kind == OpKind::Activation && k == "function")) s += fmt::format("    {:<9} {}\n", k, attr_str(v));
     const DspProducts dsp = dsp_products(g, n);
-    s += fmt::format("    reuse {}, strategy {}, multipliers {}{}{}\n", n.reuse_factor, name(n.strategy),
+    s += fmt::format("    reuse {}, strategy {}, multipliers {}{}{}{}\n", n.reuse_factor, name(n.strategy),
                      multiplier_count(g, n),
                      dsp.wide ? fmt::format(" ({} wider than one DSP48E2 {}x{}: 2+ DSPs each)", dsp.wide, kDspWideBits,
                                             kDspNarrowBits)
                               : "",
-                     n.trace ? ", traced" : "");
+                     n.trace ? ", traced" : "", hardware_line(g, n));
   }
   return s;
 }

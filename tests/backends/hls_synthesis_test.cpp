@@ -16,6 +16,7 @@
 #include "backends/vitis/vitis_backend.h"
 #include "driver/driver.h"
 #include "ir/dsp_usage.h"
+#include "ir/hardware.h"
 #include "support/error.h"
 
 namespace firmnet::testing {
@@ -419,6 +420,13 @@ TEST(HlsDsp, InspectCountsProductsWiderThanOneDsp48e2) {
   const std::string text = ir::print(b.g);
   EXPECT_TRUE(has(text, "160 multipliers, 32 of the products wider than one DSP48E2 (27x18)")) << text;
   EXPECT_TRUE(has(text, "multipliers 32 (32 wider than one DSP48E2 27x18: 2+ DSPs each)")) << text;
+  // With a hardware plan recorded (driver::compile does), each layer also says what the firmware builds.
+  b.g.nodes[1].reuse_factor = 4;
+  b.g.hardware = std::make_shared<const ir::HardwarePlan>(ir::plan_hardware(b.g, ir::HardwareTarget{}));
+  const std::string planned = ir::print(b.g);
+  EXPECT_TRUE(has(planned, "multipliers 128; builds 32 multipliers at II 4")) << planned;
+  EXPECT_TRUE(has(planned, "multipliers 32 (32 wider than one DSP48E2 27x18: 2+ DSPs each); builds 32 multipliers at II 1"))
+      << planned;
 }
 
 TEST(HlsMultiThreshold, SmallTablesArePartitioned) {
