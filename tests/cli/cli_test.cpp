@@ -2,8 +2,12 @@
 // input giving one clear error line, a non-zero exit, no crash and no output directory left behind.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -452,6 +456,46 @@ TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
   const int status = std::system(cmd.c_str());
   const ::Run r{WIFEXITED(status) ? WEXITSTATUS(status) : 128, "", slurp(err)};
   expect_clean_error(r, "heap.h5: libhdf5 did not finish reading the file in 2 s: it is corrupt");
+}
+
+// The same hang, and firmnet killed while libhdf5 loops: the reader's child process dies with it (seen while
+// fuzzing: a child outlived its parent by 10 minutes, since only the parent's timeout stops it).
+TEST(Cli, KerasHdf5ReaderChildDiesWithItsParent) {
+  const fs::path src = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras" / "conv1d_same_valid.h5";
+  if (!fs::exists(src)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  std::string b = slurp(src);
+  ASSERT_GT(b.size(), 8585u);
+  b[8576] = 0, b[8584] = 0;
+  const fs::path p = work_dir() / "heap_orphan.h5";
+  write(p, b);
+  const pid_t parent = ::fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    ::setenv("FIRMNET_HDF5_TIMEOUT_S", "60", 1);
+    if (std::freopen("/dev/null", "w", stdout) && std::freopen("/dev/null", "w", stderr))
+      ::execl(FIRMNET_EXE, FIRMNET_EXE, "inspect", p.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait (up to 10 s) for firmnet's reader child to appear.
+  pid_t child = 0;
+  for (int i = 0; i < 100 && child == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ifstream c("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) + "/children");
+    c >> child;
+  }
+  ::kill(parent, SIGKILL);
+  int status = 0;
+  ::waitpid(parent, &status, 0);
+  ASSERT_GT(child, 0) << "firmnet started no reader process";
+  bool gone = false;  // SIGKILL from the kernel on the parent's death; the child is reaped by init
+  for (int i = 0; i < 50 && !gone; ++i) {
+    std::ifstream st("/proc/" + std::to_string(child) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+    gone = stat.empty() || stat.find(") Z ") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone) << "the reader process " << child << " outlived firmnet";
+  if (!gone) ::kill(child, SIGKILL);
 }
 
 // convert --fit-inputs: an input with no configured precision is sized from the data (16 bits, the fewest

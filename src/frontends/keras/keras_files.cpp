@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cstring>
@@ -462,13 +463,17 @@ int hdf5_timeout_s() {
 }
 
 // The child: reads `bytes` with libhdf5 and writes the answer: 0 + content, or 1 + the Error.
-[[noreturn]] void h5_child(int fd, const std::string& bytes, const std::string& where, bool want_config) {
+[[noreturn]] void h5_child(pid_t parent, int fd, const std::string& bytes, const std::string& where, bool want_config) {
   // Sanitizer reports of libhdf5's own faults would only be noise here: the parent reports the failure.
   if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
   // A fault of libhdf5 ends this process and nothing else: the default actions, not the handlers inherited from
   // the parent (a libFuzzer parent's would record the child's death as a crash of firmnet's and write a crash-*
   // file; a sanitizer's report would call the fuzzer's death callback).
   for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) std::signal(sig, SIG_DFL);
+  // A parent that is interrupted (Ctrl-C) or killed takes this child with it: libhdf5 may be looping on a
+  // corrupt file, and only the parent's timeout would stop it (seen while fuzzing: a 10-minute orphan).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);  // the parent was gone before the request took effect
   if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(nullptr);
   Packer p;
   try {
@@ -514,6 +519,7 @@ H5Content read_h5(const std::string& bytes, const std::string& where, bool want_
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(where, "cannot start the HDF5 reader (no pipe)");
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]), ::close(fds[1]);
@@ -521,7 +527,7 @@ H5Content read_h5(const std::string& bytes, const std::string& where, bool want_
   }
   if (pid == 0) {
     ::close(fds[0]);
-    h5_child(fds[1], bytes, where, want_config);
+    h5_child(parent, fds[1], bytes, where, want_config);
   }
   ::close(fds[1]);
   std::string answer;
