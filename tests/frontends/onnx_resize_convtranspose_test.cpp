@@ -118,3 +118,18 @@ TEST(OnnxPad, ZeroPadFoldsIntoTheNextConvOrAveragePool) {
 
 }  // namespace
 }  // namespace firmnet::test
+
+namespace firmnet::test {
+namespace {
+// A grouped Conv that is neither plain (group 1) nor depthwise (group = channels): refused at load time naming
+// the node, the attribute and its value (issue 8).
+TEST(OnnxConv, GroupNeitherOneNorDepthwiseFailsNamingTheAttribute) {
+  const std::string m = std::string(kHeader) +
+                        "g (float[N,4,5,5] x) => (float[N,4,5,5] y) <float[4,2,1,1] w = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, "
+                        "1.0, 1.0}> { y = Conv <group = 2> (x, w) }";
+  const std::string e = load_error(m);
+  EXPECT_NE(e.find("node #0 (Conv)"), std::string::npos) << e;
+  EXPECT_NE(e.find("attribute group = 2 is neither 1 nor the input channel count 4 (depthwise)"), std::string::npos) << e;
+}
+}  // namespace
+}  // namespace firmnet::test
