@@ -21,6 +21,8 @@ struct Param {
   const char* model;    // under ../shared/models
   const char* io_type;  // io_parallel or io_stream
 };
+// Names the case in gtest's and ctest's output (instead of the struct's bytes).
+void PrintTo(const Param& p, std::ostream* os) { *os << p.model << " " << p.io_type; }
 
 std::string param_name(const ::testing::TestParamInfo<Param>& p) {
   std::string s = fs::path(p.param.model).stem().string() + "_" + p.param.io_type;
