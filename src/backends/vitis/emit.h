@@ -101,6 +101,10 @@ std::string param_array(EmitContext& ctx, const ir::Node& n, LayerCode& code, co
 // `<prefix>table_t`, `<prefix>table_size`, `<prefix>table_log2_step`, `<prefix>table_offset`.
 std::string table_array(EmitContext& ctx, const ir::Node& n, LayerCode& code, const std::string& role,
                         const std::string& prefix);
+// The two comment lines above a layer's call in the top function (both io types): "fc1 (Dense) from ..." and
+// "  inputs -> output type shape; <types_comment>".
+class CodeWriter;
+void comment_layer(CodeWriter& w, const EmitContext& ctx, const ir::Node& n, const std::string& types_comment);
 // "firmnet_hls::<kernel><in_t, out_t, config_x>("
 std::string kernel_call(const EmitContext& ctx, const ir::Node& n, const LayerCode& code, const std::string& kernel);
 void begin_config(EmitContext& ctx, const ir::Node& n, LayerCode& code, const std::string& base,

@@ -1,6 +1,7 @@
 // EmitContext, the helpers every emitter uses, and the dispatch over op kinds.
 #include <fmt/format.h>
 
+#include "backends/vitis/code_writer.h"
 #include "backends/vitis/emit.h"
 #include "support/error.h"
 
@@ -132,6 +133,18 @@ void begin_config(EmitContext& ctx, const ir::Node& n, LayerCode& code, const st
   code.config_name = ctx.names().claim("config_" + n.name);
   code.config_base = base;
   code.kernel_header = header;
+}
+
+void comment_layer(CodeWriter& w, const EmitContext& ctx, const ir::Node& n, const std::string& types_comment) {
+  const ir::Graph& g = ctx.graph();
+  const ir::TensorId y = n.outputs.at(0);
+  std::string ins;
+  for (ir::TensorId id : n.inputs)
+    ins += fmt::format("{}{} {} {}", ins.empty() ? "" : ", ", ctx.var(id), ctx.type(id).str(),
+                       ir::to_string(g.tensor(id).shape));
+  w.comment(fmt::format("{} ({}){}", n.name, ir::name(n.kind), n.source.empty() ? "" : " from " + n.source));
+  w.comment(fmt::format("  {} -> {} {} {}{}", ins, ctx.var(y), ctx.type(y).str(), ir::to_string(g.tensor(y).shape),
+                        types_comment.empty() ? "" : "; " + types_comment));
 }
 
 std::string kernel_call(const EmitContext& ctx, const ir::Node& n, const LayerCode& code, const std::string& kernel) {

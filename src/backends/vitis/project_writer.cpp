@@ -168,19 +168,12 @@ std::string top_cpp(const ProjectInterface& p, const EmitContext& ctx, const std
     w.pragma(fmt::format("PIPELINE II={}", max_reuse));
   for (const Layer& l : layers) {
     const ir::Node& n = *l.node;
-    const ir::Tensor& y = g.tensor(n.outputs.at(0));
-    std::string ins;
-    for (ir::TensorId id : n.inputs)
-      ins += fmt::format("{}{} {} {}", ins.empty() ? "" : ", ", ctx.var(id), ctx.type(id).str(),
-                         ir::to_string(g.tensor(id).shape));
     w.line();
-    w.comment(fmt::format("{} ({}){}", n.name, ir::name(n.kind), n.source.empty() ? "" : " from " + n.source));
-    w.comment(fmt::format("  {} -> {} {} {}{}", ins, ctx.var(n.outputs[0]), ctx.type(n.outputs[0]).str(),
-                          ir::to_string(y.shape), l.code.types_comment.empty() ? "" : "; " + l.code.types_comment));
+    comment_layer(w, ctx, n, l.code.types_comment);
     if (n.reuse_factor > 1 || n.strategy == ir::Strategy::Resource)
       w.comment(fmt::format("  strategy {}, reuse factor {}", ir::name(n.strategy), n.reuse_factor));
     if (!writes_port_directly(g, n.outputs[0])) {
-      w.line(fmt::format("{} {}[{}];", ctx.type_name(n.outputs[0]), ctx.var(n.outputs[0]), y.size()));
+      w.line(fmt::format("{} {}[{}];", ctx.type_name(n.outputs[0]), ctx.var(n.outputs[0]), g.tensor(n.outputs[0]).size()));
       w.pragma(fmt::format("ARRAY_PARTITION variable={} complete dim=0", ctx.var(n.outputs[0])));
     }
     w.lines(l.code.call);

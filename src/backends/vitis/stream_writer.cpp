@@ -247,14 +247,8 @@ std::string stream_top_cpp(const ProjectInterface& p, EmitContext& ctx, const st
     const ir::Node& n = *l.node;
     const ir::TensorId y = n.outputs.at(0);
     const ir::Tensor& yt = g.tensor(y);
-    std::string ins;
-    for (ir::TensorId id : n.inputs)
-      ins += fmt::format("{}{} {} {}", ins.empty() ? "" : ", ", ctx.var(id), ctx.type(id).str(),
-                         ir::to_string(g.tensor(id).shape));
     w.line();
-    w.comment(fmt::format("{} ({}){}", n.name, ir::name(n.kind), n.source.empty() ? "" : " from " + n.source));
-    w.comment(fmt::format("  {} -> {} {} {}{}", ins, ctx.var(y), ctx.type(y).str(), ir::to_string(yt.shape),
-                          l.code->types_comment.empty() ? "" : "; " + l.code->types_comment));
+    comment_layer(w, ctx, n, l.code->types_comment);
     w.comment(fmt::format("  {}, {} elements of {}{}", name(l.mode), row_count(yt), row_length(yt),
                           n.reuse_factor > 1 || n.strategy == ir::Strategy::Resource
                               ? fmt::format("; strategy {}, reuse factor {}", ir::name(n.strategy), n.reuse_factor)
