@@ -174,6 +174,26 @@ TEST(KerasLayers, CroppingAndUpSamplingRefusals) {
   EXPECT_NE(e4.find("layer 'u2' (UpSampling1D): input of shape [8] is not a 1-D channels-last map"), std::string::npos) << e4;
 }
 
+// ZeroPadding and Cropping read their amounts with one parser: a negative amount and a shape it does not know are
+// refused naming the layer, the field and its value, with the form Keras saves.
+TEST(KerasLayers, PaddingAndCroppingAmountRefusals) {
+  const auto e1 = error_of(sequential({4, 4, 2}, R"([{"class_name": "ZeroPadding2D", "config": {"name": "p1",
+      "padding": [[1, -1], [0, 0]]}}])"));
+  EXPECT_NE(e1.find("layer 'p1' (ZeroPadding2D): padding [[1,-1],[0,0]] is not a list of non-negative integers"),
+            std::string::npos) << e1;
+  const auto e2 = error_of(sequential({4, 4, 2}, R"([{"class_name": "ZeroPadding2D", "config": {"name": "p2",
+      "padding": [1, 2, 3]}}])"));
+  EXPECT_NE(e2.find("layer 'p2' (ZeroPadding2D): padding [1,2,3] is not understood"), std::string::npos) << e2;
+  EXPECT_NE(e2.find("ZeroPadding2D ((top, bottom), (left, right))"), std::string::npos) << e2;
+  const auto e3 = error_of(sequential({6, 2}, R"([{"class_name": "Cropping1D", "config": {"name": "c3",
+      "cropping": [1, 2, 3]}}])"));
+  EXPECT_NE(e3.find("layer 'c3' (Cropping1D): cropping [1,2,3] is not understood"), std::string::npos) << e3;
+  EXPECT_NE(e3.find("Cropping1D takes (begin, end)"), std::string::npos) << e3;
+  const auto e4 = error_of(sequential({6, 2}, R"([{"class_name": "Cropping1D", "config": {"name": "c4",
+      "cropping": 1.5}}])"));
+  EXPECT_NE(e4.find("layer 'c4' (Cropping1D): cropping 1.5 is not understood"), std::string::npos) << e4;
+}
+
 // ------------------------------------------------------------------------------------------------------
 // Dot (Keras batch_dot per sample): [d] . [d] -> [1] = sum_k a_k b_k; [n, d] . [m, d] with axes (2, 2) ->
 // [n, m], out[i][j] = sum_k a[i][k] b[j][k]; [d, n] . [d, m] with axes 1 -> [n, m], out[i][j] = sum_k a[k][i] b[k][j].

@@ -92,6 +92,33 @@ Geometry geometry(Context& ctx, const Layer& l, const ir::Shape& in_padded, cons
 
 std::vector<double> zeros(int64_t n) { return std::vector<double>(static_cast<size_t>(n), 0.0); }
 
+// ZeroPadding / Cropping amounts [begin..., end...] of an r-D map from the config field `key` as Keras saves
+// it: a bare integer (every end alike), (begin, end) for 1-D, or one entry per axis, each an integer (both
+// ends) or a (begin, end) pair. Each amount is a non-negative integer of at most `limit`.
+std::vector<int64_t> begin_end_amounts(Context& ctx, const Layer& l, const std::string& key, size_t r, int64_t limit,
+                                       const std::string& usage) {
+  const json& p = ctx.get(l, key);
+  std::vector<int64_t> amounts(2 * r, 0);
+  const auto num = [&](const json& v) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > limit)
+      ctx.fail(l, key + " " + p.dump() + " is not a list of non-negative integers");
+    return v.get<int64_t>();
+  };
+  if (p.is_number_integer()) {
+    for (auto& v : amounts) v = num(p);
+  } else if (p.is_array() && p.size() == 2 && r == 1) {  // (begin, end)
+    amounts = {num(p[0]), num(p[1])};
+  } else if (p.is_array() && p.size() == r) {
+    for (size_t a = 0; a < r; ++a) {
+      if (p[a].is_array() && p[a].size() == 2) amounts[a] = num(p[a][0]), amounts[a + r] = num(p[a][1]);
+      else amounts[a] = amounts[a + r] = num(p[a]);
+    }
+  } else {
+    ctx.fail(l, key + " " + p.dump() + " is not understood", usage);
+  }
+  return amounts;
+}
+
 }  // namespace
 
 Value emit_conv(Context& ctx, const Layer& l, const Value& x, const ConvSpec& s, const std::string& suffix) {
@@ -283,27 +310,8 @@ std::vector<Value> convert_zero_padding(Context& ctx, const Layer& l, const std:
   check_channels_last(ctx, l);
   const size_t r = rank_of(l.cls);
   const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
-  const json& p = ctx.get(l, "padding");
-  std::vector<int64_t> pads(2 * r, 0);  // begin..., end...
-  const auto num = [&](const json& v) {
-    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (1 << 20))
-      ctx.fail(l, "padding " + p.dump() + " is not a list of non-negative integers");
-    return v.get<int64_t>();
-  };
-  if (p.is_number_integer()) {
-    for (auto& v : pads) v = num(p);
-  } else if (p.is_array() && p.size() == r && r == 1) {
-    pads = {num(p[0]), num(p[0])};
-  } else if (p.is_array() && p.size() == 2 && r == 1) {  // ZeroPadding1D((left, right))
-    pads = {num(p[0]), num(p[1])};
-  } else if (p.is_array() && p.size() == r) {
-    for (size_t a = 0; a < r; ++a) {
-      if (p[a].is_array() && p[a].size() == 2) pads[a] = num(p[a][0]), pads[a + r] = num(p[a][1]);
-      else pads[a] = pads[a + r] = num(p[a]);
-    }
-  } else {
-    ctx.fail(l, "padding " + p.dump() + " is not understood");
-  }
+  const std::vector<int64_t> pads = begin_end_amounts(ctx, l, "padding", r, int64_t{1} << 20,
+                                                     "ZeroPadding1D takes (left, right); ZeroPadding2D ((top, bottom), (left, right))");
   Value v = x;
   v.pending_pads = pads;
   v.padded_by = l.name;
@@ -317,26 +325,9 @@ std::vector<Value> convert_cropping(Context& ctx, const Layer& l, const std::vec
   check_channels_last(ctx, l);
   const size_t r = rank_of(l.cls);
   const Value& x = ctx.plain(l, map_input(ctx, l, in, r));
-  const json& p = ctx.get(l, "cropping");
-  std::vector<int64_t> crop(2 * r, 0);  // begin..., end...
-  const auto num = [&](const json& v) {
-    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (1 << 24))
-      ctx.fail(l, "cropping " + p.dump() + " is not a list of non-negative integers");
-    return v.get<int64_t>();
-  };
-  if (p.is_number_integer()) {
-    for (auto& v : crop) v = num(p);
-  } else if (p.is_array() && p.size() == 2 && r == 1) {  // Cropping1D((begin, end))
-    crop = {num(p[0]), num(p[1])};
-  } else if (p.is_array() && p.size() == r) {
-    for (size_t a = 0; a < r; ++a) {
-      if (p[a].is_array() && p[a].size() == 2) crop[a] = num(p[a][0]), crop[a + r] = num(p[a][1]);
-      else crop[a] = crop[a + r] = num(p[a]);
-    }
-  } else {
-    ctx.fail(l, "cropping " + p.dump() + " is not understood",
-             r == 1 ? "Cropping1D takes (begin, end)" : "Cropping2D takes ((top, bottom), (left, right))");
-  }
+  const std::vector<int64_t> crop = begin_end_amounts(ctx, l, "cropping", r, int64_t{1} << 24,
+                                                     r == 1 ? "Cropping1D takes (begin, end)"
+                                                            : "Cropping2D takes ((top, bottom), (left, right))");
   ir::Shape out = x.shape;
   std::vector<int64_t> starts(r + 1, 0);
   for (size_t a = 0; a < r; ++a) {

@@ -180,6 +180,37 @@ void pool(Context& ctx, const OnnxNode& n, ir::PoolMode mode, bool global) {
   }
 }
 
+// A Conv's constant operand: values in IR order, with the quantizer's exact type and its origin when it had one.
+struct ConvConstant {
+  std::vector<double> values;
+  std::optional<numeric::FixedType> type;
+  std::string origin;
+};
+
+// The optional bias B (input 2): one value per output channel; zeros when absent.
+ConvConstant conv_bias(Context& ctx, const OnnxNode& n, int64_t cout) {
+  if (!ctx.has_input(n, 2)) return {std::vector<double>(static_cast<size_t>(cout), 0.0), std::nullopt, ""};
+  const Value& b = ctx.const_input(n, 2, "the bias B");
+  if (b.values.size() != static_cast<size_t>(cout))
+    ctx.fail(n, fmt::format("bias B has {} values for {} output channels", b.values.size(), cout));
+  return {b.values, b.type, b.origin};
+}
+
+// The weight [k..., in_per_group, cout] and bias [cout] of the Conv just added (the last node). A quantizer's
+// exact type (QONNX Quant on the weights) carries over: the values are only reordered.
+void attach_conv_constants(Context& ctx, const std::vector<int64_t>& kernel, int64_t in_per_group, int64_t cout,
+                           ConvConstant weight, ConvConstant bias) {
+  const std::string name = ctx.graph.nodes.back().name;
+  ir::Shape wshape = kernel;
+  wshape.push_back(in_per_group);
+  wshape.push_back(cout);
+  const ir::TensorId wid = ctx.add_constant(name, "weight", wshape, std::move(weight.values));
+  const ir::TensorId bid = ctx.add_constant(name, "bias", {cout}, std::move(bias.values));
+  ctx.graph.nodes.back().params = {{"weight", wid}, {"bias", bid}};
+  if (weight.type) ctx.graph.tensor(wid).type = weight.type, ctx.graph.tensor(wid).origin = weight.origin;
+  if (bias.type) ctx.graph.tensor(bid).type = bias.type, ctx.graph.tensor(bid).origin = bias.origin;
+}
+
 }  // namespace
 
 void convert_conv(Context& ctx, const OnnxNode& n) {
@@ -209,17 +240,7 @@ void convert_conv(Context& ctx, const OnnxNode& n) {
   if (const auto k = ctx.attr_ints(n, "kernel_shape"); k && *k != kernel)
     ctx.fail(n, fmt::format("kernel_shape {} differs from the weight's {}", shape_str(*k), shape_str(kernel)));
   const Geometry g = geometry(ctx, n, spatial, kernel, false, pending);
-  std::vector<double> bias(static_cast<size_t>(cout), 0.0);
-  std::optional<numeric::FixedType> btype;
-  std::string borigin;
-  if (ctx.has_input(n, 2)) {
-    const Value& b = ctx.const_input(n, 2, "the bias B");
-    if (b.values.size() != static_cast<size_t>(cout))
-      ctx.fail(n, fmt::format("bias B has {} values for {} output channels", b.values.size(), cout));
-    bias = b.values;
-    btype = b.type;
-    borigin = b.origin;
-  }
+  ConvConstant bias = conv_bias(ctx, n, cout);
   // ONNX W[o][i][k...] -> IR [k..., i, o] (the rows of a Dense over the window: tap-major, then channel).
   const int64_t ipg = ws[1];
   int64_t taps = 1;
@@ -235,16 +256,7 @@ void convert_conv(Context& ctx, const OnnxNode& n) {
   node.outputs = {y};
   ir::set_window_attrs(node, g.kernel, g.strides, g.dilations, g.pads);
   node.attrs["group"] = group;
-  const std::string name = node.name;
-  ir::Shape wshape = kernel;
-  wshape.push_back(ipg);
-  wshape.push_back(cout);
-  const ir::TensorId wid = ctx.add_constant(name, "weight", wshape, std::move(wir));
-  const ir::TensorId bid = ctx.add_constant(name, "bias", {cout}, std::move(bias));
-  ctx.graph.nodes.back().params = {{"weight", wid}, {"bias", bid}};
-  // A quantizer's exact type (QONNX Quant on the weights) carries over: the values are only reordered.
-  if (wtype) ctx.graph.tensor(wid).type = wtype, ctx.graph.tensor(wid).origin = worigin;
-  if (btype) ctx.graph.tensor(bid).type = btype, ctx.graph.tensor(bid).origin = borigin;
+  attach_conv_constants(ctx, kernel, ipg, cout, {std::move(wir), wtype, worigin}, std::move(bias));
 }
 
 // ConvTranspose → a Conv over the input dilated by the stride (ir/spatial.h "input dilation"): with stride s,
@@ -301,17 +313,7 @@ void convert_conv_transpose(Context& ctx, const OnnxNode& n) {
     if (o < 1) ctx.fail(n, fmt::format("the output would be empty on spatial axis {}", a));
     out.push_back(o);
   }
-  std::vector<double> bias(static_cast<size_t>(cout), 0.0);
-  std::optional<numeric::FixedType> btype;
-  std::string borigin;
-  if (ctx.has_input(n, 2)) {
-    const Value& b = ctx.const_input(n, 2, "the bias B");
-    if (b.values.size() != static_cast<size_t>(cout))
-      ctx.fail(n, fmt::format("bias B has {} values for {} output channels", b.values.size(), cout));
-    bias = b.values;
-    btype = b.type;
-    borigin = b.origin;
-  }
+  ConvConstant bias = conv_bias(ctx, n, cout);
   // ONNX W[i][o][k...] -> IR [k'..., i, o] with the kernel flipped: tap t' reads W at tap taps-1-t'.
   int64_t taps = 1;
   for (int64_t k : kernel) taps *= k;
@@ -327,15 +329,7 @@ void convert_conv_transpose(Context& ctx, const OnnxNode& n) {
   node.outputs = {y};
   ir::set_window_attrs(node, kernel, std::vector<int64_t>(r, 1), dil, cpads, strides);
   node.attrs["group"] = int64_t{1};
-  const std::string name = node.name;
-  ir::Shape wshape = kernel;
-  wshape.push_back(cin);
-  wshape.push_back(cout);
-  const ir::TensorId wid = ctx.add_constant(name, "weight", wshape, std::move(wir));
-  const ir::TensorId bid = ctx.add_constant(name, "bias", {cout}, std::move(bias));
-  ctx.graph.nodes.back().params = {{"weight", wid}, {"bias", bid}};
-  if (wtype) ctx.graph.tensor(wid).type = wtype, ctx.graph.tensor(wid).origin = worigin;
-  if (btype) ctx.graph.tensor(bid).type = btype, ctx.graph.tensor(bid).origin = borigin;
+  attach_conv_constants(ctx, kernel, cin, cout, {std::move(wir), wtype, worigin}, std::move(bias));
 }
 
 // A channels-last wrapper (qonnx.custom_op.channels_last): Transpose(NHWC -> NCHW), the standard op, and
