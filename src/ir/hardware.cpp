@@ -480,10 +480,14 @@ HardwarePlan plan_hardware(const Graph& g, const HardwareTarget& t) {
   return p;
 }
 
+const HardwarePlan* current_hardware_plan(const Graph& g) {
+  return g.hardware && g.hardware->layers.size() == g.nodes.size() && g.hardware->fingerprint == fingerprint(g)
+             ? g.hardware.get()
+             : nullptr;
+}
+
 std::shared_ptr<const HardwarePlan> hardware_plan(const Graph& g, const HardwareTarget& t) {
-  if (g.hardware && g.hardware->target == t && g.hardware->layers.size() == g.nodes.size() &&
-      g.hardware->fingerprint == fingerprint(g))
-    return g.hardware;
+  if (current_hardware_plan(g) && g.hardware->target == t) return g.hardware;
   return std::make_shared<const HardwarePlan>(plan_hardware(g, t));
 }
 

@@ -122,5 +122,8 @@ HardwarePlan plan_hardware(const Graph& g, const HardwareTarget& t);
 // The plan recorded on g (driver::compile) when it was made for this target and graph size, else one computed
 // now (graphs built by hand, a graph changed since).
 std::shared_ptr<const HardwarePlan> hardware_plan(const Graph& g, const HardwareTarget& t);
+// The plan recorded on g when it was made for g as it is now (same nodes, reuse, strategies and tensors), for
+// any target; else null.
+const HardwarePlan* current_hardware_plan(const Graph& g);
 
 }  // namespace firmnet::ir

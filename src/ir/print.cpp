@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "ir/dsp_usage.h"
-#include "ir/hardware.h"
 #include "ir/graph.h"
+#include "ir/hardware.h"
 
 namespace firmnet::ir {
 
@@ -32,20 +32,17 @@ std::string attr_str(const AttrValue& v) {
   return std::visit(V{}, v);
 }
 
-}  // namespace
-
-namespace {
-
-// What the recorded hardware plan builds for n (driver::compile records it): the kernel's multipliers after
-// reuse and its II; under io_stream how the layer runs over its streams.
-std::string hardware_line(const Graph& g, const Node& n) {
-  if (!g.hardware || g.hardware->layers.size() != g.nodes.size()) return "";
-  const LayerHardware& l = g.hardware->layer(g, n);
+// What the recorded hardware plan builds for n (driver::compile records it; none shown when the graph has
+// changed since): the kernel's multipliers after reuse and its II; under io_stream how the layer runs over its
+// streams.
+std::string hardware_line(const Graph& g, const HardwarePlan* plan, const Node& n) {
+  if (!plan) return "";
+  const LayerHardware& l = plan->layer(g, n);
   if (!l.process) return "";
   std::string s;
   if (l.multipliers > 0) s += fmt::format("; builds {} multipliers at II {}", l.multipliers, l.ii);
   if (l.pool_unrolled) s += "; every output pixel at once";
-  if (g.hardware->target.io_type == "io_stream") {
+  if (plan->target.io_type == "io_stream") {
     s += fmt::format("; io_stream: {}", name(l.mode));
     if (l.mode == StreamMode::Window)
       s += fmt::format(" ({} x {} window, buffer of {} x {} positions)", l.window.span_h, l.window.span_w,
@@ -66,6 +63,7 @@ std::string print(const Graph& g) {
                               g.inputs.size(), g.outputs.size(), g.nodes.size(), mults);
   if (wide) s += fmt::format(", {} of the products wider than one DSP48E2 ({}x{})", wide, kDspWideBits, kDspNarrowBits);
   s += "\n";
+  const HardwarePlan* plan = current_hardware_plan(g);
   for (const auto& n : g.nodes) {
     s += fmt::format("\n{} ({})", n.name, name(n.kind));
     if (n.kind == OpKind::Activation && n.has_attr("function")) s += " " + n.attr_str("function");
@@ -89,7 +87,7 @@ std::string print(const Graph& g) {
                      dsp.wide ? fmt::format(" ({} wider than one DSP48E2 {}x{}: 2+ DSPs each)", dsp.wide, kDspWideBits,
                                             kDspNarrowBits)
                               : "",
-                     n.trace ? ", traced" : "", hardware_line(g, n));
+                     n.trace ? ", traced" : "", hardware_line(g, plan, n));
   }
   return s;
 }

@@ -427,6 +427,11 @@ TEST(HlsDsp, InspectCountsProductsWiderThanOneDsp48e2) {
   EXPECT_TRUE(has(planned, "multipliers 128; builds 32 multipliers at II 4")) << planned;
   EXPECT_TRUE(has(planned, "multipliers 32 (32 wider than one DSP48E2 27x18: 2+ DSPs each); builds 32 multipliers at II 1"))
       << planned;
+  // A graph changed after the plan was made does not show the stale plan.
+  b.g.nodes[1].reuse_factor = 2;
+  const std::string stale = ir::print(b.g);
+  EXPECT_FALSE(has(stale, "builds")) << stale;
+  EXPECT_TRUE(has(stale, "reuse 2, strategy")) << stale;
 }
 
 TEST(HlsMultiThreshold, SmallTablesArePartitioned) {

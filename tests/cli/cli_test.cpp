@@ -441,15 +441,21 @@ TEST(Cli, KerasErrors) {
 }
 
 // fuzz_keras's first finding: two zeroed bytes in the global heap of an .h5 make libhdf5 1.10 loop forever in
-// H5Aread; the reader (libhdf5 in a child process) gives up after FIRMNET_HDF5_TIMEOUT_S with one error line.
-TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
+// H5Aread. This writes conv1d_same_valid.h5 with those bytes zeroed as work_dir()/name; empty when ../shared is absent.
+static fs::path write_hanging_hdf5(const std::string& name) {
   const fs::path src = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras" / "conv1d_same_valid.h5";
-  if (!fs::exists(src)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
+  if (!fs::exists(src)) return {};
   std::string b = slurp(src);
-  ASSERT_GT(b.size(), 8585u);
-  b[8576] = 0, b[8584] = 0;
-  const fs::path p = work_dir() / "heap.h5";
-  write(p, b);
+  if (b.size() <= 8584) ADD_FAILURE() << src << " is shorter than the corrupted offsets";
+  else b[8576] = 0, b[8584] = 0;
+  write(work_dir() / name, b);
+  return work_dir() / name;
+}
+
+// The reader (libhdf5 in a child process) gives up after FIRMNET_HDF5_TIMEOUT_S with one error line.
+TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
+  const fs::path p = write_hanging_hdf5("heap.h5");
+  if (p.empty()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
   const fs::path err = work_dir() / "stderr.txt";
   const std::string cmd = "FIRMNET_HDF5_TIMEOUT_S=2 " + std::string(FIRMNET_EXE) + " inspect " + p.string() + " >/dev/null 2>" +
                           err.string() + " </dev/null";
@@ -461,13 +467,8 @@ TEST(Cli, KerasHdf5LibraryHangEndsWithAnError) {
 // The same hang, and firmnet killed while libhdf5 loops: the reader's child process dies with it (seen while
 // fuzzing: a child outlived its parent by 10 minutes, since only the parent's timeout stops it).
 TEST(Cli, KerasHdf5ReaderChildDiesWithItsParent) {
-  const fs::path src = fs::path(FIRMNET_SHARED_MODELS) / "cases" / "keras" / "conv1d_same_valid.h5";
-  if (!fs::exists(src)) GTEST_SKIP() << "../shared/models/cases/keras is absent";
-  std::string b = slurp(src);
-  ASSERT_GT(b.size(), 8585u);
-  b[8576] = 0, b[8584] = 0;
-  const fs::path p = work_dir() / "heap_orphan.h5";
-  write(p, b);
+  const fs::path p = write_hanging_hdf5("heap_orphan.h5");
+  if (p.empty()) GTEST_SKIP() << "../shared/models/cases/keras is absent";
   const pid_t parent = ::fork();
   ASSERT_GE(parent, 0);
   if (parent == 0) {
